@@ -1,0 +1,125 @@
+"""The typer app, shared options, logging set-up and the error boundary."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ..errors import AllegationsError
+
+app = typer.Typer(
+    name="allegations",
+    help="Tag misconduct allegation narratives with categories: train, tag, evaluate, review.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals would hold narrative text
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+console = Console()
+err_console = Console(stderr=True)
+
+# Shared option types (help text written once).
+TextCol = Annotated[str, typer.Option("--text-col", help="Column holding the narrative text.")]
+IdCol = Annotated[
+    str | None,
+    typer.Option(
+        "--id-col", help="Column holding a case id (default: the data row number, from 1)."
+    ),
+]
+LabelsCol = Annotated[
+    str,
+    typer.Option(
+        "--labels-col", help="Column holding the labels of a case, joined by --label-sep."
+    ),
+]
+LabelSep = Annotated[
+    str, typer.Option("--label-sep", help="Separator between labels in --labels-col.")
+]
+LabelCols = Annotated[
+    str | None,
+    typer.Option(
+        "--label-cols",
+        help="Comma-separated columns, one per label, holding 1/true/yes/y/x when "
+        "the label applies (instead of --labels-col).",
+    ),
+]
+Sheet = Annotated[
+    str | None, typer.Option("--sheet", help="XLSX: the sheet to read (default: the first).")
+]
+Encoding = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="CSV/TSV text encoding (default: UTF-8, then Windows-1252 with a warning).",
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
+
+
+class _StderrHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = "Warning: " if record.levelno >= logging.WARNING else ""
+        err_console.print(
+            f"{prefix}{record.getMessage()}", markup=False, highlight=False, soft_wrap=True
+        )
+
+
+def setup_logging(quiet: bool = False) -> None:
+    """Send the library's log records to stderr (warnings and up; nothing with --quiet)."""
+    logger = logging.getLogger("allegations")
+    logger.handlers[:] = [_StderrHandler()]
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    logger.propagate = False
+
+
+def split_cols(value: str | None) -> tuple[str, ...]:
+    """Split a comma-separated option into stripped, non-empty names."""
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@contextlib.contextmanager
+def errors_to_exit() -> Iterator[None]:
+    """Turn library errors into ``Error: ...`` on stderr and exit code 1."""
+    try:
+        yield
+    except AllegationsError as exc:
+        fail(str(exc))
+
+
+def fail(message: str, code: int = 1) -> Any:
+    """Print ``Error: message`` on stderr and exit with ``code``."""
+    err_console.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    """Entry point of the console script: run the app behind a last error boundary."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("Interrupted; no output was written.", markup=False)
+        sys.exit(130)
+    except AllegationsError as exc:  # raised outside a command body
+        err_console.print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug: never show locals or messages that may hold text
+        if os.environ.get("ALLEGATIONS_DEBUG"):
+            raise
+        err_console.print(
+            f"Error: unexpected internal error ({type(exc).__name__}). This is a bug in "
+            "allegations; rerun with ALLEGATIONS_DEBUG=1 to see the traceback and report it "
+            "(check it for personal data first).",
+            markup=False,
+            soft_wrap=True,
+        )
+        sys.exit(1)

@@ -1,0 +1,68 @@
+"""``allegations evaluate``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..io import atomic_write
+from ..workflows import LabelSpec, evaluate_file
+from ._app import (
+    Encoding,
+    IdCol,
+    LabelCols,
+    LabelsCol,
+    LabelSep,
+    Quiet,
+    Sheet,
+    TextCol,
+    app,
+    errors_to_exit,
+    setup_logging,
+    split_cols,
+)
+from ._render import print_scores
+
+
+@app.command("evaluate")
+def evaluate_cli(
+    data: Annotated[
+        list[Path], typer.Argument(metavar="DATA...", help="Labelled tables to score the model on.")
+    ],
+    model: Annotated[Path, typer.Option("--model", "-m", help="Model folder.")],
+    text_col: TextCol = "text",
+    labels_col: LabelsCol = "labels",
+    label_sep: LabelSep = ";",
+    label_cols: LabelCols = None,
+    id_col: IdCol = None,
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json", help="Also write the scores as JSON (micro_f1, macro_f1, per_label)."
+        ),
+    ] = None,
+    sheet: Sheet = None,
+    encoding: Encoding = None,
+    quiet: Quiet = False,
+) -> None:
+    """Score a model on labelled narratives: per-label precision, recall, F1; micro and macro F1.
+
+    Example:
+
+        allegations evaluate data/holdout.csv --model models/mine --json scores.json
+    """
+    setup_logging(quiet)
+    spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
+    with errors_to_exit():
+        report = evaluate_file(
+            data, model, text_col=text_col, spec=spec, id_col=id_col, sheet=sheet, encoding=encoding
+        )
+        if json_path is not None:
+            with atomic_write(json_path, "w", encoding="utf-8") as fh:
+                json.dump(report, fh, indent=2)
+                fh.write("\n")
+    if not quiet:
+        print_scores(report, f"Evaluation on {report['n_cases']} cases")

@@ -1,0 +1,105 @@
+"""``allegations train``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..workflows import LabelSpec, train_files
+from ._app import (
+    Encoding,
+    IdCol,
+    LabelCols,
+    LabelsCol,
+    LabelSep,
+    Quiet,
+    Sheet,
+    TextCol,
+    app,
+    console,
+    errors_to_exit,
+    setup_logging,
+    split_cols,
+)
+from ._render import print_cv_table
+
+
+@app.command("train")
+def train_cli(
+    data: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="DATA...",
+            help="Labelled tables (CSV, TSV, XLSX, JSONL, "
+            "Parquet). Later files override earlier rows "
+            "with the same --id-col.",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    text_col: TextCol = "text",
+    labels_col: LabelsCol = "labels",
+    label_sep: LabelSep = ";",
+    label_cols: LabelCols = None,
+    id_col: IdCol = None,
+    group_col: Annotated[
+        str | None,
+        typer.Option(
+            "--group-col",
+            help="Column of group ids (complaint, case, officer) kept in one "
+            "cross-validation fold.",
+        ),
+    ] = None,
+    codebook: Annotated[
+        Path | None,
+        typer.Option(
+            "--codebook",
+            help="Codebook TOML: fixes label names and order (default: labels from the data).",
+        ),
+    ] = None,
+    goal: Annotated[
+        str,
+        typer.Option(
+            "--goal", help="Operating point of every label: f1, precision=0.9 or recall=0.8."
+        ),
+    ] = "f1",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same model.")] = 0,
+    spacy_model: Annotated[
+        str | None,
+        typer.Option(
+            "--spacy-model",
+            help="An installed trained spaCy pipeline to lemmatise with "
+            "(default: blank English with lookup lemmas, offline).",
+        ),
+    ] = None,
+    sheet: Sheet = None,
+    encoding: Encoding = None,
+    quiet: Quiet = False,
+) -> None:
+    """Train a tagger on hand-labelled narratives and print its cross-validated quality.
+
+    Example:
+
+        allegations train data/sample.csv --codebook data/codebook.toml --out models/mine
+    """
+    setup_logging(quiet)
+    spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
+    with errors_to_exit():
+        model = train_files(
+            data,
+            out,
+            text_col=text_col,
+            spec=spec,
+            id_col=id_col,
+            group_col=group_col,
+            codebook_path=codebook,
+            seed=seed,
+            goal=goal,
+            spacy_model=spacy_model,
+            sheet=sheet,
+            encoding=encoding,
+        )
+    if not quiet:
+        print_cv_table(model.card)
+        console.print(f"Model written to {out} (id {model.model_id[:12]}).", highlight=False)

@@ -1,0 +1,238 @@
+"""The spaCy step: narratives in, normalised lemma strings out, as a scikit-learn transformer.
+
+The default pipeline is spaCy's blank English tokenizer with lemmas from the
+``spacy-lookups-data`` lookup table, so it runs offline with nothing to download. A user
+with an installed trained pipeline can pass its name (``spacy_model="en_core_web_sm"``),
+whose own lemmatizer is then used.
+
+Normalisation, in order:
+
+1. FOIA redaction markers (``(b)(6)``, ``(b)(7)(C)``, ``[REDACTED]``, ``XXXX``...) become
+   one token, ``_redacted_``, so that redactions neither vanish nor split into noise.
+2. Tokens are lower-cased and lemmatised; punctuation and whitespace are dropped;
+   number-like tokens become ``_num_``.
+
+The output of :meth:`SpacyPreprocessor.transform` is one space-joined string per text,
+which the feature step splits on whitespace (:func:`split_tokens`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .errors import ModelError
+
+__all__ = ["SpacyPreprocessor", "normalise_redactions", "split_tokens", "REDACTED", "NUMBER"]
+
+REDACTED = "_redacted_"
+NUMBER = "_num_"
+
+_REDACTION_RE = re.compile(
+    r"""
+    \(\s*b\s*\)\s*\(\s*[1-9]\s*\)(?:\s*\(\s*[a-f]\s*\))?   # (b)(6), (b) (7)(C)
+    (?:\s*[;,/&]\s*\(\s*b\s*\)\s*\(\s*[1-9]\s*\)(?:\s*\(\s*[a-f]\s*\))?)*
+    | \b[bB][67]\b(?=\s*[,;]\s*[bB]7)                       # b6, b7C lists
+    | [\[<{]\s*(?:redacted|redaction|withheld|name\s+withheld)\s*[\]>}]
+    | \b[Xx]{3,}\b(?:[/\-][Xx]{2,})*                       # XXXX, XX/XX/XXXX
+    | \b[Xx]{2}/[Xx]{2}/[Xx]{2,4}\b
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def normalise_redactions(text: str) -> str:
+    """Replace each redaction marker in ``text`` with the ``_redacted_`` token.
+
+    Parameters
+    ----------
+    text : str
+        One narrative.
+
+    Returns
+    -------
+    str
+        The narrative with every marker replaced by `` _redacted_ ``.
+    """
+    return _REDACTION_RE.sub(f" {REDACTED} ", text)
+
+
+def split_tokens(doc: str) -> list[str]:
+    """Split a preprocessed document into its tokens (the feature step's tokenizer)."""
+    return doc.split()
+
+
+class SpacyPreprocessor(TransformerMixin, BaseEstimator):
+    """Tokenise, lemmatise and normalise narratives with spaCy.
+
+    Parameters
+    ----------
+    spacy_model : str or None
+        Name of an installed trained spaCy pipeline to lemmatise with, or None for the
+        blank English tokenizer plus lookup lemmas (offline, the default).
+    batch_size : int
+        Texts per batch handed to spaCy.
+
+    Attributes
+    ----------
+    spacy_version_ : str
+        The spaCy version the transformer was fitted with.
+    """
+
+    def __init__(self, spacy_model: str | None = None, batch_size: int = 1000) -> None:
+        self.spacy_model = spacy_model
+        self.batch_size = batch_size
+
+    # -- scikit-learn contract -------------------------------------------------------
+    def fit(self, X: Iterable[str], y: Any = None) -> SpacyPreprocessor:
+        """Check the pipeline can be built; nothing is learned from the texts."""
+        import spacy
+
+        self._get_nlp()
+        self.spacy_version_ = spacy.__version__
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X: Iterable[str]) -> np.ndarray:
+        """Return one normalised, space-joined lemma string per text.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Narratives; None and NaN count as empty text.
+
+        Returns
+        -------
+        numpy.ndarray of object, shape (n_texts,)
+        """
+        return np.array(list(self.iter_transform(X)), dtype=object)
+
+    def iter_transform(self, X: Iterable[str]) -> Iterator[str]:
+        """Yield the normalised string of each text, streaming through spaCy."""
+        texts = (normalise_redactions(_as_text(x)) for x in X)
+        if self.spacy_model is None:
+            yield from self._blank_stream(texts)
+        else:
+            yield from self._trained_stream(texts)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = False
+        return tags
+
+    # -- internals ---------------------------------------------------------------------
+    def _blank_stream(self, texts: Iterable[str]) -> Iterator[str]:
+        from spacy.attrs import ORTH
+
+        nlp = self._get_nlp()
+        norm = self._norm_cache()
+        strings = nlp.vocab.strings
+        for doc in nlp.tokenizer.pipe(texts, batch_size=self.batch_size):
+            parts = []
+            for key in doc.to_array(ORTH).tolist():
+                token = norm.get(key)
+                if token is None:
+                    token = norm[key] = self._normalise_lexeme(nlp, strings[key])
+                if token:
+                    parts.append(token)
+            yield " ".join(parts)
+
+    def _trained_stream(self, texts: Iterable[str]) -> Iterator[str]:
+        nlp = self._get_nlp()
+        for doc in nlp.pipe(texts, batch_size=self.batch_size):
+            parts = []
+            for tok in doc:
+                if tok.is_punct or tok.is_space:
+                    continue
+                if tok.text == REDACTED:
+                    parts.append(REDACTED)
+                elif tok.like_num:
+                    parts.append(NUMBER)
+                else:
+                    parts.append((tok.lemma_ or tok.text).lower())
+            yield " ".join(parts)
+
+    def _normalise_lexeme(self, nlp: Any, orth: str) -> str:
+        if orth == REDACTED:
+            return REDACTED
+        lex = nlp.vocab[orth]
+        if lex.is_punct or lex.is_space or lex.is_quote or lex.is_bracket:
+            return ""
+        if lex.like_num:
+            return NUMBER
+        lower = orth.lower()
+        return self._lemmas().get(lower, lower).lower()
+
+    def _get_nlp(self) -> Any:
+        nlp = self.__dict__.get("_nlp")
+        if nlp is None:
+            nlp = self.__dict__["_nlp"] = _load_nlp(self.spacy_model)
+        return nlp
+
+    def _lemmas(self) -> Any:
+        table = self.__dict__.get("_lemma_table")
+        if table is None:
+            table = self.__dict__["_lemma_table"] = _lemma_table()
+        return table
+
+    def _norm_cache(self) -> dict[int, str]:
+        return self.__dict__.setdefault("_norm", {})
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The spaCy pipeline and caches are rebuilt on demand, never pickled.
+        state = super().__getstate__()
+        for key in ("_nlp", "_lemma_table", "_norm"):
+            state.pop(key, None)
+        return state
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN from pandas
+        return ""
+    return str(value)
+
+
+def _load_nlp(spacy_model: str | None) -> Any:
+    import spacy
+
+    if spacy_model is None:
+        nlp: Any = spacy.blank("en")
+        nlp.tokenizer.add_special_case(REDACTED, [{"ORTH": REDACTED}])
+        return nlp
+    try:
+        nlp = spacy.load(spacy_model, exclude=["ner", "parser", "textcat", "textcat_multilabel"])
+    except OSError as exc:
+        raise ModelError(
+            f"spaCy pipeline '{spacy_model}' is not installed; install it (for example "
+            f"'pip install {spacy_model}' from a wheel you have) or leave out --spacy-model "
+            "to use the built-in blank English pipeline."
+        ) from None if "E050" in str(exc) or "E941" in str(exc) else exc
+    nlp.tokenizer.add_special_case(REDACTED, [{"ORTH": REDACTED}])
+    return nlp
+
+
+_LEMMA_TABLE: Any = None
+
+
+def _lemma_table() -> Any:
+    global _LEMMA_TABLE
+    if _LEMMA_TABLE is None:
+        from spacy.lookups import load_lookups
+
+        try:
+            lookups = load_lookups("en", ["lemma_lookup"])
+        except ValueError as exc:  # spacy-lookups-data missing
+            raise ModelError(
+                "spaCy's English lemma tables were not found; install 'spacy-lookups-data' "
+                "(it is a dependency of allegations: reinstall the package)."
+            ) from exc
+        _LEMMA_TABLE = lookups.get_table("lemma_lookup")
+    return _LEMMA_TABLE

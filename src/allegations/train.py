@@ -1,0 +1,430 @@
+"""Train and evaluate: plain functions that take texts and label sets and return data."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+import warnings
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedGroupKFold
+
+from . import __version__
+from .codebook import Codebook
+from .errors import InputError, LabelError
+from .labels import canonical_labels, label_key, to_matrix
+from .metrics import MIN_SUPPORT, score_predictions
+from .model import (
+    Goal,
+    ModelConfig,
+    PlattCalibrator,
+    build_pipeline,
+    choose_threshold,
+    decision_scores,
+    parse_goal,
+    review_bands,
+)
+from .preprocess import SpacyPreprocessor
+from .tagger import Tagger
+
+__all__ = ["train", "evaluate", "make_folds", "MIN_ROWS"]
+
+log = logging.getLogger(__name__)
+
+#: The fewest labelled rows training accepts.
+MIN_ROWS = 10
+
+
+def _check_labels(labels: list[str], y: np.ndarray) -> None:
+    if len(labels) < 2:
+        raise LabelError(
+            f"Training needs at least two labels; the data has {len(labels)}"
+            f"{': ' + repr(labels[0]) if labels else ''}. Check --labels-col / --label-cols and "
+            "--label-sep."
+        )
+    counts = y.sum(axis=0)
+    never = [label for label, c in zip(labels, counts, strict=True) if c == 0]
+    always = [label for label, c in zip(labels, counts, strict=True) if c == len(y)]
+    if never:
+        raise LabelError(
+            f"Label(s) {', '.join(map(repr, never))} have no positive case, so they cannot be "
+            "learned; label some cases with them or remove them from the codebook."
+        )
+    if always:
+        raise LabelError(
+            f"Label(s) {', '.join(map(repr, always))} are given to every case, so nothing "
+            "separates them; add cases without them or drop the label."
+        )
+
+
+def make_folds(y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Assign each case a fold number, keeping groups together and spreading rare labels.
+
+    Stratifies on each case's rarest label (or "none"), so that a label with five cases
+    lands in up to five different folds.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_cases,)
+    """
+    counts = y.sum(axis=0)
+    rarity = np.where(y.astype(bool), counts, np.iinfo(np.int64).max)
+    strata = np.where(y.any(axis=1), rarity.argmin(axis=1), y.shape[1])
+    n_groups = len(np.unique(groups))
+    n_folds = min(n_folds, n_groups)
+    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    fold = np.empty(len(y), dtype=np.int64)
+    with warnings.catch_warnings():
+        # "The least populated class in y has only N members": expected for rare labels.
+        warnings.filterwarnings("ignore", message=".*least populated class.*")
+        for k, (_, test) in enumerate(splitter.split(np.zeros(len(y)), strata, groups)):
+            fold[test] = k
+    return fold
+
+
+def _group_ids(docs: np.ndarray, groups: Sequence[Any] | None) -> tuple[np.ndarray, int]:
+    """Group ids joining exact duplicates (after normalisation) with user groups.
+
+    Returns the group id of each case and how many cases were joined to another by
+    duplication alone.
+    """
+    parent = list(range(len(docs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
+    first: dict[str, int] = {}
+    n_dup = 0
+    for i, doc in enumerate(docs):
+        key = hashlib.sha1(str(doc).encode("utf-8")).hexdigest()
+        if key in first:
+            union(first[key], i)
+            n_dup += 1
+        else:
+            first[key] = i
+    if groups is not None:
+        by_group: dict[str, int] = {}
+        for i, g in enumerate(groups):
+            gk = str(g)
+            if gk == "":
+                continue
+            if gk in by_group:
+                union(by_group[gk], i)
+            else:
+                by_group[gk] = i
+    return np.array([find(i) for i in range(len(docs))]), n_dup
+
+
+def _oof_scores(
+    pipeline: Any, docs: np.ndarray, y: np.ndarray, fold: np.ndarray, exclusive: bool
+) -> np.ndarray:
+    scores = np.zeros(y.shape, dtype=np.float64)
+    target = y.argmax(axis=1) if exclusive else y
+    for k in np.unique(fold):
+        train_idx, test_idx = fold != k, fold == k
+        with warnings.catch_warnings():
+            # A rare label can be absent from a training fold: OneVsRest then predicts a
+            # constant for it, which is the honest out-of-fold behaviour.
+            warnings.filterwarnings("ignore", message=".*is present in all training examples.*")
+            fitted = clone(pipeline).fit(docs[train_idx], target[train_idx])
+        scores[test_idx] = decision_scores(fitted, docs[test_idx], y.shape[1])
+    return scores
+
+
+def _cross_fitted_predictions(
+    proba: np.ndarray, y: np.ndarray, fold: np.ndarray, goals: list[Goal], exclusive: bool
+) -> np.ndarray:
+    """Decisions for each fold with thresholds chosen on the other folds only."""
+    if exclusive:
+        out = np.zeros(y.shape, dtype=np.int8)
+        out[np.arange(len(y)), proba.argmax(axis=1)] = 1
+        return out
+    out = np.zeros(y.shape, dtype=np.int8)
+    for k in np.unique(fold):
+        rest, here = fold != k, fold == k
+        for j, goal in enumerate(goals):
+            t, _ = choose_threshold(y[rest, j], proba[rest, j], goal)
+            out[here, j] = proba[here, j] >= t
+    return out
+
+
+def train(
+    texts: Sequence[Any],
+    label_sets: Sequence[Sequence[str]],
+    *,
+    codebook: Codebook | None = None,
+    goal: str = "f1",
+    seed: int = 0,
+    groups: Sequence[Any] | None = None,
+    spacy_model: str | None = None,
+    config: ModelConfig | None = None,
+    exclusive: bool | None = None,
+    data_info: dict[str, Any] | None = None,
+) -> Tagger:
+    """Train a tagger and measure it by cross-validation.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The narratives.
+    label_sets : sequence of sequences of str
+        The labels of each narrative (empty for none).
+    codebook : Codebook, optional
+        Fixes the label names and order; labels outside it are an error. Per-label
+        ``goal`` entries override ``goal``.
+    goal : str
+        The operating point of every label: ``f1``, ``precision=0.9`` or ``recall=0.8``.
+    seed : int
+        Seeds the folds and solvers: the same seed and data give the same model.
+    groups : sequence, optional
+        A group id per case (complaint, case, officer): a group never straddles folds.
+        Exact duplicate texts are grouped as well.
+    spacy_model : str, optional
+        An installed trained spaCy pipeline to lemmatise with.
+    config : ModelConfig, optional
+    exclusive : bool, optional
+        Force exclusive (one label per case) or multi-label; by default exclusive when
+        every case has exactly one label.
+    data_info : dict, optional
+        Provenance to record in the model card (file names, sha256).
+
+    Returns
+    -------
+    Tagger
+        The fitted model; ``model.card["cross_validation"]`` holds the cross-validated
+        per-label metrics and ``model.card["notes"]`` the warnings.
+
+    Raises
+    ------
+    InputError, LabelError
+        Too few rows, too few labels, a label never or always given.
+    """
+    config = config or ModelConfig()
+    texts = list(texts)
+    if len(texts) != len(label_sets):
+        raise InputError(f"{len(texts)} texts but {len(label_sets)} label sets; they must match.")
+    if groups is not None and len(groups) != len(texts):
+        raise InputError(f"{len(groups)} group ids for {len(texts)} texts; they must match.")
+    if len(texts) < MIN_ROWS:
+        raise InputError(
+            f"Training needs at least {MIN_ROWS} labelled rows; got {len(texts)}. Label more cases."
+        )
+    labels, sets = canonical_labels(label_sets, codebook.label_names if codebook else None)
+    y = to_matrix(sets, labels)
+    _check_labels(labels, y)
+    if exclusive is None:
+        exclusive = bool((y.sum(axis=1) == 1).all())
+    elif exclusive and not (y.sum(axis=1) == 1).all():
+        raise LabelError(
+            "Exclusive training needs exactly one label per case; some cases have none or several."
+        )
+
+    default_goal = parse_goal(goal)
+    goals = []
+    for label in labels:
+        entry = codebook.get(label) if codebook else None
+        goals.append(parse_goal(entry.goal) if entry is not None and entry.goal else default_goal)
+
+    preprocessor = SpacyPreprocessor(spacy_model=spacy_model).fit(texts)
+    docs = preprocessor.transform(texts)
+    empty = int(sum(1 for d in docs if not d))
+    group_ids, n_dup = _group_ids(docs, groups)
+    fold = make_folds(y, group_ids, config.n_folds, seed)
+    pipeline = build_pipeline(config, exclusive=exclusive, seed=seed)
+
+    oof = _oof_scores(pipeline, docs, y, fold, exclusive)
+    calibrator = PlattCalibrator(exclusive=exclusive).fit(oof, y)
+    oof_proba = calibrator.transform(oof)
+    thresholds, goal_met = [], []
+    for j, g in enumerate(goals):
+        t, met = choose_threshold(y[:, j], oof_proba[:, j], g)
+        thresholds.append(0.5 if exclusive else t)
+        goal_met.append(met)
+    cv_pred = _cross_fitted_predictions(oof_proba, y, fold, goals, exclusive)
+    cv = score_predictions(y, cv_pred, labels)
+    for j, row in enumerate(cv["per_label"]):
+        row["threshold"] = round(thresholds[j], 4)
+        row["goal"] = str(goals[j])
+        row["goal_met_out_of_fold"] = goal_met[j]
+    cv["n_folds"] = int(len(np.unique(fold)))
+    cv["n_grouped_duplicates"] = n_dup
+    cv["n_groups"] = int(len(np.unique(group_ids)))
+    cv["scheme"] = (
+        f"{cv['n_folds']}-fold cross-validation, stratified on each case's rarest label, exact "
+        "duplicate texts and user groups kept in one fold; each fold's thresholds chosen on the "
+        "other folds' out-of-fold probabilities"
+    )
+
+    notes = []
+    too_few = [r["label"] for r in cv["per_label"] if r["too_few"]]
+    if too_few:
+        notes.append(
+            f"{len(too_few)} label(s) have fewer than {MIN_SUPPORT} cases: too few "
+            f"examples to measure ({', '.join(too_few)})."
+        )
+    missed = [labels[j] for j, m in enumerate(goal_met) if not m]
+    if missed:
+        notes.append(
+            f"Goal not reachable out of fold for {', '.join(missed)}; the F1-best "
+            "threshold is used."
+        )
+    if empty:
+        notes.append(f"{empty} case(s) have no text after preprocessing.")
+    for note in notes:
+        log.warning(note)
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is present in all training examples.*")
+        final = clone(pipeline).fit(docs, y.argmax(axis=1) if exclusive else y)
+    # The vectorizer's list of pruned terms is not needed to predict, holds raw training
+    # vocabulary (personal data) and is an unordered set: drop it (scikit-learn documents
+    # that this is safe).
+    features = final.named_steps["features"]
+    if hasattr(features, "stop_words_"):
+        del features.stop_words_
+    thresholds_arr = np.array(thresholds)
+    card = _model_card(
+        labels=labels,
+        y=y,
+        exclusive=exclusive,
+        seed=seed,
+        config=config,
+        cv=cv,
+        thresholds=thresholds_arr,
+        goals=goals,
+        codebook=codebook,
+        spacy_model=spacy_model,
+        data_info=data_info or {},
+        notes=notes,
+        n_empty=empty,
+    )
+    model = Tagger(
+        labels=labels,
+        exclusive=exclusive,
+        preprocessor=preprocessor,
+        pipeline=final,
+        calibrator=calibrator,
+        thresholds=thresholds_arr,
+        bands=review_bands(thresholds_arr),
+        card=card,
+    )
+    return model
+
+
+def _versions() -> dict[str, str]:
+    import joblib
+    import numpy
+    import pandas
+    import scipy
+    import sklearn
+    import spacy
+
+    return {
+        "allegations": __version__,
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "spacy": spacy.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "joblib": joblib.__version__,
+        "pandas": pandas.__version__,
+    }
+
+
+def _model_card(
+    *,
+    labels: list[str],
+    y: np.ndarray,
+    exclusive: bool,
+    seed: int,
+    config: ModelConfig,
+    cv: dict[str, Any],
+    thresholds: np.ndarray,
+    goals: list[Goal],
+    codebook: Codebook | None,
+    spacy_model: str | None,
+    data_info: dict[str, Any],
+    notes: list[str],
+    n_empty: int,
+) -> dict[str, Any]:
+    counts = y.sum(axis=0)
+    return {
+        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "task": "exclusive" if exclusive else "multi-label",
+        "labels": labels,
+        "label_counts": {label: int(c) for label, c in zip(labels, counts, strict=True)},
+        "n_cases": int(len(y)),
+        "n_cases_without_label": int((y.sum(axis=1) == 0).sum()),
+        "n_cases_with_several_labels": int((y.sum(axis=1) > 1).sum()),
+        "n_cases_empty_text": n_empty,
+        "seed": seed,
+        "data": data_info,
+        "codebook": codebook.to_dict() if codebook else None,
+        "preprocessing": {
+            "spacy_model": spacy_model or "blank:en + spacy-lookups-data lemma_lookup",
+            "redactions": "normalised to one token",
+        },
+        "model": {
+            "features": f"TF-IDF of lemma 1-{config.ngram_max}-grams (sublinear tf)",
+            "classifier": "multinomial logistic regression"
+            if exclusive
+            else "one-vs-rest logistic regression",
+            "calibration": "per-label sigmoid (Platt) fitted on out-of-fold scores",
+            "config": config.to_dict(),
+        },
+        "thresholds": {
+            label: round(float(t), 4) for label, t in zip(labels, thresholds, strict=True)
+        },
+        "goals": {label: str(g) for label, g in zip(labels, goals, strict=True)},
+        "cross_validation": cv,
+        "notes": notes,
+        "versions": _versions(),
+    }
+
+
+def evaluate(
+    model: Tagger, texts: Sequence[Any], label_sets: Sequence[Sequence[str]]
+) -> dict[str, Any]:
+    """Score ``model`` on labelled cases.
+
+    Labels in the data that the model does not know are counted and reported under
+    ``unknown_labels`` (they cannot be predicted); matching ignores case and spaces.
+
+    Returns
+    -------
+    dict
+        As :func:`allegations.metrics.score_predictions`, plus ``unknown_labels``.
+    """
+    texts = list(texts)
+    if len(texts) == 0:
+        raise InputError("There are no rows to evaluate on; pass a table with labelled rows.")
+    known = {label_key(label) for label in model.labels}
+    unknown: dict[str, int] = {}
+    for labels in label_sets:
+        for label in labels:
+            if label_key(label) not in known:
+                unknown[label] = unknown.get(label, 0) + 1
+    y_true = to_matrix(label_sets, model.labels)
+    y_pred = model.decide(model.predict_proba(texts))
+    report = score_predictions(y_true, y_pred, model.labels)
+    report["unknown_labels"] = unknown
+    if unknown:
+        log.warning(
+            "%d label value(s) in the data are not model labels and were ignored: %s",
+            sum(unknown.values()),
+            ", ".join(sorted(unknown)),
+        )
+    return report

@@ -1,0 +1,258 @@
+"""File-level jobs behind the CLI commands: read tables, call the library, write outputs.
+
+Each function takes paths and options, returns a plain dict summary, and raises
+:class:`~allegations.errors.AllegationsError` subclasses for anything a user can cause.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook, load_codebook
+from .errors import InputError, LabelError, OutputError
+from .io import load_table, require_column, sha256_file, table_format, write_table
+from .labels import labels_from_column, labels_from_columns
+from .model import ModelConfig
+from .persistence import load_model, save_model
+from .tagger import Tagger, nested_records
+from .train import evaluate, train
+
+__all__ = [
+    "LabelSpec",
+    "LabelledData",
+    "read_labelled",
+    "train_files",
+    "predict_file",
+    "evaluate_file",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    """Where the labels are: one joined column, or one truthy column per label."""
+
+    labels_col: str = "labels"
+    label_sep: str = ";"
+    label_cols: tuple[str, ...] = ()
+
+    def read(self, df: pd.DataFrame, source: str) -> list[list[str]]:
+        """Return the label set of every row of ``df``."""
+        if self.label_cols:
+            return labels_from_columns(df, self.label_cols, source=source)
+        return labels_from_column(df, self.labels_col, self.label_sep, source=source)
+
+
+@dataclass
+class LabelledData:
+    """Texts with their label sets, read from one or more files."""
+
+    texts: list[str]
+    label_sets: list[list[str]]
+    ids: list[str]
+    groups: list[str] | None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    n_overridden: int = 0
+
+
+def read_labelled(
+    paths: Sequence[str | Path],
+    *,
+    text_col: str = "text",
+    spec: LabelSpec | None = None,
+    id_col: str | None = None,
+    group_col: str | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+) -> LabelledData:
+    """Read labelled rows from one or more tables.
+
+    With ``id_col``, a row whose id appeared in an earlier file replaces that row (so a
+    file of reviewed corrections passed last overrides the original labels).
+
+    Raises
+    ------
+    InputError, ColumnError, LabelError
+    """
+    spec = spec or LabelSpec()
+    if not paths:
+        raise InputError("No data file given; pass at least one labelled table.")
+    rows: dict[str, tuple[str, list[str], str]] = {}
+    order: list[str] = []
+    files = []
+    n_overridden = 0
+    for path in paths:
+        path = Path(path)
+        df = load_table(path, sheet=sheet, encoding=encoding)
+        require_column(df, text_col, path.name, "--text-col")
+        if id_col is not None:
+            require_column(df, id_col, path.name, "--id-col")
+        if group_col is not None:
+            require_column(df, group_col, path.name, "--group-col")
+        label_sets = spec.read(df, path.name)
+        texts = df[text_col].tolist()
+        ids = (
+            df[id_col].astype(str).tolist()
+            if id_col is not None
+            else [f"{path.name}:{i}" for i in range(1, len(df) + 1)]
+        )
+        groups = df[group_col].astype(str).tolist() if group_col else [""] * len(df)
+        for key, text, labels, group in zip(ids, texts, label_sets, groups, strict=True):
+            if key in rows:
+                n_overridden += 1
+            else:
+                order.append(key)
+            rows[key] = (text, labels, group)
+        files.append({"name": path.name, "rows": int(len(df)), "sha256": sha256_file(path)})
+    if not order:
+        raise InputError(
+            f"{', '.join(Path(p).name for p in paths)} has no data rows; pass a "
+            "table with a header and labelled rows."
+        )
+    if n_overridden:
+        log.warning(
+            "%d row(s) share an id with an earlier row; the later row's labels are used.",
+            n_overridden,
+        )
+    return LabelledData(
+        texts=[rows[k][0] for k in order],
+        label_sets=[rows[k][1] for k in order],
+        ids=order,
+        groups=[rows[k][2] for k in order] if group_col else None,
+        files=files,
+        n_overridden=n_overridden,
+    )
+
+
+def train_files(
+    paths: Sequence[str | Path],
+    out: str | Path,
+    *,
+    text_col: str = "text",
+    spec: LabelSpec | None = None,
+    id_col: str | None = None,
+    group_col: str | None = None,
+    codebook_path: str | Path | None = None,
+    seed: int = 0,
+    goal: str = "f1",
+    spacy_model: str | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    config: ModelConfig | None = None,
+) -> Tagger:
+    """Train on labelled tables and save the model folder ``out``.
+
+    Returns
+    -------
+    Tagger
+        The saved model (its card holds the cross-validated metrics).
+    """
+    codebook: Codebook | None = load_codebook(codebook_path) if codebook_path else None
+    data = read_labelled(
+        paths,
+        text_col=text_col,
+        spec=spec,
+        id_col=id_col,
+        group_col=group_col,
+        sheet=sheet,
+        encoding=encoding,
+    )
+    if not any(data.label_sets):
+        raise LabelError("No row has a label; check --labels-col / --label-cols and --label-sep.")
+    info = {
+        "files": data.files,
+        "text_col": text_col,
+        "n_rows": len(data.texts),
+        "n_overridden_by_id": data.n_overridden,
+    }
+    model = train(
+        data.texts,
+        data.label_sets,
+        codebook=codebook,
+        goal=goal,
+        seed=seed,
+        groups=data.groups,
+        spacy_model=spacy_model,
+        config=config,
+        data_info=info,
+    )
+    save_model(model, out)
+    return model
+
+
+def predict_file(
+    data_path: str | Path,
+    out: str | Path,
+    model: Tagger | str | Path,
+    *,
+    text_col: str = "text",
+    id_col: str | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+) -> dict[str, Any]:
+    """Tag every row of a table and write the predictions to ``out``.
+
+    The output has one row per input row, in input order; ``id`` is the ``id_col`` value,
+    else the data row number (first row = 1).
+
+    Returns
+    -------
+    dict
+        ``rows``, ``label_counts``, ``needs_review``, ``frame`` (the predictions).
+    """
+    data_path, out = Path(data_path), Path(out)
+    if out.resolve() == data_path.resolve():
+        raise OutputError(
+            f"--out {out} is the input file; choose another output path so the "
+            "input is not overwritten."
+        )
+    out_format = table_format(out, for_output=True)
+    if not isinstance(model, Tagger):
+        model = load_model(model)
+    df = load_table(data_path, sheet=sheet, encoding=encoding)
+    require_column(df, text_col, data_path.name, "--text-col")
+    if id_col is not None:
+        require_column(df, id_col, data_path.name, "--id-col")
+    ids = df[id_col].tolist() if id_col is not None else list(range(1, len(df) + 1))
+    frame = model.predict(df[text_col].tolist(), ids=ids)
+    write_table(nested_records(frame, model.labels) if out_format == "jsonl" else frame, out)
+    decided = model.decide(frame[[f"p_{label}" for label in model.labels]].to_numpy())
+    return {
+        "rows": int(len(frame)),
+        "label_counts": {
+            label: int(c) for label, c in zip(model.labels, decided.sum(axis=0), strict=True)
+        },
+        "no_label": int((decided.sum(axis=1) == 0).sum()) if len(frame) else 0,
+        "needs_review": int(np.asarray(frame["needs_review"]).sum()),
+        "frame": frame,
+    }
+
+
+def evaluate_file(
+    paths: Sequence[str | Path],
+    model: Tagger | str | Path,
+    *,
+    text_col: str = "text",
+    spec: LabelSpec | None = None,
+    id_col: str | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+) -> dict[str, Any]:
+    """Score a model on labelled tables; see :func:`allegations.evaluate`."""
+    if not isinstance(model, Tagger):
+        model = load_model(model)
+    data = read_labelled(
+        paths, text_col=text_col, spec=spec, id_col=id_col, sheet=sheet, encoding=encoding
+    )
+    report = evaluate(model, data.texts, data.label_sets)
+    report["model_id"] = model.model_id
+    report["data"] = data.files
+    return report

@@ -1,0 +1,131 @@
+"""Cheap shared fixtures: a small labelled corpus, file writers, paths to bundled data."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SHARED = ROOT.parent / "shared" / "data"
+
+settings.register_profile("ci", max_examples=60, deadline=None)
+settings.load_profile("ci")
+
+# Phrases per label for the constructed corpus; each case mixes one or two labels with
+# filler, so the classifier has something real but imperfect to learn.
+PHRASES = {
+    "query": [
+        "queried the database on",
+        "ran a records check on",
+        "searched the system for",
+        "looked up the file of",
+    ],
+    "threat": ["threatened", "intimidated", "sent threatening messages to", "menaced"],
+    "money": ["took cash from", "accepted a payment from", "was paid by", "took a bribe from"],
+}
+PEOPLE = ["his ex-wife", "a neighbour", "a coworker", "her cousin", "a journalist", "a friend"]
+FILLER = [
+    "The allegation was substantiated.",
+    "Referred to OPR.",
+    "The employee resigned.",
+    "Case closed.",
+    "Management was notified.",
+    "Investigation ongoing.",
+]
+
+
+def make_corpus(n: int = 120, seed: int = 0) -> pd.DataFrame:
+    """A small multi-label corpus with an id, text and labels column."""
+    rng = random.Random(seed)
+    rows = []
+    labels = list(PHRASES)
+    for i in range(n):
+        k = rng.choice([0, 1, 1, 1, 2])
+        chosen = sorted(rng.sample(labels, k))
+        parts = [f"Officer {rng.choice(PHRASES[lab])} {rng.choice(PEOPLE)}." for lab in chosen]
+        if not parts:
+            parts = ["Officer was late to work several times."]
+        parts.append(rng.choice(FILLER))
+        rng.shuffle(parts)
+        rows.append({"id": f"C{i:04d}", "text": " ".join(parts), "labels": ";".join(chosen)})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> pd.DataFrame:
+    return make_corpus()
+
+
+@pytest.fixture(scope="session")
+def corpus_csv(tmp_path_factory: pytest.TempPathFactory, corpus: pd.DataFrame) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "cases.csv"
+    corpus.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def trained_model(corpus: pd.DataFrame):
+    from allegations import train
+
+    return train(corpus.text.tolist(), [s.split(";") if s else [] for s in corpus.labels], seed=0)
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory, trained_model) -> Path:
+    from allegations import save_model
+
+    folder = tmp_path_factory.mktemp("model") / "m"
+    save_model(trained_model, folder)
+    return folder
+
+
+@pytest.fixture()
+def copy_model(model_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the saved model that a test may damage."""
+    target = tmp_path / "model"
+    shutil.copytree(model_dir, target)
+    return target
+
+
+def console_script() -> str:
+    """Path of the installed ``allegations`` console script."""
+    found = Path(sys.executable).with_name("allegations")
+    if found.exists():
+        return str(found)
+    which = shutil.which("allegations")
+    if which is None:  # pragma: no cover
+        pytest.fail("the allegations console script is not installed; run make install")
+    return which
+
+
+def run_cli(
+    *args: str | Path, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script and capture its output."""
+    env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1"}
+    env.pop("ALLEGATIONS_DEBUG", None)
+    return subprocess.run(
+        [console_script(), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def needs_shared(*parts: str) -> Path:
+    """Return a path under ../shared/data, or skip the test when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available (../shared/ is absent)")
+    return path
