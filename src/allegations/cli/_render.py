@@ -19,7 +19,7 @@ def print_scores(report: dict[str, Any], title: str) -> None:
     show_threshold = any("threshold" in row for row in rows)
     show_note = any(row["too_few"] for row in rows)
     table = Table(title=title, title_justify="left")
-    table.add_column("label", overflow="fold")
+    table.add_column("label", no_wrap=True)
     for name in (
         ["cases", "predicted"]
         + (["threshold"] if show_threshold else [])

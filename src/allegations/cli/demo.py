@@ -44,8 +44,10 @@ def demo_cli(
     console.print(result["model_note"], highlight=False)
     print_label_counts(result["summary"])
     table = Table(title="Ten least confident cases (review these first)", title_justify="left")
-    for name in ("id", "labels", "confidence", "needs review"):
-        table.add_column(name)
+    table.add_column("id", no_wrap=True)
+    table.add_column("labels", overflow="fold")
+    table.add_column("confidence", justify="right")
+    table.add_column("needs review")
     for row in result["least_confident"]:
         table.add_row(
             str(row["id"]),

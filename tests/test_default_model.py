@@ -1,0 +1,70 @@
+"""The shipped model in models/default and the demo that uses it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from allegations import load_codebook, load_model
+from allegations.demo import train_default_model
+from allegations.io import load_table
+
+from .conftest import DATA, ROOT, run_cli
+
+DEFAULT = ROOT / "models" / "default"
+
+
+def test_default_model_is_small_and_loads():
+    size = sum(p.stat().st_size for p in DEFAULT.iterdir())
+    assert size < 20 * 1024 * 1024
+    model = load_model(DEFAULT)
+    assert model.labels == load_codebook(DATA / "codebook.toml").label_names
+    card = json.loads((DEFAULT / "model-card.json").read_text())
+    assert card["data"]["files"][0]["name"] == "sample.csv"
+    assert card["seed"] == 0
+
+
+@pytest.mark.slow
+def test_default_model_is_reproducible_from_the_documented_command(tmp_path: Path):
+    shipped = load_model(DEFAULT)
+    again = train_default_model(DATA, tmp_path / "m")
+    texts = load_table(DATA / "release.csv")["narrative"].tolist()
+    np.testing.assert_allclose(again.predict_proba(texts), shipped.predict_proba(texts), atol=1e-6)
+    np.testing.assert_allclose(again.thresholds, shipped.thresholds, atol=1e-6)
+    assert (
+        again.card["cross_validation"]["per_label"] == shipped.card["cross_validation"]["per_label"]
+    )
+
+
+@pytest.mark.slow
+def test_demo_through_console_script(tmp_path: Path):
+    out = tmp_path / "tagged.csv"
+    result = run_cli("demo", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "Ten least confident cases" in result.stdout
+    assert "unauthorized_query" in result.stdout
+    tagged = pd.read_csv(out, keep_default_na=False)
+    release = load_table(DATA / "release.csv")
+    assert len(tagged) == len(release)
+    assert tagged["id"].astype(str).tolist() == release["case_id"].tolist()
+
+
+@pytest.mark.slow
+def test_govtrack_real_data_through_console_script(tmp_path: Path):
+    data = DATA / "govtrack_misconduct" / "misconduct-instances.csv"
+    cols = "corruption,crime,elections,ethics,sexual-harassment-abuse"
+    model = tmp_path / "gt"
+    result = run_cli("train", data, "--label-cols", cols, "--out", model)
+    assert result.returncode == 0, result.stderr
+    card = json.loads((model / "model-card.json").read_text())
+    cv = card["cross_validation"]
+    assert cv["micro_f1"] > 0.6 and cv["macro_f1"] > 0.6
+    assert card["labels"] == cols.split(",")
+    scores = tmp_path / "s.json"
+    result = run_cli("evaluate", data, "--label-cols", cols, "--model", model, "--json", scores)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(scores.read_text())["n_cases"] == 508
