@@ -30,14 +30,35 @@ def test_default_model_is_small_and_loads():
 
 @pytest.mark.slow
 def test_default_model_is_reproducible_from_the_documented_command(tmp_path: Path):
+    # The command documented in the README and the Makefile (make default-model).
+    result = run_cli("train", DATA / "sample.csv", "--codebook", DATA / "codebook.toml",
+                     "--id-col", "id", "--seed", "0", "--out", tmp_path / "m")
+    assert result.returncode == 0, result.stderr
+    assert "unauthorized_query" in result.stdout and "macro-F1" in result.stdout
     shipped = load_model(DEFAULT)
-    again = train_default_model(DATA, tmp_path / "m")
+    again = load_model(tmp_path / "m")
     texts = load_table(DATA / "release.csv")["narrative"].tolist()
     np.testing.assert_allclose(again.predict_proba(texts), shipped.predict_proba(texts), atol=1e-6)
     np.testing.assert_allclose(again.thresholds, shipped.thresholds, atol=1e-6)
     assert (
         again.card["cross_validation"]["per_label"] == shipped.card["cross_validation"]["per_label"]
     )
+
+
+def test_library_default_training_matches_the_command(tmp_path: Path):
+    card = train_default_model(DATA, tmp_path / "m").card
+    shipped = json.loads((DEFAULT / "model-card.json").read_text())
+    assert card["cross_validation"]["per_label"] == shipped["cross_validation"]["per_label"]
+    assert card["data"]["files"] == shipped["data"]["files"]
+
+
+def test_evaluate_default_model_on_the_sample(tmp_path: Path):
+    scores = tmp_path / "s.json"
+    result = run_cli("evaluate", DATA / "sample.csv", "--model", DEFAULT, "--json", scores)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(scores.read_text())
+    assert report["n_cases"] == 694 and report["unknown_labels"] == {}
+    assert [r["label"] for r in report["per_label"]] == load_model(DEFAULT).labels
 
 
 @pytest.mark.slow
