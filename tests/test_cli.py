@@ -204,3 +204,12 @@ def test_cli_runner_maps_errors_too(tmp_path: Path):
     result = runner.invoke(app, ["train", str(tmp_path / "x.csv"), "--out", str(tmp_path / "m")])
     assert result.exit_code == 1
     assert "Error: File" in result.output and "not found" in result.output
+
+
+def test_two_processes_train_byte_identical_models(tmp_path: Path, corpus_csv: Path):
+    for name in ("a", "b"):
+        result = run_cli("train", corpus_csv, "--out", tmp_path / name, "--quiet")
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a" / "model.joblib").read_bytes() == (
+        tmp_path / "b" / "model.joblib"
+    ).read_bytes()

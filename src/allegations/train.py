@@ -295,6 +295,9 @@ def train(
     features = final.named_steps["features"]
     if hasattr(features, "stop_words_"):
         del features.stop_words_
+    # A memory address cached by scikit-learn: it would make two identical trainings in
+    # different processes pickle to different bytes.
+    features.__dict__.pop("_stop_words_id", None)
     thresholds_arr = np.array(thresholds)
     card = _model_card(
         labels=labels,
