@@ -179,6 +179,9 @@ def _interval(estimate: float | None, draws: np.ndarray) -> dict[str, float | No
     if estimate is None or len(finite) == 0:
         return {"estimate": estimate, "low": None, "high": None}
     low, high = np.percentile(finite, [2.5, 97.5])
+    # As in the usual Jeffreys interval, the interval always holds the estimate (so a
+    # 100% precision reaches up to 100%, and 0% down to 0%).
+    low, high = min(low, estimate), max(high, estimate)
     return {"estimate": _r(estimate), "low": _r(low), "high": _r(high)}
 
 
