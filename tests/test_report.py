@@ -437,7 +437,8 @@ def test_methods_paragraph_matches_the_model_card(
     assert card["model"]["classifier"] in text
     for row in cv["per_label"]:
         label = row["label"]
-        assert f"{label} at {row['threshold']} ({describe_goal(row['goal'])})" in text
+        goal = describe_goal(row["goal"])
+        assert re.search(rf"{goal} for [^;]*\b{label} \({row['threshold']}\)", text), label
         if row["too_few"]:
             assert re.search(rf"\b{label}\b had fewer than {cv['min_support']}", text)
             assert f"for {label}," not in text

@@ -83,8 +83,8 @@ def _draw(width: float, height: float, draw: Any, name: str, title: str, **kw: A
 
 
 def _grid(n: int, max_cols: int = 4) -> tuple[int, int]:
-    cols = min(n, max_cols)
-    return math.ceil(n / cols), cols
+    rows = math.ceil(n / max_cols)
+    return rows, math.ceil(n / rows)  # balanced: 5 panels as 3 + 2, not 4 + 1
 
 
 def label_counts_figure(label_counts: Sequence[dict[str, Any]]) -> str | None:

@@ -281,8 +281,12 @@ def _release(report: dict[str, Any]) -> str:
             _figure(
                 figs.release_counts_figure(r["counts"], r.get("audit")),
                 "Bars: cases the model tagged. Dots: corrected for the measured "
-                "error rates, 95% interval. Diamonds: estimated from the audit "
-                "sample, 95% interval.",
+                "error rates, 95% interval."
+                + (
+                    " Diamonds: estimated from the audit sample, 95% interval."
+                    if r.get("audit")
+                    else ""
+                ),
                 "Counts per label",
             )
         )

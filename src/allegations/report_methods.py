@@ -83,15 +83,18 @@ def _quality_sentences(quality: dict[str, Any]) -> list[str]:
         "others, so every case was judged by a model that had not seen it (exact duplicates "
         "were kept in the same part)."
     ]
-    thresholds = [
-        f"{r['label']} at {r['threshold']} ({describe_goal(r.get('goal'))})"
-        for r in quality["per_label"]
-        if r.get("threshold") is not None
-    ]
-    if thresholds:
+    by_goal: dict[str, list[str]] = {}
+    for r in quality["per_label"]:
+        if r.get("threshold") is not None:
+            by_goal.setdefault(describe_goal(r.get("goal")), []).append(
+                f"{r['label']} ({r['threshold']})"
+            )
+    if by_goal:
         out.append(
             "A category is assigned when its probability reaches a threshold chosen on those "
-            f"held-out results: {'; '.join(thresholds)}."
+            "held-out results, "
+            + "; ".join(f"{goal} for {_join(items)}" for goal, items in by_goal.items())
+            + "."
         )
     measured = [
         f"for {r['label']}, {_pct_interval(r['precision'])} of the model's tags were right "
