@@ -49,6 +49,7 @@ from .conftest import make_corpus, run_cli
 
 runner = CliRunner()
 SHA = "0f" * 32
+SECRET = "Zanzibar-Canary-4471"  # planted in every training narrative: never in a report
 
 
 # -- fixtures: a model whose card carries report data, a release, an audit summary -----------
@@ -67,6 +68,7 @@ def noisy_corpus(n: int = 200, seed: int = 0) -> pd.DataFrame:
         df.loc[i, "text"] = df.loc[i, "text"] + " Officer brandished a knife at a neighbour."
         labels[i].add("weapon")
     df["labels"] = [";".join(sorted(s)) for s in labels]
+    df["text"] = df["text"] + f" {SECRET}"
     return df
 
 
@@ -486,6 +488,7 @@ def test_html_is_self_contained_and_escaped(full_report: dict[str, Any]):
     assert len(ids) == len(set(ids))  # figures' SVG ids do not collide
     assert "&lt;check&gt;" in page and "<check>" not in page
     assert "@media print" in page
+    assert SECRET not in page and SECRET not in json.dumps(full_report)  # no narrative text
     assert "#0072B2" in page.upper() or "#0072b2" in page  # Okabe-Ito blue is drawn
 
 
@@ -553,5 +556,12 @@ def test_report_command_errors(report_inputs: dict[str, Path], tmp_path: Path):
         app, ["report", "--model", str(report_inputs["model"]), "--out", str(tmp_path)]
     )
     assert result.exit_code == 1 and "is a folder" in result.output
+    result = runner.invoke(
+        app,
+        ["report", "--model", str(report_inputs["model"]), "--out", str(tmp_path / "r.html"),
+         "--json", str(tmp_path / "absent" / "r.json")],
+    )  # fmt: skip
+    assert result.exit_code == 1 and "does not exist" in result.output
+    assert not (tmp_path / "r.html").exists()
     usage = runner.invoke(app, ["report", "--out", str(tmp_path / "r.html")])
     assert usage.exit_code == 2

@@ -48,8 +48,10 @@ def report_cli(
     ] = 0,
     quiet: Quiet = False,
 ) -> None:
-    """Write a self-contained HTML report for publication: training data, measured quality,
-    a release's counts with error margins, and a methods note to paste under a story.
+    """Write a self-contained HTML report for publication (and JSON with --json).
+
+    Training data, measured quality with 95% intervals, a tagged release's counts corrected
+    for the measured error rates, and a methods note to paste under a story.
 
     Example:
 
