@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 from sklearn.metrics import average_precision_score
 from typer.testing import CliRunner
@@ -34,6 +36,7 @@ from allegations.report import (
     read_store,
     report_data_from_training,
 )
+from allegations.report_figures import _operating_point
 from allegations.report_html import NOT_RECORDED, render_html
 from allegations.report_methods import describe_goal, pct
 from allegations.report_stats import (
@@ -265,6 +268,32 @@ def test_adjusted_count_refuses_a_label_the_model_cannot_separate():
     assert not adjusted_count({"tp": 0, "fn": 0, "fp": 3, "tn": 97}, 3, 100)["reliable"]
 
 
+@given(
+    tp=st.integers(0, 300),
+    fn=st.integers(0, 300),
+    fp=st.integers(0, 300),
+    tn=st.integers(0, 300),
+    n_release=st.integers(1, 10_000),
+    share=st.floats(0, 1),
+)
+def test_adjusted_count_stays_in_range(tp, fn, fp, tn, n_release, share):
+    n_tagged = int(round(share * n_release))
+    fit = adjusted_count({"tp": tp, "fn": fn, "fp": fp, "tn": tn}, n_tagged, n_release)
+    if not fit["reliable"]:
+        assert fit["note"]
+    else:
+        assert 0 <= fit["low"] <= fit["estimate"] <= fit["high"] <= n_release
+
+
+def test_operating_point_is_the_curve_point_at_the_threshold():
+    curve = {"precision": [0.5, 0.7, 0.9, 1.0], "recall": [1.0, 0.8, 0.4, 0.0],
+             "thresholds": [0.2, 0.5, 0.8]}  # fmt: skip
+    assert _operating_point(curve, 0.45) == (0.8, 0.7)
+    assert _operating_point(curve, 0.5) == (0.8, 0.7)
+    assert _operating_point(curve, 0.1) == (1.0, 0.5)
+    assert _operating_point(curve, None) is None
+
+
 # -- the report content ------------------------------------------------------------------------
 def test_full_report_content(full_report: dict[str, Any], report_inputs: dict[str, Path]):
     card, _ = load_card(report_inputs["model"])
@@ -488,6 +517,7 @@ def test_html_is_self_contained_and_escaped(full_report: dict[str, Any]):
     assert len(ids) == len(set(ids))  # figures' SVG ids do not collide
     assert "&lt;check&gt;" in page and "<check>" not in page
     assert "@media print" in page
+    assert "Audit sample" in page and "0.81" in page and "Diamonds: estimated" in page
     assert SECRET not in page and SECRET not in json.dumps(full_report)  # no narrative text
     assert "#0072B2" in page.upper() or "#0072b2" in page  # Okabe-Ito blue is drawn
 
