@@ -194,6 +194,20 @@ def main() -> None:
         shown = f"{c['estimate']:.0f} ({c['low']:.0f}-{c['high']:.0f})" if c else "n/a"
         inside = "yes" if c and c["low"] <= truth[j] <= c["high"] else ("no" if c else "-")
         print(f"| {row['label']} | {row['tagged']} | {shown} | {int(truth[j])} | {inside} |")
+    # Timing: the same report for a release 455 times larger (100,100 rows), against the
+    # small release as the anchor measured in the same run.
+    big = pd.concat([pd.read_csv(out / "tagged.csv", dtype=str, keep_default_na=False)] * 455)
+    big.to_csv(out / "tagged-big.csv", index=False)
+    timings = {}
+    for name in ("tagged.csv", "tagged-big.csv"):
+        start = time.perf_counter()
+        make_report(out / "model", out / "timing.html", predictions_path=out / name)
+        timings[name] = time.perf_counter() - start
+    print(
+        f"\nreport time: {len(rel_idx)}-row release {timings['tagged.csv']:.1f} s, "
+        f"{len(big):,}-row release {timings['tagged-big.csv']:.1f} s "
+        f"(ratio {timings['tagged-big.csv'] / timings['tagged.csv']:.2f})"
+    )
     png = out / "report.png"
     if screenshot(out / "report.html", png) and args.png is not None:
         shutil.copyfile(png, args.png)
