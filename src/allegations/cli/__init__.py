@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from . import demo, evaluate, predict, train  # noqa: F401  (registers the commands)
+from . import (  # noqa: F401  (registers the commands)
+    agreement,
+    demo,
+    estimate,
+    evaluate,
+    export,
+    import_,
+    predict,
+    review,
+    train,
+)
 from ._app import app, main
 
 __all__ = ["app", "main"]
