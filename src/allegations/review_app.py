@@ -572,12 +572,14 @@ def build_screen(session: ReviewSession) -> RenderableType:
     )
     parts: list[RenderableType] = [head]
     if case is None:
-        parts.append(
-            Text(
-                f"\nEvery case in this queue is decided ({len(session.skipped)} skipped this "
-                "session). Skipped cases come back on the next run.\n"
+        if session.n_remaining:
+            end = (
+                f"\nEnd of the queue: {session.n_remaining} case(s) not decided (skipped); "
+                "they come back on the next run.\n"
             )
-        )
+        else:
+            end = "\nEvery case in this queue is decided.\n"
+        parts.append(Text(end))
     else:
         where = f"case {session.index + 1} of {total} · id {case.case_id}"
         if not session.hide_scores:
