@@ -22,6 +22,7 @@ from allegations.review_store import ReviewStore
 from .conftest import console_script, make_corpus
 
 pexpect = pytest.importorskip("pexpect")
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="pexpect drives POSIX terminals only")
 
 CLEAR = "\x1b[H\x1b[2J"
 SAVED = re.compile(r"Saved case (\S+): (.+?) \(decision #(\d+)\)\.")
