@@ -186,3 +186,10 @@ def test_export_errors(tmp_path: Path, reviewed_store: Path):
     export_store(reviewed_store, tmp_path / "out.jsonl")
     rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [r["labels"] for r in rows] == ["money", "", "query;threat"]
+
+
+def test_new_commands_have_help_with_an_example():
+    for name in ("review", "export", "import", "estimate", "agreement"):
+        result = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        assert "Example" in result.output and f"allegations {name}" in result.output

@@ -18,6 +18,7 @@ from allegations.review_app import (
     build_screen,
     draw_audit,
     evidence_spans,
+    load_cases,
     open_review,
     order_cases,
     parse_evidence,
@@ -91,7 +92,7 @@ def test_screen_highlights_evidence_and_shows_scores(tmp_path: Path):
     assert "\x1b[1;7mthreatened\x1b[0m" in screen  # bold reverse on the phrase only
     text = plain(session)
     assert "Model predicts: threat 0.80" in text and "Evidence is highlighted" in text
-    assert "[x]  3 threat  0.80  model: yes" in text and "[ ]  1 money  0.10" in text
+    assert "[x]  3 threat  0.80  model: yes" in text and "[ ]  1 money   0.10" in text
     assert "case 1 of 1 · id C1 · confidence 0.50" in text
 
 
@@ -245,3 +246,23 @@ def test_open_review_checks_its_options(tmp_path: Path, trained_model):
     session = open_review(data, trained_model, store, label="THREAT")
     assert sorted(c.case_id for c in session.queue) == ["1", "2"]  # row numbers as ids
     session.store.close()
+
+
+def test_evidence_from_the_model_reaches_the_screen(
+    tmp_path: Path, trained_model, monkeypatch: pytest.MonkeyPatch
+):
+    original = trained_model.predict
+
+    def predict_with_evidence(texts, ids=None, evidence=False):
+        frame = original(texts, ids=ids)
+        if evidence:  # the shape issue 3 adds: label: "phrase" | ...
+            frame["evidence"] = ['threat: "threatened"'] * len(frame)
+        return frame
+
+    monkeypatch.setattr(trained_model, "predict", predict_with_evidence)
+    data = tmp_path / "cases.csv"
+    pd.DataFrame({"text": ["Officer threatened a neighbour. Case closed."]}).to_csv(data)
+    (case,) = load_cases(data, trained_model)
+    assert case.evidence == {"threat": ["threatened"]}
+    session = session_for(tmp_path, [case])
+    assert "\x1b[1;7mthreatened\x1b[0m" in render(session)

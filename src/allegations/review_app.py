@@ -12,6 +12,7 @@ the precomputed probabilities.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 import re
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from .codebook import Codebook
-from .errors import InputError
+from .errors import InputError, StoreError
 from .io import load_table, require_column
 from .persistence import load_model
 from .review_store import AuditDesign, ReviewStore, text_hash
@@ -147,7 +148,12 @@ def load_cases(
             f"{repeated[0]!r}); review needs one id per case. Pass another --id-col."
         )
     texts = ["" if t is None else str(t) for t in df[text_col].tolist()]
-    frame = model.predict(texts, ids=ids)
+    # A model that can cite evidence (an ``evidence`` argument or column) gets it shown.
+    predict: Any = model.predict
+    if "evidence" in inspect.signature(predict).parameters:
+        frame = predict(texts, ids=ids, evidence=True)
+    else:
+        frame = predict(texts, ids=ids)
     columns = [f"p_{label}" for label in model.labels]
     proba = frame[columns].to_numpy(dtype=float)
     conf = frame["confidence"].to_numpy(dtype=float)
@@ -516,9 +522,11 @@ def open_review(
                 design = draw_audit(cases, size=limit or DEFAULT_AUDIT_SIZE, label=label, seed=seed)
                 store.save_audit_design(design)
             elif design.fingerprint != release_fingerprint(cases, label):
-                store.save_audit_design(
-                    draw_audit(cases, size=1, label=label, seed=seed)
-                )  # raises: another release or banding label
+                raise StoreError(
+                    f"Review store {store_path} already holds an audit of another release "
+                    "(other ids or texts, or another --label); audit this release in a new "
+                    "--store."
+                )
             elif limit is not None and limit != len(design.sample):
                 log.warning(
                     "This store's audit sample has %d cases; --limit %d is ignored.",
@@ -595,9 +603,10 @@ def build_screen(session: ReviewSession) -> RenderableType:
             parts.append(Text(f"Model predicts: {called}"))
             if case.evidence:
                 parts.append(Text("Evidence is highlighted in the narrative.", style="dim"))
+        width = max(len(x) for x in session.labels)
         for j, label in enumerate(session.labels, start=1):
             mark = "x" if label in session.selection else " "
-            line = Text(f" [{mark}] {j:>2} {label}")
+            line = Text(f" [{mark}] {j:>2} {label:<{width}}")
             if not session.hide_scores:
                 line.append(f"  {case.scores[label]:.2f}", style="dim")
                 if label in case.predicted:

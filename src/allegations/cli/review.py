@@ -117,7 +117,8 @@ def run_terminal(session: ReviewSession) -> None:
     def on_signal(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGHUP)}
+    catch = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {s: signal.signal(s, on_signal) for s in catch}
     out.write(ENTER_ALT)
     try:
         with raw_keys() as read_key:
