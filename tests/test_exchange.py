@@ -193,3 +193,15 @@ def test_new_commands_have_help_with_an_example():
         result = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
         assert "Example" in result.output and f"allegations {name}" in result.output
+
+
+def test_training_export_can_match_the_original_column_names(reviewed_store: Path, tmp_path: Path):
+    out = tmp_path / "r.tsv"
+    result = runner.invoke(
+        app, ["export", str(reviewed_store), "--out", str(out), "--id-col", "case_id",
+              "--text-col", "narrative", "--labels-col", "category"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
+    assert frame.columns.tolist() == ["case_id", "narrative", "category"]
+    assert frame.category.tolist() == ["money", "", "query;threat"]

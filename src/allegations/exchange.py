@@ -58,6 +58,9 @@ def export_store(
     *,
     fmt: str = "training",
     reviewer: str | None = None,
+    id_col: str = "id",
+    text_col: str = "text",
+    labels_col: str = "labels",
 ) -> dict[str, Any]:
     """Write the decisions in force (one per case) to ``out``.
 
@@ -71,6 +74,8 @@ def export_store(
     reviewer : str, optional
         Export one reviewer's decisions only (default: the latest decision on each case,
         whoever made it).
+    id_col, text_col, labels_col : str
+        Column names of the training table (match those of the original training file).
 
     Returns
     -------
@@ -101,13 +106,16 @@ def export_store(
                 f"Label(s) {', '.join(bad)} contain ';', the separator of the training format; "
                 "export with --format prodigy instead."
             )
+        names = [id_col, text_col, labels_col]
+        if len(set(names)) < 3:
+            raise InputError(f"Column names must differ; got {', '.join(names)}.")
         frame = pd.DataFrame(
             {
-                "id": [d.case_id for d, _ in rows],
-                "text": [text for _, text in rows],
-                "labels": [";".join(d.labels) for d, _ in rows],
+                id_col: [d.case_id for d, _ in rows],
+                text_col: [text for _, text in rows],
+                labels_col: [";".join(d.labels) for d, _ in rows],
             },
-            columns=["id", "text", "labels"],
+            columns=names,
         )
         write_table(frame, out)
     elif fmt == "prodigy":

@@ -45,6 +45,15 @@ def export_cli(
             help="Export this reviewer's decisions only (default: the latest on each case).",
         ),
     ] = None,
+    id_col: Annotated[
+        str, typer.Option("--id-col", help="training: name of the id column to write.")
+    ] = "id",
+    text_col: Annotated[
+        str, typer.Option("--text-col", help="training: name of the text column to write.")
+    ] = "text",
+    labels_col: Annotated[
+        str, typer.Option("--labels-col", help="training: name of the labels column to write.")
+    ] = "labels",
     quiet: Quiet = False,
 ) -> None:
     """Write the reviewed cases (one row per case, the decision in force) for training or
@@ -57,7 +66,15 @@ def export_cli(
     """
     setup_logging(quiet)
     with errors_to_exit():
-        summary = export_store(store, out, fmt=fmt.value, reviewer=reviewer)
+        summary = export_store(
+            store,
+            out,
+            fmt=fmt.value,
+            reviewer=reviewer,
+            id_col=id_col,
+            text_col=text_col,
+            labels_col=labels_col,
+        )
     if not quiet:
         console.print(
             f"Wrote {summary['rows']} reviewed case(s) to {out} ({summary['format']}).",
