@@ -266,3 +266,15 @@ def test_evidence_from_the_model_reaches_the_screen(
     assert case.evidence == {"threat": ["threatened"]}
     session = session_for(tmp_path, [case])
     assert "\x1b[1;7mthreatened\x1b[0m" in render(session)
+
+
+def test_audit_asks_again_blind_what_was_decided_with_the_model_in_view(tmp_path: Path):
+    queue = [make_case(0), make_case(1)]
+    seen = session_for(tmp_path, queue)
+    seen.press("y")
+    audit = ReviewSession(
+        seen.store, queue, labels=LABELS, model_id="m", reviewer="ana", strategy="audit"
+    )
+    assert audit.current.case_id == "C0"
+    audit.press("²")  # a unicode digit is not a label key
+    assert "does nothing here" in audit.status

@@ -305,7 +305,9 @@ class ReviewSession:
         self.strategy = strategy
         self.definitions = definitions
         self.hide_scores = strategy == "audit"
-        self.decided = store.decided_hashes(reviewer)
+        # The audit needs blind answers: only audit decisions count as done there.
+        self._decided_under = "audit" if self.hide_scores else None
+        self.decided = store.decided_hashes(reviewer, self._decided_under)
         self.skipped: set[str] = set()
         self.n_saved = 0
         self.n_undone = 0
@@ -373,7 +375,7 @@ class ReviewSession:
         if case is None:
             self.status = "This queue is done: [u] undo the last decision or [q] quit."
             return
-        if key.isdigit() and len(key) == 1:
+        if len(key) == 1 and key in "0123456789":
             self._digit(key)
         elif key == "y":
             self.save(self.selection if self.hide_scores else case.predicted)
@@ -444,7 +446,7 @@ class ReviewSession:
             self.status = "Nothing to undo."
             return
         self.n_undone += 1
-        self.decided = self.store.decided_hashes(self.reviewer)
+        self.decided = self.store.decided_hashes(self.reviewer, self._decided_under)
         where = next((i for i, c in enumerate(self.queue) if c.text_hash == target.text_hash), None)
         if where is None:  # decided in an earlier session, outside this queue
             text = self.store.texts([target.text_hash]).get(target.text_hash, "")

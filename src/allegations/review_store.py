@@ -432,9 +432,13 @@ class ReviewStore:
             out[d.text_hash] = d
         return out
 
-    def decided_hashes(self, reviewer: str) -> set[str]:
-        """Text hashes that ``reviewer`` has a standing decision on."""
-        return {h for (_, h) in self.standing(reviewer)}
+    def decided_hashes(self, reviewer: str, strategy: str | None = None) -> set[str]:
+        """Text hashes that ``reviewer`` has a standing decision on (made under ``strategy``)."""
+        return {
+            h
+            for (_, h), d in self.standing(reviewer).items()
+            if strategy is None or d.strategy == strategy
+        }
 
     def reviewers(self) -> list[str]:
         """Names of everyone who has a decision in the store, in order of first decision."""
