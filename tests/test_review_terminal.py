@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from allegations.cli import app
+from allegations.estimate import estimate_store
 from allegations.review_app import LEGEND
 from allegations.review_store import ReviewStore
 
@@ -267,3 +268,33 @@ def test_review_bad_column_and_label(tmp_path: Path, cases_csv: Path, model_dir:
               "--id-col", "id"],
     )  # fmt: skip
     assert result.exit_code == 1 and "repeats 1 id(s)" in " ".join(result.output.split())
+
+
+def test_audit_in_the_terminal_hides_the_model_then_estimate(
+    tmp_path: Path, cases_csv: Path, model_dir: Path
+):
+    store = tmp_path / "audit.db"
+    child = review(
+        tmp_path, cases_csv, model_dir, store, "--strategy", "audit", "--limit", "8",
+        "--reviewer", "ana",
+    )  # fmt: skip
+    shown = screen(child)
+    for _ in range(8):
+        assert "the model's view is hidden" in shown
+        assert "Model predicts" not in shown and "model: yes" not in shown
+        assert "confidence" not in shown and "[x]" not in shown
+        shown = press(child, "3")  # threat
+        shown = press(child, "\r")
+    assert "Every case in this queue is decided" in shown
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    result = CliRunner().invoke(app, ["estimate", str(store)])
+    assert result.exit_code == 0, result.output
+    # Every audited case was answered "threat": the estimate is the whole release.
+    assert "threat: " in result.output and "from 8 audited" in " ".join(result.output.split())
+    threat = next(r for r in estimate_store(store)["per_label"] if r["label"] == "threat")
+    assert threat["estimated_count"]["estimate"] == pytest.approx(120)
+    with ReviewStore(store, create=False) as opened:
+        assert {d.strategy for d in opened.decisions()} == {"audit"}
+        assert all(d.labels == ("threat",) for d in opened.decisions())
