@@ -278,3 +278,12 @@ def test_audit_asks_again_blind_what_was_decided_with_the_model_in_view(tmp_path
     assert audit.current.case_id == "C0"
     audit.press("²")  # a unicode digit is not a label key
     assert "does nothing here" in audit.status
+
+
+def test_escape_sequences_in_a_narrative_do_not_reach_the_terminal(tmp_path: Path):
+    text = "Officer threatened\x1b[2J\x1b]0;owned\x07 a neighbour."
+    case = make_case(0, text=text, evidence={"threat": ["neighbour"]})
+    case.case_id = "C\x1b[31m0"
+    screen = render(session_for(tmp_path, [case]))
+    assert "\x1b[2J" not in screen and "\x1b]0;" not in screen and "\x1b[31m0" not in screen
+    assert "\x1b[1;7mneighbour\x1b[0m" in screen  # spans still line up

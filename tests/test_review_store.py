@@ -175,3 +175,18 @@ def test_store_matches_an_in_memory_model(tmp_path_factory: pytest.TempPathFacto
             assert got == expected
     finally:
         store.close()
+
+
+def test_a_write_that_fails_is_not_acknowledged_and_a_retry_succeeds(tmp_path: Path):
+    path = tmp_path / "r.db"
+    with ReviewStore(path, labels=LABELS) as store:
+        record(store, "C1", ["money"])
+        store._con.execute("PRAGMA busy_timeout=50")
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        with pytest.raises(StoreError, match="decision on case C2 was NOT saved"):
+            record(store, "C2", ["query"])
+        other.execute("ROLLBACK")
+        other.close()
+        record(store, "C2", ["query"])
+        assert [d.case_id for d in store.decisions()] == ["C1", "C2"]

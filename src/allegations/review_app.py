@@ -385,10 +385,10 @@ class ReviewSession:
             self.save(self.selection)
         elif key == "s":
             self.skipped.add(case.text_hash)
-            self.status = f"Skipped case {case.case_id}; it comes back on the next run."
+            self.status = f"Skipped case {safe(case.case_id)}; it comes back on the next run."
             self._advance(self.index + 1)
         else:
-            self.status = f"Key {key!r} does nothing here; see the keys below."
+            self.status = f"Key {safe(key)!r} does nothing here; see the keys below."
 
     def _digit(self, key: str) -> None:
         if self._pending is not None:
@@ -436,7 +436,7 @@ class ReviewSession:
         self.decided.add(case.text_hash)
         self.n_saved += 1
         shown = "; ".join(decision.labels) or "none apply"
-        self.status = f"Saved case {case.case_id}: {shown} (decision #{decision.seq})."
+        self.status = f"Saved case {safe(case.case_id)}: {shown} (decision #{decision.seq})."
         self._advance(self.index + 1)
 
     def undo(self) -> None:
@@ -467,7 +467,7 @@ class ReviewSession:
         self.skipped.discard(target.text_hash)
         self._show(where)
         shown = "; ".join(target.labels) or "none apply"
-        self.status = f"Undid decision #{target.seq} on case {target.case_id} (was: {shown})."
+        self.status = f"Undid decision #{target.seq} on case {safe(target.case_id)} (was: {shown})."
 
 
 def open_review(
@@ -555,8 +555,19 @@ def open_review(
 
 
 # -- screens ----------------------------------------------------------------------------
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(value: str) -> str:
+    """``value`` with terminal control characters (escape sequences) replaced by spaces.
+
+    One character for one, so evidence spans found in the original text still line up.
+    """
+    return _CONTROL.sub(" ", value)
+
+
 def _narrative(case: Case, show_evidence: bool) -> Text:
-    text = Text(case.text or "(empty narrative)")
+    text = Text(safe(case.text) or "(empty narrative)")
     if show_evidence:
         for phrases in case.evidence.values():
             for start, end in evidence_spans(case.text, phrases):
@@ -591,7 +602,7 @@ def build_screen(session: ReviewSession) -> RenderableType:
             end = "\nEvery case in this queue is decided.\n"
         parts.append(Text(end))
     else:
-        where = f"case {session.index + 1} of {total} · id {case.case_id}"
+        where = f"case {session.index + 1} of {total} · id {safe(case.case_id)}"
         if not session.hide_scores:
             where += f" · confidence {case.confidence:.2f}"
         parts.append(Text(where))
@@ -631,9 +642,9 @@ def definitions_screen(session: ReviewSession) -> RenderableType:
         if entry is None:
             parts.append(Text("    (no definition: the model was trained without a codebook)"))
             continue
-        parts.append(Text(f"    {entry.definition or '(no definition text)'}"))
+        parts.append(Text(safe(f"    {entry.definition or '(no definition text)'}")))
         if entry.include:
-            parts.append(Text(f"    include: {'; '.join(entry.include)}"))
+            parts.append(Text(safe(f"    include: {'; '.join(entry.include)}")))
         if entry.exclude:
-            parts.append(Text(f"    exclude: {'; '.join(entry.exclude)}"))
+            parts.append(Text(safe(f"    exclude: {'; '.join(entry.exclude)}")))
     return Group(*parts)

@@ -215,6 +215,8 @@ class ReviewStore:
                     f"{self.path} was written by a newer allegations (store format "
                     f"{meta.get('format_version')}); upgrade allegations to read it."
                 )
+        if not is_new and labels is None:
+            return  # an existing store opened to read it: no write, no lock
         if is_new and labels is None:
             raise StoreError(
                 f"Review store {self.path} does not exist yet and no label set was given; "
