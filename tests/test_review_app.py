@@ -9,17 +9,15 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
+from allegations.cli.review import build_screen
 from allegations.errors import InputError, StoreError
-from allegations.review_app import (
-    LEGEND,
+from allegations.review_app import LEGEND, ReviewSession, open_review
+from allegations.review_cases import (
     Case,
-    ReviewSession,
     allocate,
-    build_screen,
     draw_audit,
     evidence_spans,
     load_cases,
-    open_review,
     order_cases,
     parse_evidence,
 )

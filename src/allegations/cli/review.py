@@ -2,8 +2,8 @@
 
 Keys are read one at a time with the standard library (termios/tty cbreak mode on POSIX,
 msvcrt on Windows): no extra dependency, and nothing between the key and the store. Each
-screen is rendered by rich into a buffer and written in one piece; the legend is written
-verbatim below it.
+screen (:func:`build_screen`, from the session's state) is rendered by rich into a buffer
+and written in one piece; the legend is written verbatim below it.
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.text import Text
 
-from ..review_app import LEGEND, ReviewSession, build_screen, open_review
+from ..review_app import LEGEND, ReviewSession, open_review, safe
+from ..review_cases import Case, evidence_spans
 from ._app import (
     Encoding,
     IdCol,
@@ -36,6 +39,7 @@ from ._app import (
 )
 
 CLEAR = "\x1b[H\x1b[2J"
+HIGHLIGHT = "bold reverse"
 ENTER_ALT, LEAVE_ALT = "\x1b[?1049h\x1b[?25l", "\x1b[?25h\x1b[?1049l"
 
 
@@ -98,6 +102,90 @@ def raw_keys() -> Iterator[Any]:
         yield read_posix
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _narrative(case: Case, show_evidence: bool) -> Text:
+    text = Text(safe(case.text) or "(empty narrative)")
+    if show_evidence:
+        for phrases in case.evidence.values():
+            for start, end in evidence_spans(case.text, phrases):
+                text.stylize(HIGHLIGHT, start, end)
+    return text
+
+
+def build_screen(session: ReviewSession) -> RenderableType:
+    """The screen for the session's state: a case, the definitions, or the end of the queue.
+
+    The legend is not part of it: the terminal front end writes :data:`LEGEND` verbatim
+    below every screen.
+    """
+    if session.showing_definitions:
+        return definitions_screen(session)
+    case = session.current
+    total = len(session.queue)
+    decided = session.n_decided
+    head = Text(
+        f"allegations review · {session.strategy} · reviewer {session.reviewer} · "
+        f"{decided} of {total} decided · {session.n_saved} saved this session",
+        style="bold",
+    )
+    parts: list[RenderableType] = [head]
+    if case is None:
+        if session.n_remaining:
+            end = (
+                f"\nEnd of the queue: {session.n_remaining} case(s) not decided (skipped); "
+                "they come back on the next run.\n"
+            )
+        else:
+            end = "\nEvery case in this queue is decided.\n"
+        parts.append(Text(end))
+    else:
+        where = f"case {session.index + 1} of {total} · id {safe(case.case_id)}"
+        if not session.hide_scores:
+            where += f" · confidence {case.confidence:.2f}"
+        parts.append(Text(where))
+        parts.append(
+            Panel(_narrative(case, not session.hide_scores), title="narrative", title_align="left")
+        )
+        if session.hide_scores:
+            parts.append(Text("Audit: the model's view is hidden. Check every label that applies."))
+        else:
+            called = ", ".join(f"{x} {case.scores[x]:.2f}" for x in case.predicted) or "no label"
+            parts.append(Text(f"Model predicts: {called}"))
+            if case.evidence:
+                parts.append(Text("Evidence is highlighted in the narrative.", style="dim"))
+        width = max(len(x) for x in session.labels)
+        for j, label in enumerate(session.labels, start=1):
+            mark = "x" if label in session.selection else " "
+            line = Text(f" [{mark}] {j:>2} {label:<{width}}")
+            if not session.hide_scores:
+                line.append(f"  {case.scores[label]:.2f}", style="dim")
+                if label in case.predicted:
+                    line.append("  model: yes", style="bold")
+            parts.append(line)
+        if len(session.labels) > 9:
+            parts.append(Text("Labels 10 and up: press 0, then the two-digit number.", style="dim"))
+    parts.append(Text(session.status or " "))
+    return Group(*parts)
+
+
+def definitions_screen(session: ReviewSession) -> RenderableType:
+    """The codebook definitions of the labels (any key returns to the case)."""
+    title = Text("Label definitions (press any key to go back)", style="bold")
+    parts: list[RenderableType] = [title]
+    book = session.definitions
+    for j, label in enumerate(session.labels, start=1):
+        entry = book.get(label) if book is not None else None
+        parts.append(Text(f"{j:>2} {label}", style="bold"))
+        if entry is None:
+            parts.append(Text("    (no definition: the model was trained without a codebook)"))
+            continue
+        parts.append(Text(safe(f"    {entry.definition or '(no definition text)'}")))
+        if entry.include:
+            parts.append(Text(safe(f"    include: {'; '.join(entry.include)}")))
+        if entry.exclude:
+            parts.append(Text(safe(f"    exclude: {'; '.join(entry.exclude)}")))
+    return Group(*parts)
 
 
 def render(session: ReviewSession) -> str:
