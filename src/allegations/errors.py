@@ -16,6 +16,7 @@ __all__ = [
     "ModelError",
     "ModelIntegrityError",
     "OutputError",
+    "StoreError",
 ]
 
 
@@ -56,3 +57,7 @@ class ModelIntegrityError(ModelError):
 
 class OutputError(AllegationsError, OSError):
     """An output file cannot be written."""
+
+
+class StoreError(AllegationsError, ValueError):
+    """A review store cannot be used: not a store, damaged, or made for other labels."""

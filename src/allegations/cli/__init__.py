@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from . import demo, evaluate, predict, report, train  # noqa: F401  (registers the commands)
+from . import (  # noqa: F401  (registers the commands)
+    agreement,
+    demo,
+    estimate,
+    evaluate,
+    export,
+    import_,
+    predict,
+    report,
+    review,
+    train,
+)
 from ._app import app, main
 
 __all__ = ["app", "main"]
