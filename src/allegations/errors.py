@@ -16,6 +16,7 @@ __all__ = [
     "ModelError",
     "ModelIntegrityError",
     "OutputError",
+    "BadRecordError",
 ]
 
 
@@ -56,3 +57,17 @@ class ModelIntegrityError(ModelError):
 
 class OutputError(AllegationsError, OSError):
     """An output file cannot be written."""
+
+
+class BadRecordError(InputError):
+    """A record of an input table is malformed (wrong field count, open quote, bad JSON).
+
+    Attributes
+    ----------
+    record : int
+        The data record number (first record after the header = 1).
+    """
+
+    def __init__(self, message: str, record: int = 0) -> None:
+        super().__init__(message)
+        self.record = record
