@@ -319,11 +319,18 @@ def detect_encoding(path: str | Path, encoding: str | None = None) -> tuple[str,
         )
     fallback = _scan(path, "cp1252")
     if fallback.error_offset is not None:
+        cp_where = (
+            f"byte 0x{fallback.error_byte:02x} at offset {fallback.error_offset}, line "
+            f"{fallback.error_line}"
+        )
+        detail = (
+            f"{where} is valid in neither"
+            if cp_where == where
+            else f"{where} is not UTF-8 and {cp_where} is undefined in Windows-1252"
+        )
         raise InputError(
-            f"{name} is neither UTF-8 nor Windows-1252 text: {where} is not UTF-8 and byte "
-            f"0x{fallback.error_byte:02x} at offset {fallback.error_offset} (line "
-            f"{fallback.error_line}) is undefined in Windows-1252. Pass the right --encoding "
-            "(for example latin-1 or utf-16)."
+            f"{name} is neither UTF-8 nor Windows-1252 text: {detail}. Pass the right "
+            "--encoding (for example latin-1 or utf-16)."
         )
     log.warning(
         "%s is not UTF-8 (%s); read it as cp1252 (Windows-1252). Pass --encoding to choose "
@@ -496,7 +503,7 @@ def _read_delimited(
     with open(path, encoding=enc, errors="strict", newline="") as fh:
         records = iter_delimited_records(fh, sep, path.name, on_bad_rows=on_bad_rows, report=report)
         header = next(records, None)
-        if header is None:
+        if header is None or not any(h.strip() for h in header):
             raise InputError(f"{path.name} is empty: it has no header row.")
         columns = check_header(header, path.name)
         rows = list(records)
@@ -659,12 +666,18 @@ def _read_parquet(path: Path, report: ReadReport) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        names = pq.ParquetFile(path).schema_arrow.names
     except Exception as exc:  # pyarrow raises several unrelated types
         raise InputError(
             f"{path.name} is not a readable Parquet file ({type(exc).__name__})."
         ) from None
-    columns = check_header(table.column_names, path.name)
+    columns = check_header(names, path.name)
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:
+        raise InputError(
+            f"{path.name} is not a readable Parquet file ({type(exc).__name__})."
+        ) from None
     data: dict[str, Any] = {}
     for name, column in zip(columns, table.columns, strict=True):
         kind = column.type
@@ -1028,7 +1041,9 @@ def _excel_safe(df: pd.DataFrame, report: WriteReport) -> pd.DataFrame:
 
 def _write_delimited(df: pd.DataFrame, fh: IO[bytes], sep: str) -> None:
     text = _io.TextIOWrapper(fh, encoding="utf-8", newline="")
-    df.to_csv(text, sep=sep, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    # CRLF as in RFC 4180: the csv writer then quotes every cell holding a CR or an LF, so
+    # a lone CR inside a narrative cannot split the record.
+    df.to_csv(text, sep=sep, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     text.flush()
     text.detach()
 

@@ -206,23 +206,47 @@ def train_files(
     )
     if not any(data.label_sets):
         raise LabelError("No row has a label; check --labels-col / --label-cols and --label-sep.")
+    if not any(str(t).strip() for t in data.texts):
+        raise InputError(
+            f"All {len(data.texts)} narratives in column '{text_col}' are blank; pass the "
+            "column that holds the text with --text-col."
+        )
     info = {
         "files": data.files,
         "text_col": text_col,
         "n_rows": len(data.texts),
         "n_overridden_by_id": data.n_overridden,
     }
-    model = train(
-        data.texts,
-        data.label_sets,
-        codebook=codebook,
-        goal=goal,
-        seed=seed,
-        groups=data.groups,
-        spacy_model=spacy_model,
-        config=config,
-        data_info=info,
-    )
+    try:
+        model = train(
+            data.texts,
+            data.label_sets,
+            codebook=codebook,
+            goal=goal,
+            seed=seed,
+            groups=data.groups,
+            spacy_model=spacy_model,
+            config=config,
+            data_info=info,
+        )
+    except ValueError as exc:
+        # scikit-learn's vectorizer: "empty vocabulary; perhaps the documents only contain
+        # stop words" (also after min_df pruning). Its message holds no text.
+        if isinstance(exc, InputError):
+            raise
+        if "empty vocabulary" in str(exc):
+            raise InputError(
+                f"The narratives in column '{text_col}' have no word that occurs in at least "
+                "two cases, so there is nothing to learn from; check --text-col and label "
+                "more cases."
+            ) from None
+        if "cross-validation requires at least one train/test split" in str(exc):
+            raise InputError(
+                "The cases fall into fewer than two groups (identical narratives, and rows "
+                "sharing a --group-col value, are kept together), so cross-validation cannot "
+                "split them; add distinct cases."
+            ) from None
+        raise
     save_model(model, out)
     return model
 
