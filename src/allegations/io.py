@@ -540,8 +540,6 @@ def _strip_nul(df: pd.DataFrame, source: str, report: ReadReport) -> pd.DataFram
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
-    import zipfile
-
     with open(path, "rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
@@ -551,13 +549,17 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
         )
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+    except PermissionError:
+        raise
+    except Exception as exc:  # zipfile, zlib, XML and openpyxl errors of damaged files
         raise InputError(
             f"{path.name} is not a readable .xlsx workbook ({type(exc).__name__}); it may be "
             "corrupt or password-protected. Save it again from Excel as .xlsx or export CSV."
         ) from None
     with book:
         names = [str(n) for n in book.sheet_names]
+        if not names:
+            raise InputError(f"{path.name} has no sheets; save it again from Excel or export CSV.")
         if sheet is not None and sheet not in names:
             raise InputError(
                 f"Sheet '{sheet}' not found in {path.name}; sheets are: "
