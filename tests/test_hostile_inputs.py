@@ -85,8 +85,14 @@ def test_mixed_encodings_are_refused(tmp_path: Path):
     path = tmp_path / "m.csv"
     path.write_bytes("id,text\n1,café\n".encode() + "2,caf\u00e9\n".encode("cp1252"))
     with pytest.raises(
-        InputError, match=r"m.csv mixes encodings: .* byte 0xe9 at offset 21, line 3"
+        InputError,
+        match=r"m.csv mixes encodings: line 2 holds UTF-8 text, but byte 0xe9 at offset 21, "
+        r"line 3 is not UTF-8",
     ):
+        load_table(path)
+    # cp1252 rows first, UTF-8 later: still refused, not read as cp1252 mojibake.
+    path.write_bytes("id,text\n2,caf\u00e9\n".encode("cp1252") + "1,café\n".encode())
+    with pytest.raises(InputError, match="m.csv mixes encodings: line 3 holds UTF-8 text"):
         load_table(path)
 
 
@@ -115,6 +121,8 @@ def test_unknown_and_wrong_explicit_encoding(tmp_path: Path):
     path.write_bytes("text\n\u201cq\u201d\n".encode("cp1252"))
     with pytest.raises(InputError, match="Unknown encoding 'klingon'"):
         load_table(path, encoding="klingon")
+    with pytest.raises(InputError, match="Unknown encoding 'base64'"):
+        load_table(path, encoding="base64")
     with pytest.raises(
         InputError, match=r"w.csv is not valid utf-8 text: byte 0x93 at offset 5 \(line 2\)"
     ):

@@ -197,3 +197,14 @@ def test_allow_version_mismatch_from_the_command_line(copy_model: Path, tmp_path
     loaded = CliRunner().invoke(app, [*args, "--allow-version-mismatch"])
     assert loaded.exit_code == 0, loaded.output
     assert "despite version differences: spacy 0.0.1" in " ".join(loaded.output.split())
+
+
+def test_unreadable_model_file(copy_model: Path, monkeypatch):
+    import allegations.persistence as persistence
+
+    def denied(path, chunk_size=0):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(persistence, "sha256_file", denied)
+    with pytest.raises(ModelError, match="cannot be read .Permission denied.; check its"):
+        load_model(copy_model)

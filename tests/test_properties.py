@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from allegations.errors import InputError
 from allegations.io import ReadReport, load_table, neutralise_formula, write_table
 from allegations.labels import parse_label_string
+from allegations.table_checks import _UTF8_MULTIBYTE
 
 # Any text a narrative can hold: every printable character, quotes, separators, CR/LF,
 # tabs, leading formula characters; surrogates cannot be encoded at all.
@@ -88,6 +89,10 @@ def test_decoding_is_exact_and_never_replaces(
         data = buf.getvalue().encode(encoding)
     except UnicodeEncodeError:
         assume(False)
+    if encoding == "cp1252":
+        # cp1252 text that happens to form UTF-8 sequences ("Ã©") is ambiguous by nature;
+        # the reader reads it as UTF-8 or refuses it as mixed, tested elsewhere.
+        assume(_UTF8_MULTIBYTE.search(data) is None)
     path = tmp_path / ("t.csv" if sep == "," else "t.tsv")
     path.write_bytes(data)
     report = ReadReport()

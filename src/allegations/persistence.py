@@ -201,7 +201,14 @@ def load_model(folder: str | Path, *, allow_version_mismatch: bool = False) -> T
                 f"{path} has changed since the model was saved ({path.stat().st_size} bytes, "
                 f"expected {size}); refusing to load it. Restore the original file or retrain."
             )
-        if sha256_file(path) != meta.get("sha256"):
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:
+            raise ModelError(
+                f"{path} cannot be read ({exc.strerror or type(exc).__name__}); check its "
+                "permissions."
+            ) from None
+        if digest != meta.get("sha256"):
             raise ModelIntegrityError(
                 f"{path} has changed since the model was saved (sha256 mismatch); refusing to "
                 "load it. Restore the original file or retrain."

@@ -157,7 +157,6 @@ class _Scan:
     error_byte: int = 0
     error_line: int = 0
     has_nul: bool = False
-    has_utf8_before_error: bool = False
 
 
 def _scan(path: Path, encoding: str) -> _Scan:
@@ -179,18 +178,33 @@ def _scan(path: Path, encoding: str) -> _Scan:
                 bad = exc.object[exc.start : exc.start + 1]
                 scan.error_byte = bad[0] if bad else 0
                 scan.error_line = n_lines + block[:start].count(b"\n")
-                scan.has_utf8_before_error = scan.has_utf8_before_error or bool(
-                    _UTF8_MULTIBYTE.search(block[:start])
-                )
                 return scan
             if final:
                 return scan
             if not scan.has_nul and b"\x00" in block:
                 scan.has_nul = True
-            if not scan.has_utf8_before_error and encoding.startswith("utf-8"):
-                scan.has_utf8_before_error = bool(_UTF8_MULTIBYTE.search(block))
             n_lines += block.count(b"\n")
             offset += len(block)
+
+
+def _first_utf8_line(path: Path) -> int | None:
+    """The line of the first well-formed multi-byte UTF-8 sequence, if any.
+
+    Only called on a file that is not valid UTF-8: finding such a sequence there means two
+    encodings are mixed (real cp1252 text almost never forms one).
+    """
+    n_lines = 1
+    tail = b""
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_CHUNK), b""):
+            data = tail + block
+            found = _UTF8_MULTIBYTE.search(data)
+            if found:
+                return n_lines + data[: found.start()].count(b"\n")
+            keep = min(3, len(data))  # a sequence may straddle two blocks
+            tail = data[len(data) - keep :]
+            n_lines += data[: len(data) - keep].count(b"\n")
+    return None
 
 
 def _looks_like_bomless_utf16(path: Path) -> bool:
@@ -232,7 +246,7 @@ def detect_encoding(path: str | Path, encoding: str | None = None) -> tuple[str,
     name = path.name
     if encoding:
         try:
-            codecs.lookup(encoding)
+            "".encode(encoding)  # also refuses bytes-to-bytes codecs such as base64
         except LookupError:
             raise InputError(
                 f"Unknown encoding '{encoding}'; pass a Python codec name such as "
@@ -261,11 +275,12 @@ def detect_encoding(path: str | Path, encoding: str | None = None) -> tuple[str,
     if scan.error_offset is None:
         return "utf-8-sig", False
     where = f"byte 0x{scan.error_byte:02x} at offset {scan.error_offset}, line {scan.error_line}"
-    if scan.has_utf8_before_error:
+    utf8_line = _first_utf8_line(path)
+    if utf8_line is not None:
         raise InputError(
-            f"{name} mixes encodings: it holds UTF-8 text, but {where} is not UTF-8 (often two "
-            "exports joined together). Re-save the file in one encoding, or pass --encoding to "
-            "read all of it one way."
+            f"{name} mixes encodings: line {utf8_line} holds UTF-8 text, but {where} is not "
+            "UTF-8 (often two exports joined together). Re-save the file in one encoding, or "
+            "pass --encoding to read all of it one way."
         )
     fallback = _scan(path, "cp1252")
     if fallback.error_offset is not None:
