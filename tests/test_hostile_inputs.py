@@ -671,3 +671,61 @@ def test_predict_skips_bad_rows_and_keeps_record_numbers(tmp_path: Path, trained
     summary = predict_file(path, tmp_path / "o.csv", trained_model, on_bad_rows="skip")
     assert summary["skipped"] == {"count": 1, "rows": [2], "reason": "wrong number of fields"}
     assert pd.read_csv(tmp_path / "o.csv")["id"].tolist() == [1, 3]
+
+
+# -- 25: degenerate training data --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("texts", "message"),
+    [
+        (["" for _ in range(30)], "All 30 narratives in column 'text' are blank"),
+        ([f"zq{i}x" for i in range(30)], "have no word that occurs in at least two cases"),
+        (["same words here"] * 30, "The cases fall into fewer than two groups"),
+    ],
+    ids=["blank", "no-shared-word", "identical"],
+)
+def test_degenerate_training_data_is_refused(tmp_path: Path, texts: list[str], message: str):
+    from allegations.workflows import train_files
+
+    path = tmp_path / "d.csv"
+    labels = ["a" if i % 2 else "b" for i in range(len(texts))]
+    pd.DataFrame({"text": texts, "labels": labels}).to_csv(path, index=False)
+    with pytest.raises(InputError, match=message):
+        train_files([path], tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+def test_narrative_column_as_labels_is_refused_without_echoing_it(tmp_path: Path):
+    from allegations.errors import LabelError
+    from allegations.workflows import LabelSpec, read_labelled
+
+    narrative = "Officer queried the database for the address of his former partner " * 2
+    path = tmp_path / "l.csv"
+    path.write_text(f"text,labels\nshort,a\nbad,row,x\n{narrative},b\n")
+    with pytest.raises(LabelError) as caught:
+        read_labelled(
+            [path], spec=LabelSpec(labels_col="text"), on_bad_rows="skip", text_col="labels"
+        )
+    assert "former partner" not in str(caught.value)
+    assert str(caught.value).startswith("Row 3 of l.csv has a label of 133 characters")
+
+
+def test_predict_refuses_xlsx_too_large_before_predicting(tmp_path: Path, monkeypatch):
+    import allegations.workflows as workflows
+
+    class NoModel:
+        labels = ["a"]
+
+        def predict(self, *args, **kwargs):  # pragma: no cover (must not be reached)
+            raise AssertionError("predicted before checking the output size")
+
+    monkeypatch.setattr(workflows, "Tagger", NoModel)
+    import allegations.table_writer as table_writer
+
+    monkeypatch.setattr(table_writer, "EXCEL_MAX_ROWS", 3)
+    path = tmp_path / "d.csv"
+    path.write_text("text\na\nb\nc\n")
+    with pytest.raises(OutputError, match="3 rows do not fit in one Excel sheet"):
+        predict_file(path, tmp_path / "o.xlsx", NoModel())
+    assert not (tmp_path / "o.xlsx").exists()

@@ -390,6 +390,13 @@ CASES = [
     ),
     Case("train-bad-record", _write("r.csv", _bad_record("many")), TRAIN, 1, "record 3 (line 4)"),
     Case(
+        "evaluate-json-is-input",
+        _write("g.csv", _good_csv()),
+        ("evaluate", "{data}", "--model", "{model}", "--json", "{data}"),
+        1,
+        "is an input file; choose another path for the scores.",
+    ),
+    Case(
         "evaluate-bad-record",
         _write("r.csv", _bad_record("few")),
         ("evaluate", "{data}", "--model", "{model}"),

@@ -38,6 +38,7 @@ __all__ = [
     "FORMULA_START",
     "WriteReport",
     "atomic_write",
+    "check_excel_size",
     "neutralise_formula",
     "neutralise_frame",
     "write_table",
@@ -199,7 +200,7 @@ def write_table(df: pd.DataFrame, path: str | Path) -> WriteReport:
     fmt = table_format(path, for_output=True)
     report = WriteReport()
     if fmt == "xlsx":
-        _check_excel_size(df, path)
+        check_excel_size(df, path)
     if fmt in ("csv", "tsv", "xlsx"):
         df, report.neutralised = neutralise_frame(df)
     if fmt == "xlsx":
@@ -236,7 +237,8 @@ def write_table(df: pd.DataFrame, path: str | Path) -> WriteReport:
     return report
 
 
-def _check_excel_size(df: pd.DataFrame, path: Path) -> None:
+def check_excel_size(df: pd.DataFrame, path: Path) -> None:
+    """Raise :class:`OutputError` if ``df`` does not fit in one Excel sheet."""
     if len(df) + 1 > EXCEL_MAX_ROWS:
         raise OutputError(
             f"{len(df)} rows do not fit in one Excel sheet (at most {EXCEL_MAX_ROWS - 1:,} rows "

@@ -19,6 +19,7 @@ from .codebook import Codebook, load_codebook
 from .errors import InputError, LabelError, OutputError
 from .io import (
     ReadReport,
+    check_excel_size,
     load_table,
     require_column,
     sha256_file,
@@ -116,7 +117,7 @@ def read_labelled(
             )
         warn_numbers_only(df, text_col, path.name)
         label_sets = spec.read(df, path.name)
-        _check_label_lengths(label_sets, path.name)
+        _check_label_lengths(label_sets, path.name, report.kept_rows())
         texts = df[text_col].tolist()
         ids = (
             df[id_col].astype(str).tolist()
@@ -158,8 +159,8 @@ def read_labelled(
 MAX_LABEL_CHARS = 80
 
 
-def _check_label_lengths(label_sets: list[list[str]], source: str) -> None:
-    for row, labels in enumerate(label_sets, start=1):
+def _check_label_lengths(label_sets: list[list[str]], source: str, rows: list[int]) -> None:
+    for row, labels in zip(rows, label_sets, strict=True):
         for label in labels:
             if len(label) > MAX_LABEL_CHARS:
                 raise LabelError(
@@ -231,10 +232,10 @@ def train_files(
         )
     except ValueError as exc:
         # scikit-learn's vectorizer: "empty vocabulary; perhaps the documents only contain
-        # stop words" (also after min_df pruning). Its message holds no text.
+        # stop words" or "After pruning, no terms remain"; its messages hold no text.
         if isinstance(exc, InputError):
             raise
-        if "empty vocabulary" in str(exc):
+        if "empty vocabulary" in str(exc) or "no terms remain" in str(exc):
             raise InputError(
                 f"The narratives in column '{text_col}' have no word that occurs in at least "
                 "two cases, so there is nothing to learn from; check --text-col and label "
@@ -293,6 +294,8 @@ def predict_file(
     if id_col is not None:
         require_column(df, id_col, data_path.name, "--id-col")
     warn_numbers_only(df, text_col, data_path.name)
+    if out_format == "xlsx":  # refuse before spending time on predictions
+        check_excel_size(df, out)
     ids = df[id_col].tolist() if id_col is not None else report.kept_rows()
     frame = model.predict(df[text_col].tolist(), ids=ids)
     written = write_table(

@@ -24,6 +24,7 @@ from ._app import (
     TextCol,
     app,
     errors_to_exit,
+    fail,
     setup_logging,
     split_cols,
 )
@@ -61,6 +62,8 @@ def evaluate_cli(
     """
     setup_logging(quiet)
     spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
+    if json_path is not None and any(json_path.resolve() == d.resolve() for d in data):
+        fail(f"--json {json_path} is an input file; choose another path for the scores.")
     with errors_to_exit():
         report = evaluate_file(
             data,
