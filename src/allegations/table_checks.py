@@ -156,11 +156,10 @@ class _Scan:
     error_offset: int | None = None
     error_byte: int = 0
     error_line: int = 0
-    has_nul: bool = False
 
 
 def _scan(path: Path, encoding: str) -> _Scan:
-    """Strictly decode the whole file in chunks; note the first failure and NUL bytes."""
+    """Strictly decode the whole file in chunks; note the first failure."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     scan = _Scan()
     offset = 0
@@ -181,8 +180,6 @@ def _scan(path: Path, encoding: str) -> _Scan:
                 return scan
             if final:
                 return scan
-            if not scan.has_nul and b"\x00" in block:
-                scan.has_nul = True
             n_lines += block.count(b"\n")
             offset += len(block)
 
