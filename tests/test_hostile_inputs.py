@@ -729,3 +729,25 @@ def test_predict_refuses_xlsx_too_large_before_predicting(tmp_path: Path, monkey
     with pytest.raises(OutputError, match="3 rows do not fit in one Excel sheet"):
         predict_file(path, tmp_path / "o.xlsx", NoModel())
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_destination_open_in_another_program_keeps_the_new_file(tmp_path: Path, monkeypatch):
+    """Checklist 22: on Windows os.replace fails while Excel holds the output open."""
+    target = tmp_path / "o.csv"
+    target.write_text("old")
+
+    def locked(src, dst):
+        raise PermissionError(errno.EACCES, "Access is denied")
+
+    monkeypatch.setattr(os, "replace", locked)
+    with pytest.raises(OutputError, match="may be open in another program such as Excel") as e:
+        write_table(FRAME, target)
+    assert target.read_text() == "old"
+    kept = [p for p in tmp_path.iterdir() if p.name != "o.csv"]
+    assert len(kept) == 1 and str(kept[0]) in str(e.value)
+    assert load_table(kept[0].rename(tmp_path / "new.csv"))["id"].tolist() == ["1"]
+    # Without an existing destination, the same error is a plain failure with no leftovers.
+    (tmp_path / "new.csv").unlink()
+    with pytest.raises(OutputError, match="the folder is not writable"):
+        write_table(FRAME, tmp_path / "fresh.csv")
+    assert [p.name for p in tmp_path.iterdir()] == ["o.csv"]

@@ -97,11 +97,17 @@ def _write_failure(path: Path, exc: OSError) -> str:
     return f"Cannot write {path} ({reason}); check the folder and free disk space."
 
 
+class _Kept(Exception):  # noqa: N818 (internal signal: the temporary file is kept)
+    pass
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "wb", **kwargs: Any) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success fsync and rename it into place.
 
-    On any exception the temporary file is removed and ``path`` is left as it was.
+    On any exception the temporary file is removed and ``path`` is left as it was, except
+    when the rename is refused because ``path`` is open elsewhere (Windows): then the
+    complete temporary file is kept and the error names it.
 
     Raises
     ------
@@ -124,7 +130,20 @@ def atomic_write(path: str | Path, mode: str = "wb", **kwargs: Any) -> Iterator[
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
+        try:
+            os.replace(tmp_name, path)
+        except PermissionError as exc:
+            if not path.exists():
+                raise
+            # Windows refuses to replace a file that another program (Excel) holds open
+            # (bpo-46003): keep the complete new file and say how to finish.
+            raise _Kept(
+                f"Cannot replace {path} ({exc.strerror or 'permission denied'}); it may be "
+                f"open in another program such as Excel. The new output is complete in "
+                f"{tmp_name}: close the program and rename that file, or choose another --out."
+            ) from None
+    except _Kept as kept:
+        raise OutputError(str(kept)) from None
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
