@@ -17,6 +17,7 @@ __all__ = [
     "ModelIntegrityError",
     "OutputError",
     "StoreError",
+    "BadRecordError",
 ]
 
 
@@ -61,3 +62,17 @@ class OutputError(AllegationsError, OSError):
 
 class StoreError(AllegationsError, ValueError):
     """A review store cannot be used: not a store, damaged, or made for other labels."""
+
+
+class BadRecordError(InputError):
+    """A record of an input table is malformed (wrong field count, open quote, bad JSON).
+
+    Attributes
+    ----------
+    record : int
+        The data record number (first record after the header = 1).
+    """
+
+    def __init__(self, message: str, record: int = 0) -> None:
+        super().__init__(message)
+        self.record = record

@@ -1,183 +1,181 @@
 """Read and write tables (CSV, TSV, XLSX, JSONL, Parquet); check their columns.
 
-Every cell is read as text (``dtype=str``) so that ids keep their leading zeros and
-nothing is guessed. Outputs are written atomically: to a temporary file in the
-destination folder, flushed and fsynced, then renamed over the destination; a failure
-leaves no partial file behind.
+Every cell is read as text so that ids keep their leading zeros and nothing is guessed.
+Reading is strict (see :mod:`allegations.table_checks`): text is decoded as UTF-8 (with
+or without a byte-order mark), else as Windows-1252 with a warning, never silently as
+Latin-1; a malformed record (wrong number of fields, a quote never closed, a line that is
+not JSON) stops the read with its record number unless ``on_bad_rows="skip"``, which
+leaves it out and counts it in a :class:`ReadReport`. Messages name files, record and
+line numbers and column names, never cell text.
+
+Outputs (see :mod:`allegations.table_writer`) are written atomically, and
+spreadsheet-bound outputs (CSV, TSV, XLSX) neutralise formula injection.
+
+This module is the one to import: it re-exports the checks and writers.
 """
 
 from __future__ import annotations
 
-import contextlib
+import codecs
 import csv
-import io as _io
 import json
 import logging
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+import re
+from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 
-from .errors import ColumnError, InputError, MissingFileError, OutputError
+from .errors import BadRecordError, ColumnError, InputError, MissingFileError
+from .table_checks import (
+    _CHUNK,
+    _MAX_SHOWN,
+    FORMATS,
+    ON_BAD_ROWS,
+    OnBadRows,
+    ReadReport,
+    check_header,
+    check_on_bad_rows,
+    detect_encoding,
+    iter_delimited_records,
+    show_name,
+    table_format,
+)
+from .table_writer import (
+    EXCEL_MAX_CELL,
+    EXCEL_MAX_COLS,
+    EXCEL_MAX_ROWS,
+    WriteReport,
+    atomic_write,
+    check_excel_size,
+    neutralise_formula,
+    neutralise_frame,
+    write_table,
+)
 
 __all__ = [
     "FORMATS",
+    "ON_BAD_ROWS",
+    "OnBadRows",
+    "ReadReport",
+    "WriteReport",
     "table_format",
+    "detect_encoding",
+    "check_header",
+    "check_on_bad_rows",
+    "iter_delimited_records",
     "load_table",
     "require_column",
+    "warn_numbers_only",
+    "neutralise_formula",
+    "neutralise_frame",
     "write_table",
     "atomic_write",
+    "check_excel_size",
     "sha256_file",
+    "EXCEL_MAX_ROWS",
+    "EXCEL_MAX_COLS",
+    "EXCEL_MAX_CELL",
 ]
 
 log = logging.getLogger(__name__)
 
-FORMATS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".txt": "tsv",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 
-
-def table_format(path: str | Path, *, for_output: bool = False) -> str:
-    """Return the table format named by the file extension of ``path``.
-
-    Raises
-    ------
-    InputError
-        If the extension is not one of :data:`FORMATS`.
-    """
-    suffix = Path(path).suffix.lower()
-    fmt = FORMATS.get(suffix)
-    if fmt is None:
-        exts = ", ".join(sorted({".csv", ".tsv", ".xlsx", ".jsonl", ".parquet"}))
-        what = "output" if for_output else "input"
-        err = OutputError if for_output else InputError
-        raise err(
-            f"Cannot tell the {what} format of {Path(path).name}: extension "
-            f"'{suffix or '(none)'}' is not one of {exts}. Rename the file or choose one of those."
-        )
-    return fmt
-
-
-def load_table(
-    path: str | Path, *, sheet: str | None = None, encoding: str | None = None
+def _read_delimited(
+    path: Path, sep: str, encoding: str | None, on_bad_rows: OnBadRows, report: ReadReport
 ) -> pd.DataFrame:
-    """Read a whole table with every cell as text (missing cells as empty strings).
-
-    Parameters
-    ----------
-    path : str or Path
-        A .csv, .tsv, .xlsx, .jsonl or .parquet file.
-    sheet : str, optional
-        XLSX only: the sheet name (default: the first sheet).
-    encoding : str, optional
-        CSV/TSV only: the text encoding. By default UTF-8 (with or without BOM), then
-        Windows-1252 with a logged warning.
-
-    Returns
-    -------
-    pandas.DataFrame
-
-    Raises
-    ------
-    MissingFileError
-        If the file does not exist.
-    InputError
-        If the file cannot be parsed, or has no header row.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"File {path} not found; check the path.")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder, not a table file; pass a file.")
-    fmt = table_format(path)
-    if sheet is not None and fmt != "xlsx":
-        raise InputError(f"--sheet applies to .xlsx files only, not to {path.name}.")
-    try:
-        if fmt in ("csv", "tsv"):
-            df = _read_delimited(path, "," if fmt == "csv" else "\t", encoding)
-        elif fmt == "xlsx":
-            df = _read_xlsx(path, sheet)
-        elif fmt == "jsonl":
-            df = _read_jsonl(path)
-        else:
-            df = _read_parquet(path)
-    except PermissionError:
-        raise InputError(f"{path} cannot be read: permission denied.") from None
-    df.columns = [str(c) for c in df.columns]
+    enc, warned = detect_encoding(path, encoding)
+    report.encoding, report.encoding_warned = enc, warned
+    rows = _clean_records(path, enc, sep)
+    header: list[str] | None
+    if rows is not None:  # fast path: one C-level parse, no per-record Python work
+        header, rows = (rows[0], rows[1:]) if rows else (None, [])
+        report.n_records = len(rows)
+    else:  # something is malformed: find it record by record (or skip it)
+        with open(path, encoding=enc, errors="strict", newline="") as fh:
+            records = iter_delimited_records(
+                fh, sep, path.name, on_bad_rows=on_bad_rows, report=report
+            )
+            header = next(records, None)
+            rows = list(records)
+    if header is None or not any(h.strip() for h in header):
+        raise InputError(f"{path.name} is empty: it has no header row.")
+    columns = check_header(header, path.name)
+    df = pd.DataFrame(
+        {c: _text_array(list(map(itemgetter(i), rows))) for i, c in enumerate(columns)},
+        columns=columns,
+    )
+    df = _strip_nul(df, path.name, report) if _scan_has_nul(path) else df
     return df
 
 
-def _read_delimited(path: Path, sep: str, encoding: str | None) -> pd.DataFrame:
-    encodings = [encoding] if encoding else ["utf-8-sig", "cp1252"]
-    for i, enc in enumerate(encodings):
+def _text_array(values: list[str]) -> Any:
+    """A pandas string array of ``values`` (through Arrow: much faster than from objects)."""
+    import pyarrow as pa
+
+    return pd.array(pa.array(values, pa.large_string()), dtype="str")
+
+
+def _clean_records(path: Path, encoding: str, sep: str) -> list[list[str]] | None:
+    """All non-blank records of a well-formed file (header first), or None if any record
+    is malformed (then :func:`iter_delimited_records` finds and reports it)."""
+    csv.field_size_limit(2**31 - 1)
+    with open(path, encoding=encoding, errors="strict", newline="") as fh:
         try:
-            df = pd.read_csv(
-                path,
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                encoding=enc,
-                encoding_errors="strict",
-                engine="c",
-            )
-        except UnicodeDecodeError as exc:
-            if i + 1 < len(encodings):
-                continue
-            raise InputError(
-                f"{path.name} is not valid {enc} text (byte {exc.start}); pass the right "
-                "--encoding (for example cp1252 or latin-1)."
-            ) from None
-        except LookupError:
-            raise InputError(
-                f"Unknown encoding '{enc}'; pass a Python codec name such as "
-                "utf-8 or cp1252 to --encoding."
-            ) from None
-        except pd.errors.EmptyDataError:
-            raise InputError(f"{path.name} is empty: it has no header row.") from None
-        except pd.errors.ParserError as exc:
-            raise InputError(
-                f"{path.name} cannot be parsed: {_parser_detail(exc)}. Check the "
-                "quoting of that record."
-            ) from None
-        if i > 0:
-            log.warning(
-                "%s is not UTF-8; read it as %s. Pass --encoding to choose.", path.name, enc
-            )
-        return df
-    raise AssertionError("unreachable")  # pragma: no cover
+            rows = list(csv.reader(fh, delimiter=sep, strict=True))
+        except csv.Error:
+            return None
+    if not all(rows):  # blank lines are not records
+        rows = [row for row in rows if row]
+    if rows and set(map(len, rows)) != {len(rows[0])}:
+        return None
+    return rows
 
 
-def _parser_detail(exc: Exception) -> str:
-    # pandas messages hold positions, never cell text, except for quoted values: keep the
-    # first clause only.
-    return str(exc).strip().splitlines()[0].split(": '")[0].rstrip(".")
+def _scan_has_nul(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return any(b"\x00" in block for block in iter(lambda: fh.read(_CHUNK), b""))
+
+
+def _strip_nul(df: pd.DataFrame, source: str, report: ReadReport) -> pd.DataFrame:
+    n = 0
+    for col in df.columns:
+        values = df[col]
+        mask = values.map(lambda v: isinstance(v, str) and "\x00" in v).astype(bool)
+        if mask.any():
+            n += int(mask.sum())
+            df[col] = values.map(lambda v: v.replace("\x00", "") if isinstance(v, str) else v)
+    if n:
+        report.n_nul_cells += n
+        log.warning("%s: %d cell(s) held NUL characters (\\x00); they were removed.", source, n)
+    return df
+
+
+# -- the other formats -------------------------------------------------------------------
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
-    import zipfile
-
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise InputError(
+            f"{path.name} is password-protected (encrypted) or an old binary .xls file. Open it "
+            "in Excel, remove the password and save it as .xlsx, or export CSV."
+        )
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except PermissionError:
+        raise
+    except Exception as exc:  # zipfile, zlib, XML and openpyxl errors of damaged files
         raise InputError(
             f"{path.name} is not a readable .xlsx workbook ({type(exc).__name__}); it may be "
             "corrupt or password-protected. Save it again from Excel as .xlsx or export CSV."
         ) from None
     with book:
         names = [str(n) for n in book.sheet_names]
+        if not names:
+            raise InputError(f"{path.name} has no sheets; save it again from Excel or export CSV.")
         if sheet is not None and sheet not in names:
             raise InputError(
                 f"Sheet '{sheet}' not found in {path.name}; sheets are: "
@@ -191,45 +189,132 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
                 len(names),
                 target,
             )
-        df = pd.read_excel(
-            book, sheet_name=target, dtype=str, keep_default_na=False, na_filter=False
-        )
-    return df.fillna("")
-
-
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    rows: list[dict[str, Any]] = []
-    with open(path, encoding="utf-8-sig", errors="strict") as fh:
         try:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError:
-                    raise InputError(
-                        f"{path.name} line {lineno} is not valid JSON; fix or remove that line."
-                    ) from None
+            raw = pd.read_excel(
+                book,
+                sheet_name=target,
+                header=None,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+            )
+        except Exception as exc:  # openpyxl raises many types on damaged sheets
+            raise InputError(
+                f"Sheet '{target}' of {path.name} cannot be read ({type(exc).__name__}); it "
+                "may be damaged. Save it again from Excel or export CSV."
+            ) from None
+    raw = raw.fillna("")
+    if raw.empty:
+        raise InputError(f"Sheet '{target}' of {path.name} is empty: it has no header row.")
+    columns = check_header(raw.iloc[0].tolist(), f"{path.name} (sheet '{target}')")
+    df = raw.iloc[1:].reset_index(drop=True)
+    df.columns = columns
+    return df.astype(str) if len(df) else df
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _DuplicateKey(sorted({k for k in keys if keys.count(k) > 1}))
+    return dict(pairs)
+
+
+class _DuplicateKey(Exception):  # noqa: N818 (internal signal, never escapes)
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__()
+        self.keys = keys
+
+
+def _read_jsonl(path: Path, on_bad_rows: OnBadRows, report: ReadReport) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    record = 0
+    with open(path, "rb") as fh:
+        for lineno, raw_line in enumerate(fh, start=1):
+            if lineno == 1 and raw_line.startswith(codecs.BOM_UTF8):
+                raw_line = raw_line[len(codecs.BOM_UTF8) :]
+            if not raw_line.strip():
+                continue
+            record += 1
+            report.n_records = record
+            problem, reason = "", ""
+            try:
+                obj = json.loads(
+                    raw_line.decode("utf-8", errors="strict"),
+                    parse_constant=_no_constant,
+                    object_pairs_hook=_unique_keys,
+                )
                 if not isinstance(obj, dict):
-                    raise InputError(
-                        f"{path.name} line {lineno} is not a JSON object; each "
-                        'line must be an object such as {"text": "..."}.'
+                    problem, reason = (
+                        'is not a JSON object; each line must be an object such as {"text": "..."}',
+                        "not a JSON object",
                     )
-                rows.append(obj)
-        except UnicodeDecodeError:
-            raise InputError(f"{path.name} is not valid UTF-8; JSON Lines must be UTF-8.") from None
+            except UnicodeDecodeError:
+                problem, reason = "is not valid UTF-8 (JSON Lines must be UTF-8)", "not UTF-8"
+            except _DuplicateKey as exc:
+                problem = f"has the key {', '.join(map(show_name, exc.keys))} more than once"
+                reason = "duplicate key"
+            except (ValueError, RecursionError):
+                problem, reason = "is not valid JSON", "not valid JSON"
+            if problem:
+                if on_bad_rows == "error":
+                    raise BadRecordError(
+                        f"{path.name} line {lineno} {problem} (record {record}). Fix or remove "
+                        "that line, or pass --on-bad-rows skip to leave out bad lines (they "
+                        "are counted and listed by number).",
+                        record,
+                    )
+                report.skipped[record] = reason
+                continue
+            rows.append(obj)
+    if not record:
+        raise InputError(f"{path.name} is empty: it has no JSON lines.")
     df = pd.DataFrame(rows)
-    return df.map(_cell_text) if len(df.columns) else df
+    check_header(df.columns, path.name)
+    df = df.map(_cell_text) if len(df.columns) else df
+    return _strip_nul(df, path.name, report)
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, report: ReadReport) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     try:
-        df = pd.read_parquet(path)
+        names = pq.ParquetFile(path).schema_arrow.names
     except Exception as exc:  # pyarrow raises several unrelated types
         raise InputError(
             f"{path.name} is not a readable Parquet file ({type(exc).__name__})."
         ) from None
-    return df.map(_cell_text) if len(df.columns) else df
+    columns = check_header(names, path.name)
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:
+        raise InputError(
+            f"{path.name} is not a readable Parquet file ({type(exc).__name__})."
+        ) from None
+    data: dict[str, Any] = {}
+    for name, column in zip(columns, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column = column.cast(kind.value_type)
+            kind = column.type
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            try:
+                column = pc.cast(column, pa.large_string())
+            except pa.ArrowInvalid:
+                raise InputError(
+                    f"Column {show_name(name)} of {path.name} holds bytes that are not UTF-8 "
+                    "text; convert it to text before tagging."
+                ) from None
+            kind = column.type
+        data[name] = pd.array([_cell_text(v) for v in column.to_pylist()], dtype="str")
+    df = pd.DataFrame(data, columns=columns)
+    report.n_records = len(df)
+    return _strip_nul(df, path.name, report)
 
 
 def _cell_text(value: Any) -> str:
@@ -237,20 +322,132 @@ def _cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value != value:
         return ""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, dict, tuple)):
+        return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
 
 
+def load_table(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    on_bad_rows: OnBadRows | str = "error",
+    report: ReadReport | None = None,
+) -> pd.DataFrame:
+    """Read a whole table with every cell as text (missing cells as empty strings).
+
+    Parameters
+    ----------
+    path : str or Path
+        A .csv, .tsv, .xlsx, .jsonl or .parquet file.
+    sheet : str, optional
+        XLSX only: the sheet name (default: the first sheet, with a warning when there
+        are several).
+    encoding : str, optional
+        CSV/TSV only: the text encoding. By default see :func:`detect_encoding`.
+    on_bad_rows : {"error", "skip"}
+        CSV/TSV/JSONL: stop at the first malformed record (default) or leave such
+        records out; the skipped record numbers go to ``report`` and one warning.
+    report : ReadReport, optional
+        Filled with the encoding, record count and skipped records.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per kept record, in file order.
+
+    Raises
+    ------
+    MissingFileError
+        If the file does not exist.
+    InputError
+        If the file cannot be decoded or parsed, has no header row or duplicate column
+        names; :class:`BadRecordError` for a malformed record.
+    """
+    path = Path(path)
+    policy = check_on_bad_rows(str(getattr(on_bad_rows, "value", on_bad_rows)))
+    report = report if report is not None else ReadReport()
+    report.source = path.name
+    if not path.exists():
+        raise MissingFileError(f"File {path} not found; check the path.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a table file; pass a file.")
+    fmt = table_format(path)
+    if sheet is not None and fmt != "xlsx":
+        raise InputError(f"--sheet applies to .xlsx files only, not to {path.name}.")
+    try:
+        if fmt in ("csv", "tsv"):
+            df = _read_delimited(path, "," if fmt == "csv" else "\t", encoding, policy, report)
+        elif fmt == "xlsx":
+            df = _read_xlsx(path, sheet)
+            report.n_records = len(df)
+        elif fmt == "jsonl":
+            df = _read_jsonl(path, policy, report)
+        else:
+            df = _read_parquet(path, report)
+    except PermissionError:
+        raise InputError(f"{path} cannot be read: permission denied.") from None
+    except IsADirectoryError:  # pragma: no cover (checked above; races only)
+        raise InputError(f"{path} is a folder, not a table file; pass a file.") from None
+    except MemoryError:
+        raise InputError(
+            f"{path.name} is too large to read into memory; split it into smaller files."
+        ) from None
+    if report.skipped:
+        rows = report.skipped_rows
+        shown = ", ".join(map(str, rows[:_MAX_SHOWN])) + (", ..." if len(rows) > _MAX_SHOWN else "")
+        log.warning(
+            "Skipped %d malformed record(s) of %s (record %s: %s); they are not in the output.",
+            len(rows),
+            path.name,
+            shown,
+            report.summary()["reason"],
+        )
+    return df
+
+
 def require_column(df: pd.DataFrame, column: str, source: str, option: str) -> None:
-    """Raise :class:`ColumnError` naming the existing columns if ``column`` is absent."""
+    """Raise :class:`ColumnError` naming the existing columns if ``column`` is absent.
+
+    Long column names (a first row of data taken as the header) are not shown.
+    """
     if column not in df.columns:
+        shown = [show_name(c) for c in df.columns]
+        names = [str(c) if s == repr(str(c)) else s for c, s in zip(df.columns, shown, strict=True)]
+        hint = (
+            " The first row looks like data: does the file have a header row?"
+            if any(s.startswith("<") for s in shown)
+            else ""
+        )
         raise ColumnError(
             f"Column '{column}' not found in {source}; columns are: "
-            f"{', '.join(map(str, df.columns)) or '(none)'}. Pass {option}."
+            f"{', '.join(names) or '(none)'}. Pass {option}.{hint}"
         )
+
+
+_NUMBERISH = re.compile(r"^[\d\s.,:;/+\-()%$#]*$")
+
+
+def warn_numbers_only(df: pd.DataFrame, column: str, source: str) -> bool:
+    """Log a warning (and return True) if every non-blank cell of ``column`` is a number.
+
+    A narrative column of numbers is usually the wrong ``--text-col`` (an id or a date);
+    the run goes on, since such rows are still tagged (with little to go on).
+    """
+    values = [str(v) for v in df[column].tolist() if str(v).strip()]
+    if values and all(_NUMBERISH.match(v) for v in values):
+        log.warning(
+            "Column '%s' of %s holds only numbers (%d non-blank rows); is --text-col the "
+            "narrative column?",
+            column,
+            source,
+            len(values),
+        )
+        return True
+    return False
 
 
 def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
@@ -262,104 +459,3 @@ def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
         for block in iter(lambda: fh.read(chunk_size), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "wb", **kwargs: Any) -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success fsync and rename it into place.
-
-    On any exception the temporary file is removed and ``path`` is left as it was.
-
-    Raises
-    ------
-    OutputError
-        If the destination folder does not exist or cannot be written.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"Folder {folder} does not exist; create it or choose another --out.")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot write to {folder} ({exc.strerror}); choose another --out."
-        ) from None
-    try:
-        with os.fdopen(fd, mode, **kwargs) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def write_table(df: pd.DataFrame, path: str | Path) -> None:
-    """Write ``df`` atomically in the format named by the extension of ``path``.
-
-    JSON Lines rows are written as they are in ``df``; list and dict cells stay JSON.
-
-    Raises
-    ------
-    OutputError
-        If the format is unknown or the file cannot be written.
-    """
-    path = Path(path)
-    fmt = table_format(path, for_output=True)
-    writers: dict[str, Callable[[IO[Any]], None]] = {
-        "csv": lambda fh: _write_delimited(df, fh, ","),
-        "tsv": lambda fh: _write_delimited(df, fh, "\t"),
-        "jsonl": lambda fh: _write_jsonl(df, fh),
-        "parquet": lambda fh: df.to_parquet(fh, index=False),
-        "xlsx": lambda fh: _write_xlsx(df, fh),
-    }
-    try:
-        with atomic_write(path, "wb") as fh:
-            writers[fmt](fh)
-    except OSError as exc:
-        if isinstance(exc, OutputError):
-            raise
-        raise OutputError(
-            f"Cannot write {path} ({exc.strerror or exc}); check the folder and free disk space."
-        ) from None
-
-
-def _write_delimited(df: pd.DataFrame, fh: IO[bytes], sep: str) -> None:
-    text = _io.TextIOWrapper(fh, encoding="utf-8", newline="")
-    df.to_csv(text, sep=sep, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    text.flush()
-    text.detach()
-
-
-def _write_jsonl(df: pd.DataFrame, fh: IO[bytes]) -> None:
-    for record in df.to_dict(orient="records"):
-        fh.write(json.dumps(record, ensure_ascii=False, default=_json_default).encode("utf-8"))
-        fh.write(b"\n")
-
-
-def _json_default(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _write_xlsx(df: pd.DataFrame, fh: IO[bytes]) -> None:
-    out = df.copy()
-    for col in out.columns:
-        if out[col].map(lambda v: isinstance(v, (list, dict))).any():
-            out[col] = out[col].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
-    with pd.ExcelWriter(fh, engine="openpyxl") as writer:  # type: ignore[call-overload]
-        out.to_excel(writer, index=False)

@@ -43,6 +43,10 @@ MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 #: Libraries whose version must match exactly between training and loading.
 PINNED = ("scikit-learn", "spacy")
+#: The fields a manifest may have; any other field is refused (a manifest from a newer or
+#: foreign tool must not be half-understood).
+MANIFEST_FIELDS = frozenset({"format", "format_version", "model_id", "labels", "versions", "files"})
+FILE_FIELDS = frozenset({"sha256", "bytes"})
 
 
 def save_model(model: Tagger, folder: str | Path) -> str:
@@ -134,6 +138,21 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
             f"{folder} has model format {manifest.get('format_version')!r}; this version of "
             f"allegations reads format {FORMAT_VERSION}. Retrain the model."
         )
+    unknown = sorted(set(manifest) - MANIFEST_FIELDS)
+    if unknown:
+        raise ModelIntegrityError(
+            f"{path} has unknown field(s) {', '.join(map(repr, unknown[:10]))}; it was not "
+            "written by this version of allegations. Retrain the model."
+        )
+    for name, meta in manifest["files"].items():
+        if not isinstance(meta, dict) or set(meta) - FILE_FIELDS or "sha256" not in meta:
+            raise ModelIntegrityError(
+                f"{path} has a malformed entry for {name!r} (expected sha256 and bytes); "
+                "retrain the model."
+            )
+    labels = manifest.get("labels")
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise ModelIntegrityError(f"{path} has no list of labels; retrain the model.")
     return manifest
 
 
@@ -176,16 +195,40 @@ def load_model(folder: str | Path, *, allow_version_mismatch: bool = False) -> T
                 f"{path} is missing; the model folder is incomplete. "
                 "Copy the whole folder or retrain."
             )
-        if sha256_file(path) != meta.get("sha256"):
+        size = meta.get("bytes")
+        if size is not None and path.stat().st_size != size:
+            raise ModelIntegrityError(
+                f"{path} has changed since the model was saved ({path.stat().st_size} bytes, "
+                f"expected {size}); refusing to load it. Restore the original file or retrain."
+            )
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:
+            raise ModelError(
+                f"{path} cannot be read ({exc.strerror or type(exc).__name__}); check its "
+                "permissions."
+            ) from None
+        if digest != meta.get("sha256"):
             raise ModelIntegrityError(
                 f"{path} has changed since the model was saved (sha256 mismatch); refusing to "
                 "load it. Restore the original file or retrain."
             )
+    if manifest.get("model_id") != manifest["files"][MODEL_FILE]["sha256"]:
+        raise ModelIntegrityError(
+            f"{folder / MANIFEST}: the model id does not match the sha256 of {MODEL_FILE}; "
+            "the manifest was edited. Retrain the model."
+        )
     _check_versions(folder, manifest.get("versions", {}), allow_version_mismatch)
     try:
         card = json.loads((folder / CARD_JSON).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise ModelIntegrityError(f"{folder / CARD_JSON} is unreadable; retrain.") from None
+    if not isinstance(card, dict) or card.get("labels") != manifest["labels"]:
+        raise ModelIntegrityError(
+            f"{folder}: the labels of {CARD_JSON} and {MANIFEST} differ "
+            f"({_labels_text(card.get('labels') if isinstance(card, dict) else None)} vs "
+            f"{_labels_text(manifest['labels'])}); the folder mixes two models. Retrain."
+        )
     from sklearn.exceptions import InconsistentVersionWarning
 
     with warnings.catch_warnings():
@@ -204,9 +247,21 @@ def load_model(folder: str | Path, *, allow_version_mismatch: bool = False) -> T
             ) from None
     if not isinstance(model, Tagger):
         raise ModelError(f"{folder / MODEL_FILE} does not hold an allegations model; retrain.")
+    if model.labels != manifest["labels"]:
+        raise ModelIntegrityError(
+            f"{folder / MODEL_FILE} predicts the labels {_labels_text(model.labels)} but the "
+            f"manifest lists {_labels_text(manifest['labels'])}; retrain the model."
+        )
     model.card = card
     model.model_id = str(manifest.get("model_id", ""))
     return model
+
+
+def _labels_text(labels: Any) -> str:
+    if not isinstance(labels, list):
+        return "none"
+    shown = ", ".join(str(x)[:40] for x in labels[:10])
+    return shown + (", ..." if len(labels) > 10 else "")
 
 
 def _check_versions(folder: Path, saved: dict[str, str], allow: bool) -> None:

@@ -17,7 +17,16 @@ import pandas as pd
 
 from .codebook import Codebook, load_codebook
 from .errors import InputError, LabelError, OutputError
-from .io import load_table, require_column, sha256_file, table_format, write_table
+from .io import (
+    ReadReport,
+    check_excel_size,
+    load_table,
+    require_column,
+    sha256_file,
+    table_format,
+    warn_numbers_only,
+    write_table,
+)
 from .labels import labels_from_column, labels_from_columns
 from .model import ModelConfig
 from .persistence import load_model, save_model
@@ -72,11 +81,13 @@ def read_labelled(
     group_col: str | None = None,
     sheet: str | None = None,
     encoding: str | None = None,
+    on_bad_rows: str = "error",
 ) -> LabelledData:
     """Read labelled rows from one or more tables.
 
     With ``id_col``, a row whose id appeared in an earlier file replaces that row (so a
-    file of reviewed corrections passed last overrides the original labels).
+    file of reviewed corrections passed last overrides the original labels). With
+    ``on_bad_rows="skip"`` malformed records are left out and listed in ``files``.
 
     Raises
     ------
@@ -91,18 +102,27 @@ def read_labelled(
     n_overridden = 0
     for path in paths:
         path = Path(path)
-        df = load_table(path, sheet=sheet, encoding=encoding)
+        report = ReadReport()
+        df = load_table(
+            path, sheet=sheet, encoding=encoding, on_bad_rows=on_bad_rows, report=report
+        )
         require_column(df, text_col, path.name, "--text-col")
         if id_col is not None:
             require_column(df, id_col, path.name, "--id-col")
         if group_col is not None:
             require_column(df, group_col, path.name, "--group-col")
+        for col in spec.label_cols or (spec.labels_col,):
+            require_column(
+                df, col, path.name, "--label-cols" if spec.label_cols else "--labels-col"
+            )
+        warn_numbers_only(df, text_col, path.name)
         label_sets = spec.read(df, path.name)
+        _check_label_lengths(label_sets, path.name, report.kept_rows())
         texts = df[text_col].tolist()
         ids = (
             df[id_col].astype(str).tolist()
             if id_col is not None
-            else [f"{path.name}:{i}" for i in range(1, len(df) + 1)]
+            else [f"{path.name}:{i}" for i in report.kept_rows()]
         )
         groups = df[group_col].astype(str).tolist() if group_col else [""] * len(df)
         for key, text, labels, group in zip(ids, texts, label_sets, groups, strict=True):
@@ -111,7 +131,10 @@ def read_labelled(
             else:
                 order.append(key)
             rows[key] = (text, labels, group)
-        files.append({"name": path.name, "rows": int(len(df)), "sha256": sha256_file(path)})
+        entry = {"name": path.name, "rows": int(len(df)), "sha256": sha256_file(path)}
+        if report.skipped:
+            entry["skipped"] = report.summary()
+        files.append(entry)
     if not order:
         raise InputError(
             f"{', '.join(Path(p).name for p in paths)} has no data rows; pass a "
@@ -132,6 +155,21 @@ def read_labelled(
     )
 
 
+#: A label longer than this is taken for narrative text in the labels column.
+MAX_LABEL_CHARS = 80
+
+
+def _check_label_lengths(label_sets: list[list[str]], source: str, rows: list[int]) -> None:
+    for row, labels in zip(rows, label_sets, strict=True):
+        for label in labels:
+            if len(label) > MAX_LABEL_CHARS:
+                raise LabelError(
+                    f"Row {row} of {source} has a label of {len(label)} characters (at most "
+                    f"{MAX_LABEL_CHARS}); is --labels-col the narrative column? Pass the "
+                    "column of labels, or check --label-sep."
+                )
+
+
 def train_files(
     paths: Sequence[str | Path],
     out: str | Path,
@@ -147,6 +185,7 @@ def train_files(
     sheet: str | None = None,
     encoding: str | None = None,
     config: ModelConfig | None = None,
+    on_bad_rows: str = "error",
 ) -> Tagger:
     """Train on labelled tables and save the model folder ``out``.
 
@@ -164,26 +203,51 @@ def train_files(
         group_col=group_col,
         sheet=sheet,
         encoding=encoding,
+        on_bad_rows=on_bad_rows,
     )
     if not any(data.label_sets):
         raise LabelError("No row has a label; check --labels-col / --label-cols and --label-sep.")
+    if not any(str(t).strip() for t in data.texts):
+        raise InputError(
+            f"All {len(data.texts)} narratives in column '{text_col}' are blank; pass the "
+            "column that holds the text with --text-col."
+        )
     info = {
         "files": data.files,
         "text_col": text_col,
         "n_rows": len(data.texts),
         "n_overridden_by_id": data.n_overridden,
     }
-    model = train(
-        data.texts,
-        data.label_sets,
-        codebook=codebook,
-        goal=goal,
-        seed=seed,
-        groups=data.groups,
-        spacy_model=spacy_model,
-        config=config,
-        data_info=info,
-    )
+    try:
+        model = train(
+            data.texts,
+            data.label_sets,
+            codebook=codebook,
+            goal=goal,
+            seed=seed,
+            groups=data.groups,
+            spacy_model=spacy_model,
+            config=config,
+            data_info=info,
+        )
+    except ValueError as exc:
+        # scikit-learn's vectorizer: "empty vocabulary; perhaps the documents only contain
+        # stop words" or "After pruning, no terms remain"; its messages hold no text.
+        if isinstance(exc, InputError):
+            raise
+        if "empty vocabulary" in str(exc) or "no terms remain" in str(exc):
+            raise InputError(
+                f"The narratives in column '{text_col}' have no word that occurs in at least "
+                "two cases, so there is nothing to learn from; check --text-col and label "
+                "more cases."
+            ) from None
+        if "cross-validation requires at least one train/test split" in str(exc):
+            raise InputError(
+                "The cases fall into fewer than two groups (identical narratives, and rows "
+                "sharing a --group-col value, are kept together), so cross-validation cannot "
+                "split them; add distinct cases."
+            ) from None
+        raise
     save_model(model, out)
     return model
 
@@ -197,33 +261,46 @@ def predict_file(
     id_col: str | None = None,
     sheet: str | None = None,
     encoding: str | None = None,
+    on_bad_rows: str = "error",
+    allow_version_mismatch: bool = False,
 ) -> dict[str, Any]:
     """Tag every row of a table and write the predictions to ``out``.
 
     The output has one row per input row, in input order; ``id`` is the ``id_col`` value,
-    else the data row number (first row = 1).
+    else the data record number (first record = 1; skipped records keep their number).
+    A table with no data rows gives an output with the header only.
 
     Returns
     -------
     dict
-        ``rows``, ``label_counts``, ``needs_review``, ``frame`` (the predictions).
+        ``rows``, ``label_counts``, ``needs_review``, ``frame`` (the predictions),
+        ``skipped`` (``count``, ``rows``, ``reason`` of malformed records left out) and
+        ``written`` (cells neutralised or truncated for spreadsheets).
     """
     data_path, out = Path(data_path), Path(out)
-    if out.resolve() == data_path.resolve():
+    if out.resolve() == data_path.resolve() or _same_file(out, data_path):
         raise OutputError(
             f"--out {out} is the input file; choose another output path so the "
             "input is not overwritten."
         )
     out_format = table_format(out, for_output=True)
     if not isinstance(model, Tagger):
-        model = load_model(model)
-    df = load_table(data_path, sheet=sheet, encoding=encoding)
+        model = load_model(model, allow_version_mismatch=allow_version_mismatch)
+    report = ReadReport()
+    df = load_table(
+        data_path, sheet=sheet, encoding=encoding, on_bad_rows=on_bad_rows, report=report
+    )
     require_column(df, text_col, data_path.name, "--text-col")
     if id_col is not None:
         require_column(df, id_col, data_path.name, "--id-col")
-    ids = df[id_col].tolist() if id_col is not None else list(range(1, len(df) + 1))
+    warn_numbers_only(df, text_col, data_path.name)
+    if out_format == "xlsx":  # refuse before spending time on predictions
+        check_excel_size(df, out)
+    ids = df[id_col].tolist() if id_col is not None else report.kept_rows()
     frame = model.predict(df[text_col].tolist(), ids=ids)
-    write_table(nested_records(frame, model.labels) if out_format == "jsonl" else frame, out)
+    written = write_table(
+        nested_records(frame, model.labels) if out_format == "jsonl" else frame, out
+    )
     decided = model.decide(frame[[f"p_{label}" for label in model.labels]].to_numpy())
     return {
         "rows": int(len(frame)),
@@ -232,8 +309,17 @@ def predict_file(
         },
         "no_label": int((decided.sum(axis=1) == 0).sum()) if len(frame) else 0,
         "needs_review": int(np.asarray(frame["needs_review"]).sum()),
+        "skipped": report.summary(),
+        "written": written.as_dict(),
         "frame": frame,
     }
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def evaluate_file(
@@ -245,12 +331,20 @@ def evaluate_file(
     id_col: str | None = None,
     sheet: str | None = None,
     encoding: str | None = None,
+    on_bad_rows: str = "error",
+    allow_version_mismatch: bool = False,
 ) -> dict[str, Any]:
     """Score a model on labelled tables; see :func:`allegations.evaluate`."""
     if not isinstance(model, Tagger):
-        model = load_model(model)
+        model = load_model(model, allow_version_mismatch=allow_version_mismatch)
     data = read_labelled(
-        paths, text_col=text_col, spec=spec, id_col=id_col, sheet=sheet, encoding=encoding
+        paths,
+        text_col=text_col,
+        spec=spec,
+        id_col=id_col,
+        sheet=sheet,
+        encoding=encoding,
+        on_bad_rows=on_bad_rows,
     )
     report = evaluate(model, data.texts, data.label_sets)
     report["model_id"] = model.model_id

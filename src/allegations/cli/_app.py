@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -62,6 +63,32 @@ Encoding = Annotated[
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
+
+
+class BadRows(str, Enum):
+    """Choices of --on-bad-rows (see :data:`allegations.io.ON_BAD_ROWS`)."""
+
+    error = "error"
+    skip = "skip"
+
+
+OnBadRows = Annotated[
+    BadRows,
+    typer.Option(
+        "--on-bad-rows",
+        help="A malformed record (wrong number of fields, a quote never closed, a line that "
+        "is not JSON): 'error' stops with its record number; 'skip' leaves it out and "
+        "reports how many and which.",
+    ),
+]
+AllowVersionMismatch = Annotated[
+    bool,
+    typer.Option(
+        "--allow-version-mismatch",
+        help="Load a model trained with other scikit-learn/spaCy versions anyway (results "
+        "may differ; a warning is printed).",
+    ),
+]
 
 
 class _StderrHandler(logging.Handler):

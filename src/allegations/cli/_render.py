@@ -67,3 +67,29 @@ def print_label_counts(summary: dict[str, Any]) -> None:
     table.add_row("(none)", str(summary["no_label"]), f"{summary['no_label'] / total:.1%}")
     console.print(table)
     console.print(f"{summary['needs_review']} row(s) need review.", highlight=False)
+
+
+def print_write_summary(summary: dict[str, Any], out: Any) -> None:
+    """Print what was written, and what was left out or changed on the way (counts only)."""
+    console.print(f"Wrote {summary['rows']} rows to {out}.", highlight=False)
+    skipped = summary.get("skipped") or {}
+    if skipped.get("count"):
+        rows = skipped["rows"]
+        shown = ", ".join(map(str, rows[:20])) + (", ..." if len(rows) > 20 else "")
+        console.print(
+            f"Skipped {skipped['count']} malformed record(s) ({skipped['reason']}): "
+            f"record(s) {shown}.",
+            highlight=False,
+        )
+    written = summary.get("written") or {}
+    if written.get("neutralised"):
+        console.print(
+            f"{written['neutralised']} cell(s) began like a spreadsheet formula and got a "
+            "leading apostrophe.",
+            highlight=False,
+        )
+    if written.get("truncated"):
+        console.print(
+            f"{written['truncated']} cell(s) were cut to Excel's 32,767-character limit.",
+            highlight=False,
+        )

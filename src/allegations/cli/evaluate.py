@@ -11,16 +11,20 @@ import typer
 from ..io import atomic_write
 from ..workflows import LabelSpec, evaluate_file
 from ._app import (
+    AllowVersionMismatch,
+    BadRows,
     Encoding,
     IdCol,
     LabelCols,
     LabelsCol,
     LabelSep,
+    OnBadRows,
     Quiet,
     Sheet,
     TextCol,
     app,
     errors_to_exit,
+    fail,
     setup_logging,
     split_cols,
 )
@@ -46,6 +50,8 @@ def evaluate_cli(
     ] = None,
     sheet: Sheet = None,
     encoding: Encoding = None,
+    on_bad_rows: OnBadRows = BadRows.error,
+    allow_version_mismatch: AllowVersionMismatch = False,
     quiet: Quiet = False,
 ) -> None:
     """Score a model on labelled narratives: per-label precision, recall, F1; micro and macro F1.
@@ -56,9 +62,19 @@ def evaluate_cli(
     """
     setup_logging(quiet)
     spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
+    if json_path is not None and any(json_path.resolve() == d.resolve() for d in data):
+        fail(f"--json {json_path} is an input file; choose another path for the scores.")
     with errors_to_exit():
         report = evaluate_file(
-            data, model, text_col=text_col, spec=spec, id_col=id_col, sheet=sheet, encoding=encoding
+            data,
+            model,
+            text_col=text_col,
+            spec=spec,
+            id_col=id_col,
+            sheet=sheet,
+            encoding=encoding,
+            on_bad_rows=on_bad_rows.value,
+            allow_version_mismatch=allow_version_mismatch,
         )
         if json_path is not None:
             with atomic_write(json_path, "w", encoding="utf-8") as fh:

@@ -9,17 +9,19 @@ import typer
 
 from ..workflows import predict_file
 from ._app import (
+    AllowVersionMismatch,
+    BadRows,
     Encoding,
     IdCol,
+    OnBadRows,
     Quiet,
     Sheet,
     TextCol,
     app,
-    console,
     errors_to_exit,
     setup_logging,
 )
-from ._render import print_label_counts
+from ._render import print_label_counts, print_write_summary
 
 DEFAULT_MODEL = Path("models/default")
 
@@ -43,6 +45,8 @@ def predict_cli(
     id_col: IdCol = None,
     sheet: Sheet = None,
     encoding: Encoding = None,
+    on_bad_rows: OnBadRows = BadRows.error,
+    allow_version_mismatch: AllowVersionMismatch = False,
     quiet: Quiet = False,
 ) -> None:
     """Tag every narrative of a table: labels, a probability per label, confidence, review flag.
@@ -54,8 +58,16 @@ def predict_cli(
     setup_logging(quiet)
     with errors_to_exit():
         summary = predict_file(
-            data, out, model, text_col=text_col, id_col=id_col, sheet=sheet, encoding=encoding
+            data,
+            out,
+            model,
+            text_col=text_col,
+            id_col=id_col,
+            sheet=sheet,
+            encoding=encoding,
+            on_bad_rows=on_bad_rows.value,
+            allow_version_mismatch=allow_version_mismatch,
         )
     if not quiet:
         print_label_counts(summary)
-        console.print(f"Wrote {summary['rows']} rows to {out}.", highlight=False)
+        print_write_summary(summary, out)

@@ -9,11 +9,13 @@ import typer
 
 from ..workflows import LabelSpec, train_files
 from ._app import (
+    BadRows,
     Encoding,
     IdCol,
     LabelCols,
     LabelsCol,
     LabelSep,
+    OnBadRows,
     Quiet,
     Sheet,
     TextCol,
@@ -75,6 +77,7 @@ def train_cli(
     ] = None,
     sheet: Sheet = None,
     encoding: Encoding = None,
+    on_bad_rows: OnBadRows = BadRows.error,
     quiet: Quiet = False,
 ) -> None:
     """Train a tagger on hand-labelled narratives and print its cross-validated quality.
@@ -99,6 +102,7 @@ def train_cli(
             spacy_model=spacy_model,
             sheet=sheet,
             encoding=encoding,
+            on_bad_rows=on_bad_rows.value,
         )
     if not quiet:
         print_cv_table(model.card)
