@@ -162,11 +162,51 @@ def predict_cli(
             param_hint="--engine",
         )
     show = not quiet and err_console.is_terminal
+    try:
+        summary = _run(
+            data,
+            out,
+            model,
+            text_col,
+            id_col,
+            sheet,
+            encoding,
+            n_process,
+            chunk_rows,
+            engine,
+            scheduler,
+            show,
+        )
+    except KeyboardInterrupt:
+        err_console.print("Interrupted; no output was written.", markup=False)
+        raise typer.Exit(130) from None
+    if not quiet:
+        print_label_counts(summary)
+        console.print(
+            f"Wrote {summary['rows']} rows to {out} and provenance to {summary_path(out)}.",
+            highlight=False,
+        )
+
+
+def _run(
+    data: str,
+    out: Path,
+    model: Path,
+    text_col: str,
+    id_col: str | None,
+    sheet: str | None,
+    encoding: str | None,
+    n_process: int,
+    chunk_rows: int,
+    engine: Engine,
+    scheduler: str | None,
+    show: bool,
+) -> dict[str, Any]:
     with errors_to_exit(), _terminate_as_interrupt():
         if engine is Engine.dask:
             from ..dask_engine import predict_dask
 
-            summary = predict_dask(
+            return predict_dask(
                 data,
                 out,
                 model,
@@ -175,23 +215,16 @@ def predict_cli(
                 encoding=encoding,
                 scheduler=scheduler,
             )
-        else:
-            with _progress_bar(show) as progress:
-                summary = predict_file(
-                    Path(data),
-                    out,
-                    model,
-                    text_col=text_col,
-                    id_col=id_col,
-                    sheet=sheet,
-                    encoding=encoding,
-                    n_process=n_process,
-                    chunk_rows=chunk_rows,
-                    progress=progress,
-                )
-    if not quiet:
-        print_label_counts(summary)
-        console.print(
-            f"Wrote {summary['rows']} rows to {out} and provenance to {summary_path(out)}.",
-            highlight=False,
-        )
+        with _progress_bar(show) as progress:
+            return predict_file(
+                Path(data),
+                out,
+                model,
+                text_col=text_col,
+                id_col=id_col,
+                sheet=sheet,
+                encoding=encoding,
+                n_process=n_process,
+                chunk_rows=chunk_rows,
+                progress=progress,
+            )
