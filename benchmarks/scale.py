@@ -163,7 +163,13 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
 
     texts = chicago_texts()
-    emit({"step": "corpus", "unique_texts": len(texts), "mean_chars": round(np.mean([len(t) for t in texts]))})
+    emit(
+        {
+            "step": "corpus",
+            "unique_texts": len(texts),
+            "mean_chars": round(np.mean([len(t) for t in texts])),
+        }
+    )
     train_texts, train_labels = philly()
     model = train_ours(train_texts, train_labels)
     anchor = train_anchor(train_texts, train_labels)
@@ -176,8 +182,14 @@ def main() -> None:
     anchor(bench_texts)
     anchor_s = time.perf_counter() - t0
     anchor_rate = n_anchor / anchor_s
-    emit({"step": "anchor_spacy_bow_pipe", "rows": n_anchor, "seconds": round(anchor_s, 2),
-          "docs_per_s": round(anchor_rate)})
+    emit(
+        {
+            "step": "anchor_spacy_bow_pipe",
+            "rows": n_anchor,
+            "seconds": round(anchor_s, 2),
+            "docs_per_s": round(anchor_rate),
+        }
+    )
 
     # spaCy's bare tokenizer on the same texts.
     import spacy
@@ -200,8 +212,15 @@ def main() -> None:
     tagger.pipeline[-1].decision_function(X)
     t2 = time.perf_counter()
     feat_share = (t1 - t0) / max(t2 - t0, 1e-9)
-    emit({"step": "features_vs_classify", "rows": 20_000, "features_s": round(t1 - t0, 3),
-          "classify_s": round(t2 - t1, 3), "features_share": round(feat_share, 3)})
+    emit(
+        {
+            "step": "features_vs_classify",
+            "rows": 20_000,
+            "features_s": round(t1 - t0, 3),
+            "classify_s": round(t2 - t1, 3),
+            "features_share": round(feat_share, 3),
+        }
+    )
 
     results = {}
     for n, path in files.items():
@@ -209,10 +228,16 @@ def main() -> None:
         s = res.pop("summary")
         timings = s["timings_seconds"]
         rate = n / res["wall_s"]
-        row = {"step": "ours_1_process", "rows": n, **res, "docs_per_s": round(rate),
-               "ratio_vs_spacy_bow": round(rate / anchor_rate, 2), "timings_s": timings,
-               "preprocess_docs_per_s": round(n / timings["preprocess"]),
-               "preprocess_vs_bare_tokenizer": round(n / timings["preprocess"] / tok_rate, 2)}
+        row = {
+            "step": "ours_1_process",
+            "rows": n,
+            **res,
+            "docs_per_s": round(rate),
+            "ratio_vs_spacy_bow": round(rate / anchor_rate, 2),
+            "timings_s": timings,
+            "preprocess_docs_per_s": round(n / timings["preprocess"]),
+            "preprocess_vs_bare_tokenizer": round(n / timings["preprocess"] / tok_rate, 2),
+        }
         emit(row)
         results[n] = row
     nproc = {}
@@ -222,14 +247,34 @@ def main() -> None:
         res2.pop("summary")
         same = (WORK / f"out_{n}.csv").read_bytes() == (WORK / f"out_{n}_np2.csv").read_bytes()
         speedup = results[n]["wall_s"] / res2["wall_s"]
-        nproc = {"step": "ours_2_processes", "rows": n, **res2, "speedup_vs_1": round(speedup, 2),
-                 "identical_output": same}
+        nproc = {
+            "step": "ours_2_processes",
+            "rows": n,
+            **res2,
+            "speedup_vs_1": round(speedup, 2),
+            "identical_output": same,
+        }
         emit(nproc)
-    emit({"step": "summary", "anchor_docs_per_s": round(anchor_rate),
-          "ours": {n: {k: r[k] for k in ("docs_per_s", "ratio_vs_spacy_bow", "peak_rss_tree_mb",
-                                          "peak_rss_main_mb")} for n, r in results.items()},
-          "n_process_2_speedup": nproc.get("speedup_vs_1"),
-          "bare_tokenizer_docs_per_s": round(tok_rate)})
+    emit(
+        {
+            "step": "summary",
+            "anchor_docs_per_s": round(anchor_rate),
+            "ours": {
+                n: {
+                    k: r[k]
+                    for k in (
+                        "docs_per_s",
+                        "ratio_vs_spacy_bow",
+                        "peak_rss_tree_mb",
+                        "peak_rss_main_mb",
+                    )
+                }
+                for n, r in results.items()
+            },
+            "n_process_2_speedup": nproc.get("speedup_vs_1"),
+            "bare_tokenizer_docs_per_s": round(tok_rate),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -367,6 +367,7 @@ def run_summary(
     text_col: str,
     id_col: str | None,
     seconds_total: float,
+    out_format: str | None = None,
 ) -> dict[str, Any]:
     """The provenance of one run, as written to ``OUT.summary.json``."""
     seconds = {k: round(v, 3) for k, v in totals.seconds.items()}
@@ -383,7 +384,7 @@ def run_summary(
             "text_col": text_col,
             "id_col": id_col,
         },
-        "output": {"name": out.name, "format": table_format(out, for_output=True)},
+        "output": {"name": out.name, "format": out_format or table_format(out, for_output=True)},
         "model": {
             "id": model.model_id,
             "version": model.card.get("versions", {}).get("allegations", ""),
