@@ -48,6 +48,7 @@ __all__ = [
     "unseen_token_share",
     "score_reference",
     "reference_from_training",
+    "cross_fitted_proba",
     "label_drift",
     "release_report",
     "Z_FLOOR",
@@ -61,6 +62,8 @@ KS_FLOOR = 1.63  # the 1 % critical value of the scaled two-sample Kolmogorov-Sm
 N_BINS = 10
 RENAME_MIN_OVERLAP = 0.5
 CHUNK = 10_000
+#: Key of a reference dict holding the fitted fold pipelines (dropped from reports).
+FOLD_MODELS = "_fold_pipelines"
 
 
 # -- columns and rows ---------------------------------------------------------------------
@@ -298,19 +301,51 @@ def reference_from_training(
     fold = make_folds(y, groups, int(config.get("n_folds", 5)), int(model.card.get("seed", 0)))
     target = y.argmax(axis=1) if model.exclusive else y
     scores = np.zeros(y.shape, dtype=np.float64)
+    fitted_folds = []
     for k in np.unique(fold):
         train_idx, test_idx = fold != k, fold == k
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*is present in all training examples.*")
             fitted = clone(model.pipeline).fit(docs[train_idx], target[train_idx])
         scores[test_idx] = decision_scores(fitted, docs[test_idx], y.shape[1])
-    return score_reference(model.calibrator.transform(scores), fold, model)
+        fitted_folds.append(fitted)
+    reference = score_reference(model.calibrator.transform(scores), fold, model)
+    reference[FOLD_MODELS] = fitted_folds
+    return reference
+
+
+def cross_fitted_proba(
+    model: Tagger, docs: np.ndarray, fold_pipelines: Sequence[Any]
+) -> np.ndarray:
+    """Score release rows the way the training cases were scored out of fold.
+
+    Row ``i`` is scored by the pipeline of fold ``i mod n_folds`` (each fitted without one
+    fold) and the model's calibration, so release and training scores come from the same
+    kind of model; the final model, fitted on every case, is a little more confident.
+    """
+    from .model import decision_scores
+
+    n_labels = len(model.labels)
+    scores = np.zeros((len(docs), n_labels))
+    rows = np.arange(len(docs))
+    for k, pipeline in enumerate(fold_pipelines):
+        mine = rows % len(fold_pipelines) == k
+        if mine.any():
+            scores[mine] = decision_scores(pipeline, docs[mine], n_labels)
+    return model.calibrator.transform(scores)
 
 
 def label_drift(
-    model: Tagger, proba: np.ndarray, reference: dict[str, Any] | None
+    model: Tagger,
+    proba: np.ndarray,
+    reference: dict[str, Any] | None,
+    test_proba: np.ndarray | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Per-label share and score distribution of a release against the reference.
+
+    ``proba`` are the model's scores of the release (reported); ``test_proba``, when
+    given, are cross-fitted scores of the same rows (:func:`cross_fitted_proba`) used for
+    the drift tests, so that they compare like with like.
 
     Returns
     -------
@@ -319,6 +354,8 @@ def label_drift(
     """
     decided = model.decide(proba)
     proba = np.round(proba, 4)  # as in the prediction table and the stored reference
+    test = proba if test_proba is None else np.round(test_proba, 4)
+    test_decided = decided if test_proba is None else model.decide(test_proba)
     n_new = len(proba)
     rows, warnings_ = [], []
     cv = model.card.get("cross_validation", {})
@@ -336,9 +373,10 @@ def label_drift(
             ref = reference["labels"][label]
             ref_scores = np.asarray(ref["scores"], dtype=float)
             n_ref = int(reference["n_cases"])
-            z = _share_z(share, n_new, ref["share"], n_ref)
+            test_share = float(test_decided[:, j].mean()) if n_new else 0.0
+            z = _share_z(test_share, n_new, ref["share"], n_ref)
             z_limit = max(Z_FLOOR, ref["fold_share_z_max"])
-            ks = _scaled_ks(proba[:, j], ref_scores)
+            ks = _scaled_ks(test[:, j], ref_scores)
             ks_limit = max(KS_FLOOR, ref["fold_ks_max"])
             row.update(
                 training_share=round(ref["share"], 4),
@@ -346,7 +384,8 @@ def label_drift(
                 training_histogram=_hist(ref_scores),
                 share_z=round(z, 2),
                 share_z_limit=round(z_limit, 2),
-                ks=round(_ks(proba[:, j], ref_scores), 4),
+                cross_fitted_share=round(test_share, 4),
+                ks=round(_ks(test[:, j], ref_scores), 4),
                 ks_scaled=round(ks, 2),
                 ks_limit=round(ks_limit, 2),
                 share_drift=bool(n_new and abs(z) > z_limit),
@@ -463,7 +502,14 @@ def compare_release(
     report["duplicates"] = near_duplicates(texts, docs_all.tolist(), ids)
     report["unseen_tokens"] = unseen_token_share(model, docs_all.tolist())
     reference = training if training is not None else model.card.get("score_reference")
-    label_rows, warnings_ = label_drift(model, proba, reference)
+    test_proba = None
+    if reference is not None and reference.get(FOLD_MODELS):
+        test_proba = np.vstack(
+            [cross_fitted_proba(model, d, reference[FOLD_MODELS]) for d in docs_parts]
+            or [np.zeros((0, len(model.labels)))]
+        )
+        reference = {k: v for k, v in reference.items() if k != FOLD_MODELS}
+    label_rows, warnings_ = label_drift(model, proba, reference, test_proba)
     report["labels"] = label_rows
     report["warnings"] = warnings_
     report["reference"] = (
