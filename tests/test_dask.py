@@ -103,3 +103,27 @@ def test_dask_input_errors(tmp_path: Path, model_dir: Path):
     empty.mkdir()
     with pytest.raises(InputError, match="holds no .parquet files"):
         resolve_inputs(empty)
+
+
+def test_cli_engine_dask_on_jsonl_glob(tmp_path: Path, model_dir: Path, parts):
+    from typer.testing import CliRunner
+
+    from allegations.cli import app
+
+    folder, df = parts
+    for i in range(2):
+        df.iloc[i * 40 : (i + 1) * 40].to_json(
+            tmp_path / f"p{i}.jsonl", orient="records", lines=True, force_ascii=False
+        )
+    df.iloc[:80].to_json(tmp_path / "whole.jsonl", orient="records", lines=True)
+    local = tmp_path / "local.tsv"
+    predict_file(tmp_path / "whole.jsonl", local, model_dir, id_col="id")
+    out = tmp_path / "dask.tsv"
+    result = CliRunner().invoke(
+        app,
+        ["predict", str(tmp_path / "p*.jsonl"), "--engine", "dask", "--model", str(model_dir)]
+        + ["--out", str(out), "--id-col", "id", "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == local.read_bytes()
+    assert (tmp_path / "dask.tsv.summary.json").exists()

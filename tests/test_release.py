@@ -181,3 +181,9 @@ def test_missing_id_in_previous_is_named(trained_model, releases, tmp_path: Path
     old, new = releases
     with pytest.raises(ColumnError, match="Column 'nope' not found in new.csv"):
         compare_release(new, trained_model, previous_path=old, id_col="nope", text_col="narrative")
+
+
+def test_help_has_an_example():
+    result = runner.invoke(app, ["compare-release", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "Example" in result.output and "allegations compare-release" in result.output

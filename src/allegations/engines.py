@@ -12,7 +12,7 @@ import multiprocessing
 import pickle
 import signal
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +84,7 @@ def tag_chunks(
     chunks: Iterable[tuple[list[Any], list[Any]]],
     *,
     n_process: int = 1,
-) -> Iterator[ChunkResult]:
+) -> Generator[ChunkResult, None, None]:
     """Tag ``(texts, ids)`` chunks in order, with ``n_process`` processes.
 
     With more than one process, at most two chunks per process are in flight, so memory

@@ -6,6 +6,7 @@ Each function takes paths and options, returns a plain dict summary, and raises
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -298,8 +299,10 @@ def predict_file(
             totals.seconds["read"] += time.perf_counter() - t0
             yield texts, ids
 
-    with open_writer(out, model.labels, sanitise=sanitise) as writer:
-        for done in tag_chunks(model, chunks(), n_process=n_process):
+    results = tag_chunks(model, chunks(), n_process=n_process)
+    # closing(): an interruption anywhere stops the worker processes at once.
+    with contextlib.closing(results), open_writer(out, model.labels, sanitise=sanitise) as writer:
+        for done in results:
             t0 = time.perf_counter()
             writer.write(done.frame)
             if return_frame:
