@@ -44,6 +44,8 @@ def release() -> pd.DataFrame:
     df.loc[3, "text"] = ""  # an empty narrative
     df.loc[5, "text"] = 'He said "stop, now" and left;\nthen returned.'  # quotes, newline
     df.loc[8, "text"] = "Agent took cash from café owner — 100 €"
+    df.loc[12, "text"] = df.loc[9, "text"]  # exact duplicates are scored once per chunk
+    df.loc[13, "text"] = df.loc[9, "text"]
     df["id"] = ["00" + s for s in df["id"]]  # leading zeros must survive
     return df
 

@@ -407,6 +407,7 @@ def run_summary(
         "no_label": totals.no_label,
         "needs_review": totals.needs_review,
         "empty_text": totals.empty_text,
+        "distinct_texts_scored": totals.distinct_texts,
         "skipped": {"rows": sum(skipped.values()), "reasons": skipped},
         "engine": engine,
         "n_process": n_process,
