@@ -11,6 +11,7 @@ import collections
 import multiprocessing
 import pickle
 import signal
+import sys
 import time
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -88,11 +89,13 @@ def _key(text: Any) -> Any:
 _WORKER_MODEL: Tagger | None = None
 
 
-def _init_worker(model_bytes: bytes) -> None:
+def _init_worker(model_bytes: bytes | None) -> None:
     global _WORKER_MODEL
     # The parent handles Ctrl-C and stops the pool; workers must not print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_MODEL = pickle.loads(model_bytes)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the CLI's handler is the parent's
+    if model_bytes is not None:
+        _WORKER_MODEL = pickle.loads(model_bytes)
 
 
 def _work(texts: list[Any], ids: list[Any]) -> ChunkResult:
@@ -122,10 +125,19 @@ def tag_chunks(
         for texts, ids in chunks:
             yield tag_chunk(model, texts, ids)
         return
-    # "spawn": a fresh interpreter per worker, safe whatever threads the parent runs.
-    ctx = multiprocessing.get_context("spawn")
-    payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-    pool = ctx.Pool(n_process, initializer=_init_worker, initargs=(payload,))
+    global _WORKER_MODEL
+    # Warm the model (spaCy pipeline, lemma table) once here: forked workers inherit it.
+    model.preprocess(["warm up"])
+    if sys.platform.startswith("linux"):
+        # fork: workers start at once with the loaded model (no re-import, no unpickling).
+        ctx: Any = multiprocessing.get_context("fork")
+        _WORKER_MODEL = model
+        pool = ctx.Pool(n_process, initializer=_init_worker, initargs=(None,))
+    else:
+        # spawn: a fresh interpreter per worker, which unpickles the model once.
+        ctx = multiprocessing.get_context("spawn")
+        payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        pool = ctx.Pool(n_process, initializer=_init_worker, initargs=(payload,))
     pending: collections.deque[Any] = collections.deque()
     try:
         for texts, ids in chunks:
@@ -138,6 +150,7 @@ def tag_chunks(
     finally:
         pool.terminate()
         pool.join()
+        _WORKER_MODEL = None
 
 
 @dataclass
