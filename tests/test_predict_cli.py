@@ -72,11 +72,11 @@ def _wait_for_partial(folder: Path, proc: subprocess.Popen, timeout: float = 120
     raise AssertionError("the run never started writing")
 
 
-def _start(big_csv: Path, model_dir: Path, out: Path) -> subprocess.Popen:
+def _start(big_csv: Path, model_dir: Path, out: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "NO_COLOR": "1"}
     return subprocess.Popen(
         [console_script(), "predict", str(big_csv), "--model", str(model_dir)]
-        + ["--out", str(out), "--chunk-rows", "200", "--quiet"],
+        + ["--out", str(out), "--chunk-rows", "200", "--quiet", *extra],
         stderr=subprocess.PIPE,
         text=True,
         env=env,
@@ -84,10 +84,14 @@ def _start(big_csv: Path, model_dir: Path, out: Path) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupt_leaves_nothing_behind(tmp_path: Path, model_dir: Path, big_csv: Path, sig):
+@pytest.mark.parametrize(
+    ("sig", "n_process"), [(signal.SIGINT, "1"), (signal.SIGTERM, "1"), (signal.SIGTERM, "2")]
+)
+def test_interrupt_leaves_nothing_behind(
+    tmp_path: Path, model_dir: Path, big_csv: Path, sig, n_process: str
+):
     out = tmp_path / "tagged.csv"
-    proc = _start(big_csv, model_dir, out)
+    proc = _start(big_csv, model_dir, out, "--n-process", n_process)
     _wait_for_partial(tmp_path, proc)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)

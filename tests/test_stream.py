@@ -169,6 +169,7 @@ def test_summary_json_records_provenance(tmp_path: Path, model_dir: Path, releas
     assert summary["needs_review"] == int((tagged["needs_review"] == "True").sum())
     assert summary["skipped"] == {"rows": 2, "reasons": {"blank line": 2}}
     assert summary["empty_text"] >= 1
+    assert summary["distinct_texts_scored"] <= len(release) - 1  # rows 12 and 13 repeat
     timings = summary["timings_seconds"]
     assert set(timings) == {"read", "preprocess", "features_classify", "label", "write", "total"}
     assert all(v >= 0 for v in timings.values()) and timings["total"] > 0
