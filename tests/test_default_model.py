@@ -31,8 +31,18 @@ def test_default_model_is_small_and_loads():
 @pytest.mark.slow
 def test_default_model_is_reproducible_from_the_documented_command(tmp_path: Path):
     # The command documented in the README and the Makefile (make default-model).
-    result = run_cli("train", DATA / "sample.csv", "--codebook", DATA / "codebook.toml",
-                     "--id-col", "id", "--seed", "0", "--out", tmp_path / "m")
+    result = run_cli(
+        "train",
+        DATA / "sample.csv",
+        "--codebook",
+        DATA / "codebook.toml",
+        "--id-col",
+        "id",
+        "--seed",
+        "0",
+        "--out",
+        tmp_path / "m",
+    )
     assert result.returncode == 0, result.stderr
     assert "unauthorized_query" in result.stdout and "macro-F1" in result.stdout
     shipped = load_model(DEFAULT)

@@ -75,7 +75,12 @@ def run_demo(
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     summary = predict_file(
-        data_dir / "release.csv", out, model, text_col="narrative", id_col="case_id"
+        data_dir / "release.csv",
+        out,
+        model,
+        text_col="narrative",
+        id_col="case_id",
+        return_frame=True,
     )
     frame = summary["frame"]
     least = frame.sort_values(["confidence", "id"], kind="stable").head(10)

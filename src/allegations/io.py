@@ -21,6 +21,7 @@ import csv
 import json
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,14 @@ __all__ = [
     "load_table",
     "require_column",
     "warn_numbers_only",
+    "numbers_only_counts",
+    "iter_jsonl_objects",
+    "jsonl_frame",
+    "arrow_text_frame",
+    "text_frame",
+    "strip_nul_cells",
+    "warn_nul_cells",
+    "warn_skipped",
     "neutralise_formula",
     "neutralise_frame",
     "write_table",
@@ -102,10 +111,7 @@ def _read_delimited(
     if header is None or not any(h.strip() for h in header):
         raise InputError(f"{path.name} is empty: it has no header row.")
     columns = check_header(header, path.name)
-    df = pd.DataFrame(
-        {c: _text_array(list(map(itemgetter(i), rows))) for i, c in enumerate(columns)},
-        columns=columns,
-    )
+    df = text_frame(rows, columns)
     df = _strip_nul(df, path.name, report) if _scan_has_nul(path) else df
     return df
 
@@ -138,7 +144,8 @@ def _scan_has_nul(path: Path) -> bool:
         return any(b"\x00" in block for block in iter(lambda: fh.read(_CHUNK), b""))
 
 
-def _strip_nul(df: pd.DataFrame, source: str, report: ReadReport) -> pd.DataFrame:
+def strip_nul_cells(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Remove NUL characters from the text cells of ``df``; return it and the cell count."""
     n = 0
     for col in df.columns:
         values = df[col]
@@ -146,10 +153,42 @@ def _strip_nul(df: pd.DataFrame, source: str, report: ReadReport) -> pd.DataFram
         if mask.any():
             n += int(mask.sum())
             df[col] = values.map(lambda v: v.replace("\x00", "") if isinstance(v, str) else v)
+    return df, n
+
+
+def warn_nul_cells(source: str, n: int) -> None:
+    """Log the one warning about removed NUL characters."""
     if n:
-        report.n_nul_cells += n
         log.warning("%s: %d cell(s) held NUL characters (\\x00); they were removed.", source, n)
+
+
+def _strip_nul(df: pd.DataFrame, source: str, report: ReadReport) -> pd.DataFrame:
+    df, n = strip_nul_cells(df)
+    report.n_nul_cells += n
+    warn_nul_cells(source, n)
     return df
+
+
+def text_frame(rows: list[list[str]], columns: list[str]) -> pd.DataFrame:
+    """A frame of text columns from records (lists of cells, one per column)."""
+    return pd.DataFrame(
+        {c: _text_array(list(map(itemgetter(i), rows))) for i, c in enumerate(columns)},
+        columns=columns,
+    )
+
+
+def warn_skipped(report: ReadReport, source: str) -> None:
+    """Log the one warning about malformed records left out (numbers only, no text)."""
+    if report.skipped:
+        rows = report.skipped_rows
+        shown = ", ".join(map(str, rows[:_MAX_SHOWN])) + (", ..." if len(rows) > _MAX_SHOWN else "")
+        log.warning(
+            "Skipped %d malformed record(s) of %s (record %s: %s); they are not in the output.",
+            len(rows),
+            source,
+            shown,
+            report.summary()["reason"],
+        )
 
 
 # -- the other formats -------------------------------------------------------------------
@@ -229,8 +268,20 @@ class _DuplicateKey(Exception):  # noqa: N818 (internal signal, never escapes)
         self.keys = keys
 
 
-def _read_jsonl(path: Path, on_bad_rows: OnBadRows, report: ReadReport) -> pd.DataFrame:
-    rows: list[dict[str, Any]] = []
+def iter_jsonl_objects(
+    path: Path, on_bad_rows: OnBadRows, report: ReadReport
+) -> Iterator[dict[str, Any]]:
+    """Yield the JSON objects of a JSON Lines file, checking each line.
+
+    ``report.n_records`` is the record number of the object just yielded (blank lines are
+    not records). Malformed lines raise :class:`BadRecordError` or, with
+    ``on_bad_rows="skip"``, are counted in ``report.skipped``.
+
+    Raises
+    ------
+    InputError
+        If the file holds no JSON line at all.
+    """
     record = 0
     with open(path, "rb") as fh:
         for lineno, raw_line in enumerate(fh, start=1):
@@ -269,18 +320,57 @@ def _read_jsonl(path: Path, on_bad_rows: OnBadRows, report: ReadReport) -> pd.Da
                     )
                 report.skipped[record] = reason
                 continue
-            rows.append(obj)
+            yield obj
     if not record:
         raise InputError(f"{path.name} is empty: it has no JSON lines.")
-    df = pd.DataFrame(rows)
-    check_header(df.columns, path.name)
+
+
+def jsonl_frame(objects: list[dict[str, Any]], source: str) -> pd.DataFrame:
+    """The text frame of parsed JSON Lines objects (keys missing from a row are empty)."""
+    df = pd.DataFrame(objects)
+    check_header(df.columns, source)
     df = df.map(_cell_text) if len(df.columns) else df
+    return df.fillna("")
+
+
+def _read_jsonl(path: Path, on_bad_rows: OnBadRows, report: ReadReport) -> pd.DataFrame:
+    df = jsonl_frame(list(iter_jsonl_objects(path, on_bad_rows, report)), path.name)
     return _strip_nul(df, path.name, report)
 
 
-def _read_parquet(path: Path, report: ReadReport) -> pd.DataFrame:
+def arrow_text_frame(table: Any, columns: list[str], source: str) -> pd.DataFrame:
+    """Turn an Arrow table or record batch into a frame of text cells.
+
+    Dictionary columns are decoded, binary columns must hold UTF-8 text, and every other
+    value becomes its text (as :func:`load_table` gives for Parquet).
+
+    Raises
+    ------
+    InputError
+        If a binary column holds bytes that are not UTF-8.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    data: dict[str, Any] = {}
+    for name, column in zip(columns, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column = column.cast(kind.value_type)
+            kind = column.type
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            try:
+                column = pc.cast(column, pa.large_string())
+            except pa.ArrowInvalid:
+                raise InputError(
+                    f"Column {show_name(name)} of {source} holds bytes that are not UTF-8 "
+                    "text; convert it to text before tagging."
+                ) from None
+        data[name] = pd.array([_cell_text(v) for v in column.to_pylist()], dtype="str")
+    return pd.DataFrame(data, columns=columns)
+
+
+def _read_parquet(path: Path, report: ReadReport) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
@@ -296,23 +386,7 @@ def _read_parquet(path: Path, report: ReadReport) -> pd.DataFrame:
         raise InputError(
             f"{path.name} is not a readable Parquet file ({type(exc).__name__})."
         ) from None
-    data: dict[str, Any] = {}
-    for name, column in zip(columns, table.columns, strict=True):
-        kind = column.type
-        if pa.types.is_dictionary(kind):
-            column = column.cast(kind.value_type)
-            kind = column.type
-        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
-            try:
-                column = pc.cast(column, pa.large_string())
-            except pa.ArrowInvalid:
-                raise InputError(
-                    f"Column {show_name(name)} of {path.name} holds bytes that are not UTF-8 "
-                    "text; convert it to text before tagging."
-                ) from None
-            kind = column.type
-        data[name] = pd.array([_cell_text(v) for v in column.to_pylist()], dtype="str")
-    df = pd.DataFrame(data, columns=columns)
+    df = arrow_text_frame(table, columns, path.name)
     report.n_records = len(df)
     return _strip_nul(df, path.name, report)
 
@@ -396,16 +470,7 @@ def load_table(
         raise InputError(
             f"{path.name} is too large to read into memory; split it into smaller files."
         ) from None
-    if report.skipped:
-        rows = report.skipped_rows
-        shown = ", ".join(map(str, rows[:_MAX_SHOWN])) + (", ..." if len(rows) > _MAX_SHOWN else "")
-        log.warning(
-            "Skipped %d malformed record(s) of %s (record %s: %s); they are not in the output.",
-            len(rows),
-            path.name,
-            shown,
-            report.summary()["reason"],
-        )
+    warn_skipped(report, path.name)
     return df
 
 
@@ -431,20 +496,29 @@ def require_column(df: pd.DataFrame, column: str, source: str, option: str) -> N
 _NUMBERISH = re.compile(r"^[\d\s.,:;/+\-()%$#]*$")
 
 
-def warn_numbers_only(df: pd.DataFrame, column: str, source: str) -> bool:
+def numbers_only_counts(values: Iterable[Any]) -> tuple[int, int]:
+    """Count the non-blank cells of ``values`` and how many of them are only a number."""
+    texts = [str(v) for v in values if str(v).strip()]
+    return len(texts), sum(1 for v in texts if _NUMBERISH.match(v))
+
+
+def warn_numbers_only(
+    df: pd.DataFrame, column: str, source: str, counts: tuple[int, int] | None = None
+) -> bool:
     """Log a warning (and return True) if every non-blank cell of ``column`` is a number.
 
     A narrative column of numbers is usually the wrong ``--text-col`` (an id or a date);
-    the run goes on, since such rows are still tagged (with little to go on).
+    the run goes on, since such rows are still tagged (with little to go on). A streaming
+    caller passes the ``counts`` it summed with :func:`numbers_only_counts` instead.
     """
-    values = [str(v) for v in df[column].tolist() if str(v).strip()]
-    if values and all(_NUMBERISH.match(v) for v in values):
+    n_values, n_numbers = counts if counts is not None else numbers_only_counts(df[column])
+    if n_values and n_numbers == n_values:
         log.warning(
             "Column '%s' of %s holds only numbers (%d non-blank rows); is --text-col the "
             "narrative column?",
             column,
             source,
-            len(values),
+            n_values,
         )
         return True
     return False

@@ -256,14 +256,19 @@ def write_table(df: pd.DataFrame, path: str | Path) -> WriteReport:
     return report
 
 
-def check_excel_size(df: pd.DataFrame, path: Path) -> None:
-    """Raise :class:`OutputError` if ``df`` does not fit in one Excel sheet."""
-    if len(df) + 1 > EXCEL_MAX_ROWS:
+def check_excel_rows(n_rows: int, path: Path) -> None:
+    """Raise :class:`OutputError` if ``n_rows`` data rows do not fit in one Excel sheet."""
+    if n_rows + 1 > EXCEL_MAX_ROWS:
         raise OutputError(
-            f"{len(df)} rows do not fit in one Excel sheet (at most {EXCEL_MAX_ROWS - 1:,} rows "
+            f"{n_rows} rows do not fit in one Excel sheet (at most {EXCEL_MAX_ROWS - 1:,} rows "
             f"under the header); write {path.with_suffix('.csv').name} or "
             f"{path.with_suffix('.parquet').name} instead, or split the input."
         )
+
+
+def check_excel_size(df: pd.DataFrame, path: Path) -> None:
+    """Raise :class:`OutputError` if ``df`` does not fit in one Excel sheet."""
+    check_excel_rows(len(df), path)
     if len(df.columns) > EXCEL_MAX_COLS:
         raise OutputError(
             f"{len(df.columns)} columns do not fit in one Excel sheet (at most "

@@ -6,31 +6,39 @@ Each function takes paths and options, returns a plain dict summary, and raises
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from . import __version__
 from .codebook import Codebook, load_codebook
+from .engines import RunTotals, tag_chunks
 from .errors import InputError, LabelError, OutputError
 from .io import (
     ReadReport,
-    check_excel_size,
+    atomic_write,
     load_table,
+    numbers_only_counts,
     require_column,
     sha256_file,
     table_format,
     warn_numbers_only,
-    write_table,
 )
 from .labels import labels_from_column, labels_from_columns
 from .model import ModelConfig
 from .persistence import load_model, save_model
-from .tagger import Tagger, nested_records
+from .stream import open_table, open_writer
+from .table_writer import check_excel_rows
+from .tagger import Tagger
 from .train import evaluate, train
 
 __all__ = [
@@ -39,6 +47,9 @@ __all__ = [
     "read_labelled",
     "train_files",
     "predict_file",
+    "summary_path",
+    "run_summary",
+    "write_summary_json",
     "evaluate_file",
 ]
 
@@ -252,6 +263,12 @@ def train_files(
     return model
 
 
+def summary_path(out: str | Path) -> Path:
+    """The provenance file written beside an output: ``OUT.summary.json``."""
+    out = Path(out)
+    return out.with_name(out.name + ".summary.json")
+
+
 def predict_file(
     data_path: str | Path,
     out: str | Path,
@@ -263,20 +280,56 @@ def predict_file(
     encoding: str | None = None,
     on_bad_rows: str = "error",
     allow_version_mismatch: bool = False,
+    n_process: int = 1,
+    chunk_rows: int = 10_000,
+    progress: Callable[[int, float | None], None] | None = None,
+    return_frame: bool = False,
+    write_summary: bool = True,
 ) -> dict[str, Any]:
-    """Tag every row of a table and write the predictions to ``out``.
+    """Tag every row of a table, streaming it in chunks, and write the predictions to ``out``.
 
     The output has one row per input row, in input order; ``id`` is the ``id_col`` value,
-    else the data record number (first record = 1; skipped records keep their number).
-    A table with no data rows gives an output with the header only.
+    else the data record number (first record = 1; records after a skipped malformed one
+    keep their number). A table with no data rows gives an output with the header only.
+    The output is written to a hidden temporary file beside ``out`` and renamed into place
+    only when complete. A provenance file ``OUT.summary.json`` is written beside it (see
+    :func:`summary_path`).
+
+    Parameters
+    ----------
+    data_path, out : str or Path
+        Input and output tables; formats follow the extensions.
+    model : Tagger, str or Path
+        A model or a model folder.
+    text_col, id_col, sheet, encoding, on_bad_rows
+        As for :func:`allegations.io.load_table`.
+    allow_version_mismatch : bool
+        Load a model trained with other scikit-learn/spaCy versions.
+    n_process : int
+        Worker processes; the output is identical for any number.
+    chunk_rows : int
+        Rows per chunk: memory use is bounded by a few chunks.
+    progress : callable, optional
+        Called after each chunk with the rows done and the share of the input read
+        (None when unknown).
+    return_frame : bool
+        Also return the whole prediction table as ``frame`` (keeps it in memory).
+    write_summary : bool
+        Write ``OUT.summary.json``.
 
     Returns
     -------
     dict
-        ``rows``, ``label_counts``, ``needs_review``, ``frame`` (the predictions),
-        ``skipped`` (``count``, ``rows``, ``reason`` of malformed records left out) and
-        ``written`` (cells neutralised or truncated for spreadsheets).
+        ``rows``, ``label_counts``, ``no_label``, ``needs_review``, ``skipped``
+        (``count``, ``rows``, ``reason`` of malformed records left out), ``written``
+        (cells neutralised or truncated for spreadsheets), ``summary`` (the provenance
+        dict) and, with ``return_frame``, ``frame``.
+
+    Raises
+    ------
+    InputError, ColumnError, ModelError, OutputError
     """
+    started = time.perf_counter()
     data_path, out = Path(data_path), Path(out)
     if out.resolve() == data_path.resolve() or _same_file(out, data_path):
         raise OutputError(
@@ -286,33 +339,193 @@ def predict_file(
     out_format = table_format(out, for_output=True)
     if not isinstance(model, Tagger):
         model = load_model(model, allow_version_mismatch=allow_version_mismatch)
-    report = ReadReport()
-    df = load_table(
-        data_path, sheet=sheet, encoding=encoding, on_bad_rows=on_bad_rows, report=report
+    stream = open_table(
+        data_path, sheet=sheet, encoding=encoding, chunk_rows=chunk_rows, on_bad_rows=on_bad_rows
     )
-    require_column(df, text_col, data_path.name, "--text-col")
-    if id_col is not None:
-        require_column(df, id_col, data_path.name, "--id-col")
-    warn_numbers_only(df, text_col, data_path.name)
+    if stream.format != "jsonl":  # JSON Lines keys are known only at the end
+        require_column(_columns_frame(stream.columns), text_col, data_path.name, "--text-col")
+        if id_col is not None:
+            require_column(_columns_frame(stream.columns), id_col, data_path.name, "--id-col")
     if out_format == "xlsx":  # refuse before spending time on predictions
-        check_excel_size(df, out)
-    ids = df[id_col].tolist() if id_col is not None else report.kept_rows()
-    frame = model.predict(df[text_col].tolist(), ids=ids)
-    written = write_table(
-        nested_records(frame, model.labels) if out_format == "jsonl" else frame, out
+        n_rows = stream.total_rows
+        if n_rows is None:  # an .xlsx output is built in memory anyway: count first
+            counting = open_table(
+                data_path, encoding=encoding, chunk_rows=chunk_rows, on_bad_rows=on_bad_rows
+            )
+            with logging_disabled():
+                n_rows = sum(len(chunk) for chunk in counting)
+        check_excel_rows(n_rows, out)
+    totals = RunTotals(labels=model.labels)
+    frames: list[pd.DataFrame] = []
+    number_counts = [0, 0]  # non-blank texts, number-only texts
+
+    def chunks() -> Iterator[tuple[list[Any], list[Any]]]:
+        it = iter(stream)
+        while True:
+            t0 = time.perf_counter()
+            chunk = next(it, None)
+            if chunk is None:
+                return
+            texts = _column(chunk, text_col)
+            n_values, n_numbers = numbers_only_counts(texts)
+            number_counts[0] += n_values
+            number_counts[1] += n_numbers
+            ids: list[Any] = (
+                _column(chunk, id_col) if id_col is not None else list(stream.record_numbers)
+            )
+            totals.seconds["read"] += time.perf_counter() - t0
+            yield texts, ids
+
+    results = tag_chunks(model, chunks(), n_process=n_process)
+    # closing(): an interruption anywhere stops the worker processes at once.
+    with contextlib.closing(results), open_writer(out, model.labels) as writer:
+        for done in results:
+            t0 = time.perf_counter()
+            writer.write(done.frame)
+            if return_frame:
+                frames.append(done.frame)
+            totals.add(done)
+            totals.seconds["write"] += time.perf_counter() - t0
+            if progress is not None:
+                progress(totals.rows, stream.fraction_done())
+        if totals.rows == 0:
+            empty = model.frame_from_proba(np.zeros((0, len(model.labels))), [])
+            writer.write(empty)
+            frames.append(empty)
+        if stream.format == "jsonl":  # checked before the output is renamed into place
+            require_column(_columns_frame(stream.columns), text_col, data_path.name, "--text-col")
+            if id_col is not None:
+                require_column(_columns_frame(stream.columns), id_col, data_path.name, "--id-col")
+        warn_numbers_only(
+            pd.DataFrame(), text_col, data_path.name, counts=(number_counts[0], number_counts[1])
+        )
+        t0 = time.perf_counter()
+    totals.seconds["write"] += time.perf_counter() - t0
+    summary = run_summary(
+        model,
+        stream,
+        out,
+        totals,
+        engine="local",
+        n_process=n_process,
+        chunk_rows=chunk_rows,
+        text_col=text_col,
+        id_col=id_col,
+        seconds_total=time.perf_counter() - started,
     )
-    decided = model.decide(frame[[f"p_{label}" for label in model.labels]].to_numpy())
-    return {
-        "rows": int(len(frame)),
-        "label_counts": {
-            label: int(c) for label, c in zip(model.labels, decided.sum(axis=0), strict=True)
-        },
-        "no_label": int((decided.sum(axis=1) == 0).sum()) if len(frame) else 0,
-        "needs_review": int(np.asarray(frame["needs_review"]).sum()),
-        "skipped": report.summary(),
-        "written": written.as_dict(),
-        "frame": frame,
+    if write_summary:
+        write_summary_json(summary, out)
+    result: dict[str, Any] = {
+        "rows": totals.rows,
+        "label_counts": totals.counts(),
+        "no_label": totals.no_label,
+        "needs_review": totals.needs_review,
+        "skipped": stream.report.summary(),
+        "written": writer.report.as_dict(),
+        "summary": summary,
     }
+    if return_frame:
+        result["frame"] = pd.concat(frames, ignore_index=True)
+    return result
+
+
+@contextlib.contextmanager
+def logging_disabled() -> Iterator[None]:
+    """Silence this package's log records (a second pass must not repeat warnings)."""
+    logger = logging.getLogger("allegations")
+    previous = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = previous
+
+
+def _columns_frame(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
+def _column(chunk: pd.DataFrame, name: str) -> list[Any]:
+    # JSON Lines: a key missing from every row of a chunk is an empty cell, as in load_table.
+    if name not in chunk.columns:
+        return [""] * len(chunk)
+    return chunk[name].tolist()
+
+
+def run_summary(
+    model: Tagger,
+    stream: Any,
+    out: Path,
+    totals: RunTotals,
+    *,
+    engine: str,
+    n_process: int,
+    chunk_rows: int | None,
+    text_col: str,
+    id_col: str | None,
+    seconds_total: float,
+    out_format: str | None = None,
+) -> dict[str, Any]:
+    """The provenance of one run, as written to ``OUT.summary.json``."""
+    seconds = {k: round(v, 3) for k, v in totals.seconds.items()}
+    seconds["total"] = round(seconds_total, 3)
+    skipped = dict(getattr(stream, "skipped", {}))
+    report = getattr(stream, "report", None)
+    skipped_numbers = report.skipped_rows if report is not None else []
+    return {
+        "allegations_version": __version__,
+        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "input": {
+            "name": stream.path.name,
+            "format": stream.format,
+            "sha256": stream.sha256,
+            "rows": totals.rows,
+            "text_col": text_col,
+            "id_col": id_col,
+        },
+        "output": {"name": out.name, "format": out_format or table_format(out, for_output=True)},
+        "model": {
+            "id": model.model_id,
+            "version": model.card.get("versions", {}).get("allegations", ""),
+            "created": model.card.get("created", ""),
+            "task": "exclusive" if model.exclusive else "multi-label",
+            "labels": model.labels,
+        },
+        "thresholds": {
+            label: round(float(t), 4)
+            for label, t in zip(model.labels, model.thresholds, strict=True)
+        },
+        "review_bands": {
+            label: [round(float(lo), 4), round(float(hi), 4)]
+            for label, (lo, hi) in zip(model.labels, model.bands, strict=True)
+        },
+        "label_counts": totals.counts(),
+        "no_label": totals.no_label,
+        "needs_review": totals.needs_review,
+        "empty_text": totals.empty_text,
+        "distinct_texts_scored": totals.distinct_texts,
+        "skipped": {
+            "rows": sum(skipped.values()),
+            "reasons": skipped,
+            "record_numbers": skipped_numbers,
+        },
+        "engine": engine,
+        "n_process": n_process,
+        "chunk_rows": chunk_rows,
+        "timings_seconds": seconds,
+        "timings_note": "preprocess, features_classify and label are summed over worker "
+        "processes; total is wall-clock time",
+        "rows_per_second": round(totals.rows / seconds_total, 1) if seconds_total > 0 else None,
+    }
+
+
+def write_summary_json(summary: dict[str, Any], out: str | Path) -> Path:
+    """Write ``summary`` atomically to ``OUT.summary.json`` and return that path."""
+    path = summary_path(out)
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        json.dump(summary, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    return path
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers the commands)
     agreement,
+    compare_release,
     demo,
     estimate,
     evaluate,

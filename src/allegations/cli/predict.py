@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Callable, Iterator
+from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
-from ..workflows import predict_file
+from ..workflows import predict_file, summary_path
 from ._app import (
     AllowVersionMismatch,
     BadRows,
@@ -18,6 +29,8 @@ from ._app import (
     Sheet,
     TextCol,
     app,
+    console,
+    err_console,
     errors_to_exit,
     setup_logging,
 )
@@ -26,18 +39,75 @@ from ._render import print_label_counts, print_write_summary
 DEFAULT_MODEL = Path("models/default")
 
 
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (plain ``kill``) like Ctrl-C so the temporary output is removed."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (some test runners)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[int, float | None], None] | None]:
+    """A progress bar on stderr: rows done, rows/s, share read and time left."""
+    if not enabled:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("Tagging"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}% of input"),
+        TextColumn("{task.fields[rows]:,} rows"),
+        TextColumn("{task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+    task = bar.add_task("tag", total=1.0, rows=0, rate=0.0)
+
+    def update(rows: int, fraction: float | None) -> None:
+        elapsed = bar.tasks[task].elapsed or 0.0
+        rate = rows / elapsed if elapsed > 0 else 0.0
+        bar.update(task, completed=fraction or 0.0, rows=rows, rate=rate)
+
+    with bar:
+        yield update
+
+
 @app.command("predict")
 def predict_cli(
     data: Annotated[
-        Path, typer.Argument(metavar="DATA", help="Table to tag (CSV, TSV, XLSX, JSONL, Parquet).")
+        str,
+        typer.Argument(
+            metavar="DATA",
+            help="Table to tag (CSV, TSV, XLSX, JSONL, Parquet). With --engine dask also a "
+            "glob of files or a folder of Parquet files.",
+        ),
     ],
     out: Annotated[
         Path,
         typer.Option(
             "--out",
             "-o",
-            help="Output table; the format follows the "
-            "extension (.csv .tsv .xlsx .jsonl .parquet).",
+            help="Output table; the format follows the extension (.csv .tsv .xlsx .jsonl "
+            ".parquet). With --engine dask, a path without extension is a Parquet folder.",
         ),
     ],
     model: Annotated[Path, typer.Option("--model", "-m", help="Model folder.")] = DEFAULT_MODEL,
@@ -47,27 +117,129 @@ def predict_cli(
     encoding: Encoding = None,
     on_bad_rows: OnBadRows = BadRows.error,
     allow_version_mismatch: AllowVersionMismatch = False,
+    n_process: Annotated[
+        int,
+        typer.Option(
+            "--n-process",
+            "-n",
+            min=1,
+            help="Worker processes (the output is identical for any number).",
+        ),
+    ] = 1,
+    chunk_rows: Annotated[
+        int,
+        typer.Option("--chunk-rows", min=1, help="Rows read and tagged at a time."),
+    ] = 10_000,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="local: stream on this machine; dask: run on a Dask cluster (local one "
+            "by default).",
+        ),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: address of an existing Dask scheduler, such as "
+            "tcp://10.0.0.5:8786 (default: start a local cluster).",
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Tag every narrative of a table: labels, a probability per label, confidence, review flag.
+
+    Reads and writes in chunks (memory stays flat), shows a progress bar when stderr is a
+    terminal, and writes OUT.summary.json (input sha256, model id, counts, timings) beside
+    the output. An interrupted run leaves no output file.
 
     Example:
 
         allegations predict data/release.csv --text-col narrative --id-col case_id --out tagged.csv
     """
     setup_logging(quiet)
-    with errors_to_exit():
-        summary = predict_file(
+    if engine is Engine.local and scheduler is not None:
+        raise typer.BadParameter("--scheduler needs --engine dask.", param_hint="--scheduler")
+    if engine is Engine.dask and on_bad_rows is not BadRows.error:
+        raise typer.BadParameter(
+            "--on-bad-rows skip applies to --engine local; Dask stops at a malformed record.",
+            param_hint="--on-bad-rows",
+        )
+    if engine is Engine.dask and (sheet is not None or n_process != 1):
+        raise typer.BadParameter(
+            "--sheet and --n-process apply to --engine local; a Dask cluster sets its own workers.",
+            param_hint="--engine",
+        )
+    show = not quiet and err_console.is_terminal
+    try:
+        summary = _run(
             data,
             out,
             model,
-            text_col=text_col,
-            id_col=id_col,
-            sheet=sheet,
-            encoding=encoding,
-            on_bad_rows=on_bad_rows.value,
-            allow_version_mismatch=allow_version_mismatch,
+            text_col,
+            id_col,
+            sheet,
+            encoding,
+            on_bad_rows.value,
+            allow_version_mismatch,
+            n_process,
+            chunk_rows,
+            engine,
+            scheduler,
+            show,
         )
+    except KeyboardInterrupt:
+        err_console.print("Interrupted; no output was written.", markup=False)
+        raise typer.Exit(130) from None
     if not quiet:
         print_label_counts(summary)
         print_write_summary(summary, out)
+        if "summary" in summary:
+            console.print(f"Provenance written to {summary_path(out)}.", highlight=False)
+
+
+def _run(
+    data: str,
+    out: Path,
+    model: Path,
+    text_col: str,
+    id_col: str | None,
+    sheet: str | None,
+    encoding: str | None,
+    on_bad_rows: str,
+    allow_version_mismatch: bool,
+    n_process: int,
+    chunk_rows: int,
+    engine: Engine,
+    scheduler: str | None,
+    show: bool,
+) -> dict[str, Any]:
+    with errors_to_exit(), _terminate_as_interrupt():
+        if engine is Engine.dask:
+            from ..dask_engine import predict_dask
+
+            return predict_dask(
+                data,
+                out,
+                model,
+                text_col=text_col,
+                id_col=id_col,
+                encoding=encoding,
+                scheduler=scheduler,
+            )
+        with _progress_bar(show) as progress:
+            return predict_file(
+                Path(data),
+                out,
+                model,
+                text_col=text_col,
+                id_col=id_col,
+                sheet=sheet,
+                encoding=encoding,
+                on_bad_rows=on_bad_rows,
+                allow_version_mismatch=allow_version_mismatch,
+                n_process=n_process,
+                chunk_rows=chunk_rows,
+                progress=progress,
+            )

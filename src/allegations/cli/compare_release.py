@@ -1,0 +1,157 @@
+"""``allegations compare-release``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..io import atomic_write
+from ..release import release_report
+from ._app import (
+    Encoding,
+    IdCol,
+    LabelSep,
+    Quiet,
+    Sheet,
+    TextCol,
+    app,
+    console,
+    err_console,
+    errors_to_exit,
+    setup_logging,
+)
+
+_BARS = " ▁▂▃▄▅▆▇█"
+
+
+def _spark(counts: list[int]) -> str:
+    top = max(counts) or 1
+    return "".join(_BARS[round(c / top * (len(_BARS) - 1))] for c in counts)
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """Render a release report in the terminal."""
+    rel = report["release"]
+    console.print(f"Release {rel['name']}: {rel['rows']} rows.", highlight=False)
+    if report["previous"] is not None:
+        prev, cols, rows = report["previous"], report["columns"], report["rows"]
+        console.print(f"Previous {prev['name']}: {prev['rows']} rows.", highlight=False)
+        renamed = ", ".join(f"{r['from']} -> {r['to']}" for r in cols["renamed"]) or "none"
+        console.print(
+            f"Columns added: {', '.join(cols['added']) or 'none'}; removed: "
+            f"{', '.join(cols['removed']) or 'none'}; renamed: {renamed}.",
+            highlight=False,
+        )
+        edited = "unknown (pass --id-col)" if rows["edited"] is None else rows["edited"]
+        console.print(
+            f"Rows (matched by {rows['matched_by']}): {rows['added']} added, {rows['removed']} "
+            f"removed, {edited} edited, {rows['unchanged']} unchanged.",
+            highlight=False,
+        )
+    dup, unseen = report["duplicates"], report["unseen_tokens"]
+    console.print(
+        f"Duplicates: {dup['exact_duplicate_rows']} exact, {dup['near_only_rows']} more "
+        f"near-identical (same words after preprocessing), in {dup['groups']} groups.",
+        highlight=False,
+    )
+    if unseen.get("share") is not None:
+        console.print(
+            f"Tokens unseen in training: {unseen['share']:.1%} "
+            f"({unseen['rows_mostly_unseen']} rows mostly unseen).",
+            highlight=False,
+        )
+    table = Table(title=f"Labels against {report['reference']}", title_justify="left")
+    for name in ("label", "training", "release", "z (limit)", "scores: training", "release"):
+        table.add_column(name, justify="left" if "scores" in name or name == "label" else "right")
+    table.add_column("drift")
+    for row in report["labels"]:
+        drift = [k for k in ("share", "score") if row.get(f"{k}_drift")]
+        table.add_row(
+            row["label"],
+            _pct(row.get("training_share")),
+            _pct(row["release_share"]),
+            f"{row['share_z']} ({row['share_z_limit']})",
+            _spark(row["training_histogram"]) if "training_histogram" in row else "-",
+            _spark(row["release_histogram"]),
+            ", ".join(drift) or "no",
+        )
+    console.print(table)
+    for warning in report["warnings"]:
+        err_console.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("compare-release")
+def compare_release_cli(
+    new: Annotated[Path, typer.Argument(metavar="NEW", help="The new release (any table format).")],
+    model: Annotated[Path, typer.Option("--model", "-m", help="Model folder.")],
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="The previous release, to compare columns and rows."),
+    ] = None,
+    id_col: IdCol = None,
+    text_col: TextCol = "text",
+    training: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--training",
+            help="The model's labelled training table(s): enables the score-distribution "
+            "check (out-of-fold scores are recomputed; repeat for several files).",
+        ),
+    ] = None,
+    training_text_col: Annotated[
+        str | None,
+        typer.Option(
+            "--training-text-col", help="Text column of --training (default: --text-col)."
+        ),
+    ] = None,
+    labels_col: Annotated[
+        str, typer.Option("--labels-col", help="Labels column of --training.")
+    ] = "labels",
+    label_sep: LabelSep = ";",
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the report as JSON to this file.")
+    ] = None,
+    sheet: Sheet = None,
+    encoding: Encoding = None,
+    quiet: Quiet = False,
+) -> None:
+    """Report how a new release differs from the previous one and from the training data.
+
+    Columns added, removed or renamed; rows added, removed or edited; near-duplicate
+    narratives; the share of tokens unseen in training; and per label the tagged share and
+    score distribution, with a drift warning beyond what cross-validation explains.
+
+    Example:
+
+        allegations compare-release new.csv --previous old.csv --id-col case_id
+        --model models/mine --training data/sample.csv --json report.json
+    """
+    setup_logging(quiet)
+    with errors_to_exit():
+        report = release_report(
+            new,
+            model,
+            previous_path=previous,
+            id_col=id_col,
+            text_col=text_col,
+            training_paths=training or (),
+            training_text_col=training_text_col,
+            training_labels_col=labels_col,
+            training_label_sep=label_sep,
+            sheet=sheet,
+            encoding=encoding,
+        )
+        if json_path is not None:
+            with atomic_write(json_path, "w", encoding="utf-8") as fh:
+                json.dump(report, fh, indent=2, ensure_ascii=False)
+                fh.write("\n")
+    if not quiet:
+        print_report(report)
