@@ -102,7 +102,7 @@ def test_duplicates_never_straddle_folds():
     from allegations.preprocess import SpacyPreprocessor
 
     docs = SpacyPreprocessor().fit([]).transform(texts)
-    groups, n_dup = _group_ids(docs, None)
+    groups, n_dup, _ = _group_ids(docs, None)
     assert n_dup >= 30
     labels, canon = canonical_labels(sets)
     fold = make_folds(to_matrix(canon, labels), groups, 5, seed=0)

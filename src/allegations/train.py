@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from . import __version__
@@ -27,9 +28,10 @@ from .model import (
     choose_threshold,
     decision_scores,
     parse_goal,
-    review_bands,
 )
+from .neardup import NEAR_DUPLICATE_COSINE, near_duplicate_pairs
 from .preprocess import SpacyPreprocessor
+from .reliability import REVIEW_ERROR, bootstrap_intervals, reliability, review_bands
 from .tagger import Tagger
 
 __all__ = ["train", "evaluate", "make_folds", "MIN_ROWS"]
@@ -87,11 +89,13 @@ def make_folds(y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int) -> np
     return fold
 
 
-def _group_ids(docs: np.ndarray, groups: Sequence[Any] | None) -> tuple[np.ndarray, int]:
-    """Group ids joining exact duplicates (after normalisation) with user groups.
+def _group_ids(
+    docs: np.ndarray, groups: Sequence[Any] | None, near_cosine: float = NEAR_DUPLICATE_COSINE
+) -> tuple[np.ndarray, int, int]:
+    """Group ids joining exact and near-duplicate texts (after normalisation) with user groups.
 
-    Returns the group id of each case and how many cases were joined to another by
-    duplication alone.
+    Returns the group id of each case, how many cases were joined to another as exact
+    duplicates, and how many more as near-duplicates (see :mod:`allegations.neardup`).
     """
     parent = list(range(len(docs)))
 
@@ -115,6 +119,12 @@ def _group_ids(docs: np.ndarray, groups: Sequence[Any] | None) -> tuple[np.ndarr
             n_dup += 1
         else:
             first[key] = i
+    n_near = 0
+    if near_cosine <= 1.0:
+        for i, j in near_duplicate_pairs(list(docs), near_cosine).tolist():
+            if find(i) != find(j):
+                union(i, j)
+                n_near += 1
     if groups is not None:
         by_group: dict[str, int] = {}
         for i, g in enumerate(groups):
@@ -125,23 +135,139 @@ def _group_ids(docs: np.ndarray, groups: Sequence[Any] | None) -> tuple[np.ndarr
                 union(by_group[gk], i)
             else:
                 by_group[gk] = i
-    return np.array([find(i) for i in range(len(docs))]), n_dup
+    return np.array([find(i) for i in range(len(docs))]), n_dup, n_near
+
+
+def _seed_examples(
+    codebook: Codebook | None, labels: list[str], preprocessor: SpacyPreprocessor
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pseudo-examples from codebook seed phrases: one short document per phrase,
+    carrying that label only. They join every training fold (never a test fold), which
+    gives a label with few cases the phrases the codebook says mark it."""
+    phrases, rows = [], []
+    for j, label in enumerate(labels):
+        entry = codebook.get(label) if codebook else None
+        for phrase in entry.seed_phrases if entry is not None else ():
+            phrases.append(phrase)
+            rows.append(j)
+    y = np.zeros((len(phrases), len(labels)), dtype=np.int8)
+    y[np.arange(len(rows)), rows] = 1
+    docs = preprocessor.transform(phrases) if phrases else np.zeros(0, dtype=object)
+    keep = np.array([bool(d) for d in docs], dtype=bool)
+    return np.asarray(docs, dtype=object)[keep], y[keep]
+
+
+def _fit(
+    pipeline: Any, docs: np.ndarray, y: np.ndarray, exclusive: bool, seeds: tuple[Any, Any]
+) -> Any:
+    """Fit a clone of ``pipeline`` on ``docs`` plus the seed pseudo-examples."""
+    seed_docs, seed_y = seeds
+    if len(seed_docs):
+        docs = np.concatenate([np.asarray(docs, dtype=object), seed_docs])
+        y = np.vstack([y, seed_y])
+    with warnings.catch_warnings():
+        # A rare label can be absent from a training fold: OneVsRest then predicts a
+        # constant for it, which is the honest out-of-fold behaviour.
+        warnings.filterwarnings("ignore", message=".*is present in all training examples.*")
+        return clone(pipeline).fit(docs, y.argmax(axis=1) if exclusive else y)
 
 
 def _oof_scores(
-    pipeline: Any, docs: np.ndarray, y: np.ndarray, fold: np.ndarray, exclusive: bool
+    pipeline: Any,
+    docs: np.ndarray,
+    y: np.ndarray,
+    fold: np.ndarray,
+    exclusive: bool,
+    seeds: tuple[Any, Any],
 ) -> np.ndarray:
     scores = np.zeros(y.shape, dtype=np.float64)
-    target = y.argmax(axis=1) if exclusive else y
     for k in np.unique(fold):
         train_idx, test_idx = fold != k, fold == k
-        with warnings.catch_warnings():
-            # A rare label can be absent from a training fold: OneVsRest then predicts a
-            # constant for it, which is the honest out-of-fold behaviour.
-            warnings.filterwarnings("ignore", message=".*is present in all training examples.*")
-            fitted = clone(pipeline).fit(docs[train_idx], target[train_idx])
+        fitted = _fit(pipeline, docs[train_idx], y[train_idx], exclusive, seeds)
         scores[test_idx] = decision_scores(fitted, docs[test_idx], y.shape[1])
     return scores
+
+
+def _cross_fitted_proba(
+    scores: np.ndarray, y: np.ndarray, fold: np.ndarray, exclusive: bool
+) -> np.ndarray:
+    """Calibrated out-of-fold probabilities, each fold's calibrator fitted on the others."""
+    out = np.zeros(y.shape, dtype=np.float64)
+    for k in np.unique(fold):
+        rest, here = fold != k, fold == k
+        out[here] = (
+            PlattCalibrator(exclusive=exclusive).fit(scores[rest], y[rest]).transform(scores[here])
+        )
+    return out
+
+
+def _average_precision(y: np.ndarray, score: np.ndarray) -> float:
+    if y.min() == y.max():
+        return 0.0
+    return float(average_precision_score(y, score))
+
+
+def cross_validate(
+    docs: np.ndarray,
+    y: np.ndarray,
+    fold: np.ndarray,
+    *,
+    config: ModelConfig,
+    exclusive: bool,
+    seed: int,
+    seeds: tuple[Any, Any],
+) -> dict[str, Any]:
+    """Out-of-fold scores and probabilities of every case (the core of :func:`train`).
+
+    Returns
+    -------
+    dict
+        ``pipeline`` (unfitted), ``scores`` (raw out-of-fold), ``calibrator`` (fitted on
+        all of them), ``proba`` (their calibrated probabilities) and ``crossfit_proba``
+        (each fold calibrated by the other folds' calibrator: the honest figures for
+        reliability diagrams).
+    """
+    by_c = [
+        _oof_scores(
+            build_pipeline(config, exclusive=exclusive, seed=seed, C=c),
+            docs,
+            y,
+            fold,
+            exclusive,
+            seeds,
+        )
+        for c in config.C_grid
+    ]
+    # Out-of-fold average precision (threshold-free ranking quality) picks C: per label
+    # for multi-label models, one for the model when labels are exclusive.
+    ap = np.array([[_average_precision(y[:, j], s[:, j]) for j in range(y.shape[1])] for s in by_c])
+    if exclusive:
+        best = np.full(y.shape[1], int(np.argmax(ap.mean(axis=1))))
+    else:
+        best = ap.argmax(axis=0)
+    scores = np.column_stack([by_c[b][:, j] for j, b in enumerate(best)])
+    chosen = tuple(float(config.C_grid[b]) for b in best)
+    pipeline = build_pipeline(
+        config, exclusive=exclusive, seed=seed, C=chosen[0] if exclusive else chosen
+    )
+    calibrator = PlattCalibrator(exclusive=exclusive).fit(scores, y)
+    return {
+        "pipeline": pipeline,
+        "C": chosen,
+        "scores": scores,
+        "calibrator": calibrator,
+        "proba": calibrator.transform(scores),
+        "crossfit_proba": _cross_fitted_proba(scores, y, fold, exclusive),
+    }
+
+
+def _label_threshold(y: np.ndarray, p: np.ndarray, goal: Goal) -> tuple[float, bool]:
+    """:func:`choose_threshold`, except that a label with fewer than MIN_SUPPORT cases
+    keeps 0.5: a threshold tuned on two or three positives is noise, and a low one floods
+    the output with false positives."""
+    if int(np.sum(y)) < MIN_SUPPORT:
+        return 0.5, False
+    return choose_threshold(y, p, goal)
 
 
 def _cross_fitted_predictions(
@@ -156,7 +282,7 @@ def _cross_fitted_predictions(
     for k in np.unique(fold):
         rest, here = fold != k, fold == k
         for j, goal in enumerate(goals):
-            t, _ = choose_threshold(y[rest, j], proba[rest, j], goal)
+            t, _ = _label_threshold(y[rest, j], proba[rest, j], goal)
             out[here, j] = proba[here, j] >= t
     return out
 
@@ -241,30 +367,41 @@ def train(
     preprocessor = SpacyPreprocessor(spacy_model=spacy_model).fit(texts)
     docs = preprocessor.transform(texts)
     empty = int(sum(1 for d in docs if not d))
-    group_ids, n_dup = _group_ids(docs, groups)
+    group_ids, n_dup, n_near = _group_ids(docs, groups)
     fold = make_folds(y, group_ids, config.n_folds, seed)
-    pipeline = build_pipeline(config, exclusive=exclusive, seed=seed)
-
-    oof = _oof_scores(pipeline, docs, y, fold, exclusive)
-    calibrator = PlattCalibrator(exclusive=exclusive).fit(oof, y)
-    oof_proba = calibrator.transform(oof)
+    seeds = _seed_examples(codebook, labels, preprocessor)
+    cvd = cross_validate(docs, y, fold, config=config, exclusive=exclusive, seed=seed, seeds=seeds)
+    pipeline, calibrator, oof_proba = cvd["pipeline"], cvd["calibrator"], cvd["proba"]
     thresholds, goal_met = [], []
     for j, g in enumerate(goals):
-        t, met = choose_threshold(y[:, j], oof_proba[:, j], g)
+        t, met = _label_threshold(y[:, j], oof_proba[:, j], g)
         thresholds.append(0.5 if exclusive else t)
         goal_met.append(met)
     cv_pred = _cross_fitted_predictions(oof_proba, y, fold, goals, exclusive)
     cv = score_predictions(y, cv_pred, labels)
+    intervals = bootstrap_intervals(y, cv_pred, seed=seed)
+    calibration = {
+        label: reliability(y[:, j], cvd["crossfit_proba"][:, j]) for j, label in enumerate(labels)
+    }
+    ece = np.array([calibration[label]["ece"] for label in labels])
     for j, row in enumerate(cv["per_label"]):
         row["threshold"] = round(thresholds[j], 4)
         row["goal"] = str(goals[j])
         row["goal_met_out_of_fold"] = goal_met[j]
+        row["precision_95ci"] = intervals[j]["precision"]
+        row["recall_95ci"] = intervals[j]["recall"]
+        row["ece"] = calibration[labels[j]]["ece"]
     cv["n_folds"] = int(len(np.unique(fold)))
     cv["n_grouped_duplicates"] = n_dup
+    cv["n_grouped_near_duplicates"] = n_near
+    cv["near_duplicate_cosine"] = NEAR_DUPLICATE_COSINE
+    cv["n_seed_examples"] = int(len(seeds[0]))
+    cv["C"] = {label: c for label, c in zip(labels, cvd["C"], strict=True)}
     cv["n_groups"] = int(len(np.unique(group_ids)))
     cv["scheme"] = (
         f"{cv['n_folds']}-fold cross-validation, stratified on each case's rarest label, exact "
-        "duplicate texts and user groups kept in one fold; each fold's thresholds chosen on the "
+        f"and near-duplicate texts (word-3-shingle TF-IDF cosine >= {NEAR_DUPLICATE_COSINE}) "
+        "and user groups kept in one fold; each fold's thresholds chosen on the "
         "other folds' out-of-fold probabilities"
     )
 
@@ -273,9 +410,11 @@ def train(
     if too_few:
         notes.append(
             f"{len(too_few)} label(s) have fewer than {MIN_SUPPORT} cases: too few "
-            f"examples to measure ({', '.join(too_few)})."
+            f"examples to measure ({', '.join(too_few)}); their threshold is 0.5."
         )
-    missed = [labels[j] for j, m in enumerate(goal_met) if not m]
+    missed = [
+        labels[j] for j, m in enumerate(goal_met) if not m and not cv["per_label"][j]["too_few"]
+    ]
     if missed:
         notes.append(
             f"Goal not reachable out of fold for {', '.join(missed)}; the F1-best "
@@ -286,15 +425,7 @@ def train(
     for note in notes:
         log.warning(note)
 
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*is present in all training examples.*")
-        final = clone(pipeline).fit(docs, y.argmax(axis=1) if exclusive else y)
-    # The vectorizer's list of pruned terms is not needed to predict, holds raw training
-    # vocabulary (personal data) and is an unordered set: drop it (scikit-learn documents
-    # that this is safe).
-    features = final.named_steps["features"]
-    if hasattr(features, "stop_words_"):
-        del features.stop_words_
+    final = _fit(pipeline, docs, y, exclusive, seeds)
     thresholds_arr = np.array(thresholds)
     card = _model_card(
         labels=labels,
@@ -308,6 +439,8 @@ def train(
         codebook=codebook,
         spacy_model=spacy_model,
         data_info=data_info or {},
+        calibration=calibration,
+        bands=review_bands(thresholds_arr, ece),
         notes=notes,
         n_empty=empty,
     )
@@ -318,7 +451,8 @@ def train(
         pipeline=final,
         calibrator=calibrator,
         thresholds=thresholds_arr,
-        bands=review_bands(thresholds_arr),
+        bands=review_bands(thresholds_arr, ece),
+        ece=ece,
         card=card,
     )
     return model
@@ -359,6 +493,8 @@ def _model_card(
     data_info: dict[str, Any],
     notes: list[str],
     n_empty: int,
+    calibration: dict[str, Any],
+    bands: np.ndarray,
 ) -> dict[str, Any]:
     counts = y.sum(axis=0)
     return {
@@ -378,7 +514,9 @@ def _model_card(
             "redactions": "normalised to one token",
         },
         "model": {
-            "features": f"TF-IDF of lemma 1-{config.ngram_max}-grams (sublinear tf)",
+            "features": f"TF-IDF of lemma 1-{config.ngram_max}-grams and of lemma affixes "
+            f"(prefixes of {config.affix_range[0]}-{config.affix_range[1]} characters, "
+            f"{config.affix_range[0]}-character suffix), sublinear tf, each block L2-normalised",
             "classifier": "multinomial logistic regression"
             if exclusive
             else "one-vs-rest logistic regression",
@@ -389,6 +527,17 @@ def _model_card(
             label: round(float(t), 4) for label, t in zip(labels, thresholds, strict=True)
         },
         "goals": {label: str(g) for label, g in zip(labels, goals, strict=True)},
+        "calibration": calibration,
+        "review": {
+            "rule": "a case needs review when, for some label, the calibrated chance that "
+            f"its decision is wrong plus the label's expected calibration error exceeds "
+            f"{REVIEW_ERROR}; reliability bins are from cross-fitted calibration",
+            "error": REVIEW_ERROR,
+            "bands": {
+                label: [round(float(lo), 4), round(float(hi), 4)]
+                for label, (lo, hi) in zip(labels, bands, strict=True)
+            },
+        },
         "cross_validation": cv,
         "notes": notes,
         "versions": _versions(),
