@@ -388,6 +388,10 @@ def train(
         row["threshold"] = round(thresholds[j], 4)
         row["goal"] = str(goals[j])
         row["goal_met_out_of_fold"] = goal_met[j]
+        at = oof_proba[:, j] >= thresholds[j] if not exclusive else cv_pred[:, j].astype(bool)
+        n_at, tp_at = int(at.sum()), int((at & (y[:, j] == 1)).sum())
+        row["oof_precision_at_threshold"] = round(tp_at / n_at, 4) if n_at else None
+        row["oof_recall_at_threshold"] = round(tp_at / max(int(y[:, j].sum()), 1), 4)
         row["precision_95ci"] = intervals[j]["precision"]
         row["recall_95ci"] = intervals[j]["recall"]
         row["ece"] = calibration[labels[j]]["ece"]

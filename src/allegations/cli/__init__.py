@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import demo, evaluate, predict, train  # noqa: F401  (registers the commands)
+from . import demo, evaluate, predict, suspects, train  # noqa: F401  (registers the commands)
 from ._app import app, main
 
 __all__ = ["app", "main"]
