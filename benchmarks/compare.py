@@ -104,9 +104,7 @@ def run_ours(task: str, folds: list, classes: np.ndarray) -> dict[str, Any]:
         "task": task,
         "system": OURS,
         "micro_f1": round(f1_score(y, yhat, average="micro", zero_division=0), 3),
-        "macro_f1": round(
-            f1_score(y[:, keep], yhat[:, keep], average="macro", zero_division=0), 3
-        ),
+        "macro_f1": round(f1_score(y[:, keep], yhat[:, keep], average="macro", zero_division=0), 3),
         "train_s": round(train_s / len(folds), 2),
         "predict_docs_per_s": round(n / predict_s),
         "cold_docs_per_s": round(n / cold_s),

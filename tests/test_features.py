@@ -54,7 +54,7 @@ def test_transform_is_deterministic_and_pickles():
 @pytest.mark.parametrize(
     "text",
     [
-        "Officer (b)(6) queried the DB on 12/03/2019, then said: \"don't\" -- twice!!",
+        'Officer (b)(6) queried the DB on 12/03/2019, then said: "don\'t" -- twice!!',
         "Line one.\nLine two\twith tabs and  spaces; e-mail j.doe@x.gov",
         "",
     ],

@@ -57,12 +57,11 @@ def _sentence(text: str, start: int, end: int) -> str:
 
 
 def _token_scores(
-    features: LemmaFeatures, tokens: list[str], contrib: dict[int, float]
+    features: LemmaFeatures, tokens: list[str], contrib: dict[int, float], uni_col: dict[int, int]
 ) -> np.ndarray:
     """Share each feature's contribution out among the tokens that carry it."""
     vocab = features.vocabulary_
     n_lemmas = max(len(vocab), 1)
-    uni_col = {int(lemma): c for c, lemma in enumerate(features.unigram_lemmas_)}
     n_uni, n_bi = len(features.unigram_lemmas_), len(features.bigram_keys_)
     n_word = n_uni + n_bi
     ids = [vocab.get(tok, -1) for tok in tokens]
@@ -130,24 +129,25 @@ def explain(
         ``label``, ``phrase`` (as written), ``sentence`` and ``weight`` (the span's
         contribution to the label's score), strongest first within each label.
     """
+    uni_col = {int(lemma): c for c, lemma in enumerate(features.unigram_lemmas_)}
+    todo = [i for i in range(len(texts)) if decided[i].any()]
+    parsed = {i: preprocessor.tokens_with_offsets(texts[i]) for i in todo}
+    X_all = features.transform([" ".join(t[0] for t in parsed[i][1]) for i in todo])
+    row_of = {i: r for r, i in enumerate(todo)}
     out: list[list[dict[str, Any]]] = []
-    for i, raw in enumerate(texts):
-        row = decided[i]
-        if not row.any():
+    for i in range(len(texts)):
+        if i not in parsed or not parsed[i][1]:
             out.append([])
             continue
-        text, toks = preprocessor.tokens_with_offsets(raw)
-        if not toks:
-            out.append([])
-            continue
+        text, toks = parsed[i]
         tokens = [t[0] for t in toks]
-        X = features.transform([" ".join(tokens)])
+        X = X_all[row_of[i]]
         cited = []
-        for j in np.flatnonzero(row):
+        for j in np.flatnonzero(decided[i]):
             contrib = dict(
                 zip(X.indices.tolist(), (X.data * weights[j, X.indices]).tolist(), strict=True)
             )
-            scores = _token_scores(features, tokens, contrib)
+            scores = _token_scores(features, tokens, contrib, uni_col)
             spans = [(scores[k], k, k) for k in range(len(tokens))]
             spans += [(scores[k] + scores[k + 1], k, k + 1) for k in range(len(tokens) - 1)]
             spans.sort(key=lambda s: (-s[0], s[1], s[2]))

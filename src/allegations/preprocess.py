@@ -145,15 +145,25 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
             return text, out
         norm = self._norm_cache()
         strings = nlp.vocab.strings
+        spans = self.__dict__.setdefault("_spans", {})
+        if len(spans) > 200_000:  # bounded memory
+            spans.clear()
         for match in re.finditer(r"\S+", text):
-            base = match.start()
-            for tok in nlp.tokenizer(match.group()):
-                key = tok.orth
-                cached = norm.get(key)
-                form = cached if cached is not None else self._normalise_lexeme(nlp, strings[key])
-                norm[key] = form
-                if form:
-                    out.append((form, base + tok.idx, base + tok.idx + len(tok.text)))
+            base, chunk = match.start(), match.group()
+            found = spans.get(chunk)
+            if found is None:
+                found = []
+                for tok in nlp.tokenizer(chunk):
+                    key = tok.orth
+                    cached = norm.get(key)
+                    form = (
+                        cached if cached is not None else self._normalise_lexeme(nlp, strings[key])
+                    )
+                    norm[key] = form
+                    if form:
+                        found.append((form, tok.idx, tok.idx + len(tok.text)))
+                spans[chunk] = found
+            out.extend((form, base + a, base + b) for form, a, b in found)
         return text, out
 
     def __sklearn_tags__(self) -> Any:
@@ -186,9 +196,37 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         if new:
             if len(chunks) + len(new) > 500_000:  # bounded memory on a long stream
                 chunks.clear()
-            self._normalise_chunks(sorted(new), chunks)
+            rest = self._normalise_words(new, chunks)
+            if rest:
+                self._normalise_chunks(sorted(rest), chunks)
         for split in batch:
-            yield " ".join([part for part in map(chunks.__getitem__, split) if part])
+            # Cached forms end with a space (or are empty), so a plain concatenation joins
+            # them; the last space is cut.
+            yield "".join(map(chunks.__getitem__, split))[:-1]
+
+    def _normalise_words(self, new: set[str], chunks: dict[str, str]) -> list[str]:
+        """Normalise the plain ASCII words among ``new`` chunks without building a Doc.
+
+        spaCy's English tokenizer leaves a chunk of ASCII letters whole unless it is one of
+        its special cases ("cannot", "gonna"): no prefix, suffix, infix or URL rule
+        matches letters alone. Such a chunk becomes one token whose lexical attributes
+        are those spaCy's own attribute getters give. Returns the other chunks.
+        """
+        from spacy.attrs import LIKE_NUM
+
+        nlp = self._get_nlp()
+        specials = nlp.tokenizer.rules or {}
+        like_num = nlp.vocab.lex_attr_getters[LIKE_NUM]
+        lemmas = self._lemmas()
+        rest = []
+        for chunk in new:
+            if chunk.isascii() and chunk.isalpha() and chunk not in specials:
+                lower = chunk.lower()
+                form = NUMBER if like_num(chunk) else lemmas.get(lower, lower).lower()
+                chunks[chunk] = form + " "
+            else:
+                rest.append(chunk)
+        return rest
 
     def _normalise_chunks(self, new: list[str], chunks: dict[str, str]) -> None:
         """Tokenise ``new`` chunks in one spaCy call and cache their normalised tokens."""
@@ -209,7 +247,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
             if token:
                 parts[k].append(token)
         for chunk, toks in zip(new, parts, strict=True):
-            chunks[chunk] = " ".join(toks)
+            chunks[chunk] = "".join(tok + " " for tok in toks)
 
     def _trained_stream(self, texts: Iterable[str]) -> Iterator[str]:
         nlp = self._get_nlp()
@@ -258,7 +296,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         # The spaCy pipeline and caches are rebuilt on demand, never pickled.
         state = super().__getstate__()
-        for key in ("_nlp", "_lemma_table", "_norm", "_chunks"):
+        for key in ("_nlp", "_lemma_table", "_norm", "_chunks", "_spans"):
             state.pop(key, None)
         return state
 
