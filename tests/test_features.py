@@ -19,7 +19,8 @@ DOCS = [
 
 def test_affixes_mark_word_edges():
     assert affixes("investigation", 3, 5) == [" inv", " inve", " inves", "ion "]
-    assert affixes("cop", 3, 5) == [" cop", " cop ", " cop ", "cop "]
+    assert affixes("cop", 3, 5) == [" cop", " cop ", "cop "]
+    assert affixes("to", 3, 5) == [" to ", " to "] and affixes("a", 3, 5) == []
 
 
 def test_blocks_are_unit_length_and_named():

@@ -33,9 +33,12 @@ def affixes(token: str, n_min: int, n_max: int) -> list[str]:
     inflections, typos after the first letters) at a handful of features per word.
     """
     padded = f" {token} "
-    # A word shorter than an affix yields itself with both edge marks (" cop "), so
-    # short words keep a whole-word feature in this block too.
-    return [padded[: n + 1] for n in range(n_min, n_max + 1)] + [padded[-(n_min + 1) :]]
+    # A word as long as an affix yields itself with both edge marks (" cop "); words
+    # shorter than ``n_min`` - 1 characters ("a", "of"...) have no affix.
+    out = [padded[: n + 1] for n in range(n_min, n_max + 1) if n + 1 <= len(padded)]
+    if n_min + 1 <= len(padded):
+        out.append(padded[-(n_min + 1) :])
+    return out
 
 
 def _l2_normalise(X: sp.csr_matrix) -> sp.csr_matrix:
