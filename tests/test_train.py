@@ -234,3 +234,25 @@ def test_seed_phrases_help_a_label_with_three_cases():
 
     assert recall(with_cb) > recall(without)
     assert recall(with_cb) >= 2 / 3
+
+
+def test_exclusive_review_follows_calibrated_chance_of_error():
+    from allegations.reliability import REVIEW_ERROR
+
+    rng = np.random.default_rng(0)
+    words = {"red": "crimson scarlet", "blue": "navy azure", "green": "olive lime"}
+    texts, sets = [], []
+    for i in range(60):
+        label = list(words)[i % 3]
+        texts.append(f"case {i} {rng.choice(words[label].split())} item")
+        sets.append([label])
+    model = train(texts, sets)
+    frame = model.predict(["crimson item", "navy olive item", "item"])
+    proba = frame[[f"p_{k}" for k in model.labels]].to_numpy()
+    top = proba.argmax(axis=1)
+    np.testing.assert_allclose(frame["confidence"], proba.max(axis=1), atol=1e-3)
+    expected = (1 - proba.max(axis=1) + model.ece[top] > REVIEW_ERROR) | (
+        (proba + model.ece > REVIEW_ERROR) & (np.arange(3) != top[:, None])
+    ).any(axis=1)
+    assert frame["needs_review"].tolist() == expected.tolist()
+    assert frame.loc[2, "needs_review"]  # no evidence either way: a coin toss

@@ -104,6 +104,11 @@ class Tagger:
         state["model_id"] = ""
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Bundles written before calibration errors were recorded: no widening.
+        state.setdefault("ece", np.zeros(len(state.get("labels", []))))
+        self.__dict__.update(state)
+
     def __repr__(self) -> str:
         kind = "exclusive" if self.exclusive else "multi-label"
         return f"<Tagger {kind}, {len(self.labels)} labels: {', '.join(self.labels)}>"
