@@ -256,3 +256,14 @@ def test_exclusive_review_follows_calibrated_chance_of_error():
     ).any(axis=1)
     assert frame["needs_review"].tolist() == expected.tolist()
     assert frame.loc[2, "needs_review"]  # no evidence either way: a coin toss
+
+
+def test_threshold_prior_pulls_f1_thresholds_toward_half():
+    from allegations.model import ModelConfig
+
+    texts, sets = _noisy_money(seed=2)
+    plain = train(texts, sets, seed=0)
+    pulled = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=1e6))
+    for label in plain.labels:
+        assert abs(pulled.card["thresholds"][label] - 0.5) < 1e-3
+    assert max(abs(t - 0.5) for t in plain.card["thresholds"].values()) > 0.01

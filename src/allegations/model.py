@@ -41,6 +41,9 @@ class ModelConfig:
     #: Inverse regularisation strengths tried; out-of-fold average precision picks one
     #: per label (multi-label) or one for the model (exclusive).
     C_grid: tuple[float, ...] = (2.0, 8.0)
+    #: F1 thresholds are pulled toward 0.5 with weight prior / (prior + n_positive): a
+    #: threshold tuned on few positives is noisy. 0 turns this off.
+    threshold_prior: float = 0.0
     class_weight: str | None = "balanced"
     n_folds: int = 5
 

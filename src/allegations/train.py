@@ -261,17 +261,29 @@ def cross_validate(
     }
 
 
-def _label_threshold(y: np.ndarray, p: np.ndarray, goal: Goal) -> tuple[float, bool]:
+def _label_threshold(
+    y: np.ndarray, p: np.ndarray, goal: Goal, prior: float = 0.0
+) -> tuple[float, bool]:
     """:func:`choose_threshold`, except that a label with fewer than MIN_SUPPORT cases
     keeps 0.5: a threshold tuned on two or three positives is noise, and a low one floods
     the output with false positives."""
-    if int(np.sum(y)) < MIN_SUPPORT:
+    n_pos = int(np.sum(y))
+    if n_pos < MIN_SUPPORT:
         return 0.5, False
-    return choose_threshold(y, p, goal)
+    t, met = choose_threshold(y, p, goal)
+    if goal.metric == "f1" and prior > 0:
+        w = n_pos / (n_pos + prior)
+        t = w * t + (1.0 - w) * 0.5
+    return t, met
 
 
 def _cross_fitted_predictions(
-    proba: np.ndarray, y: np.ndarray, fold: np.ndarray, goals: list[Goal], exclusive: bool
+    proba: np.ndarray,
+    y: np.ndarray,
+    fold: np.ndarray,
+    goals: list[Goal],
+    exclusive: bool,
+    prior: float = 0.0,
 ) -> np.ndarray:
     """Decisions for each fold with thresholds chosen on the other folds only."""
     if exclusive:
@@ -282,7 +294,7 @@ def _cross_fitted_predictions(
     for k in np.unique(fold):
         rest, here = fold != k, fold == k
         for j, goal in enumerate(goals):
-            t, _ = _label_threshold(y[rest, j], proba[rest, j], goal)
+            t, _ = _label_threshold(y[rest, j], proba[rest, j], goal, prior)
             out[here, j] = proba[here, j] >= t
     return out
 
@@ -374,10 +386,12 @@ def train(
     pipeline, calibrator, oof_proba = cvd["pipeline"], cvd["calibrator"], cvd["proba"]
     thresholds, goal_met = [], []
     for j, g in enumerate(goals):
-        t, met = _label_threshold(y[:, j], oof_proba[:, j], g)
+        t, met = _label_threshold(y[:, j], oof_proba[:, j], g, config.threshold_prior)
         thresholds.append(0.5 if exclusive else t)
         goal_met.append(met)
-    cv_pred = _cross_fitted_predictions(oof_proba, y, fold, goals, exclusive)
+    cv_pred = _cross_fitted_predictions(
+        oof_proba, y, fold, goals, exclusive, config.threshold_prior
+    )
     cv = score_predictions(y, cv_pred, labels)
     intervals = bootstrap_intervals(y, cv_pred, seed=seed)
     calibration = {
