@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
+from .crossval import assign_groups, cross_validate, make_folds, seed_examples
 from .errors import InputError
 from .labels import canonical_labels, to_matrix
 from .model import ModelConfig
 from .preprocess import SpacyPreprocessor
-from .train import MIN_ROWS, _check_labels, _group_ids, _seed_examples, cross_validate, make_folds
+from .train import MIN_ROWS, _check_labels
 
 __all__ = ["find_suspects", "SUSPECT_COLUMNS"]
 
@@ -77,9 +78,9 @@ def find_suspects(
     exclusive = bool((y.sum(axis=1) == 1).all())
     preprocessor = SpacyPreprocessor(spacy_model=spacy_model).fit(texts)
     docs = preprocessor.transform(texts)
-    group_ids, _, _ = _group_ids(docs, groups)
+    group_ids, _, _ = assign_groups(docs, groups)
     fold = make_folds(y, group_ids, config.n_folds, seed)
-    seeds = _seed_examples(codebook, labels, preprocessor)
+    seeds = seed_examples(codebook, labels, preprocessor)
     proba = cross_validate(
         docs, y, fold, config=config, exclusive=exclusive, seed=seed, seeds=seeds
     )["proba"]
