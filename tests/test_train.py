@@ -267,3 +267,10 @@ def test_threshold_prior_pulls_f1_thresholds_toward_half():
     for label in plain.labels:
         assert abs(pulled.card["thresholds"][label] - 0.5) < 1e-3
     assert max(abs(t - 0.5) for t in plain.card["thresholds"].values()) > 0.01
+    from allegations.train import PRIOR_GRID
+
+    assert plain.card["cross_validation"]["threshold_prior"] == 0.0
+    assert pulled.card["cross_validation"]["threshold_prior"] == 1e6
+    # a negative prior is chosen on the training data's own cross-fitted decisions
+    auto = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=-1.0))
+    assert auto.card["cross_validation"]["threshold_prior"] in PRIOR_GRID

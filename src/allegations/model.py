@@ -42,7 +42,8 @@ class ModelConfig:
     #: per label (multi-label) or one for the model (exclusive).
     C_grid: tuple[float, ...] = (2.0, 8.0)
     #: F1 thresholds are pulled toward 0.5 with weight prior / (prior + n_positive): a
-    #: threshold tuned on few positives is noisy. 0 turns this off.
+    #: threshold tuned on few positives is noisy. 0 turns this off; a negative value
+    #: chooses it from (0, 5, 20) on the training data's cross-fitted decisions.
     threshold_prior: float = 0.0
     class_weight: str | None = "balanced"
     n_folds: int = 5

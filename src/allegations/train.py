@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 #: The fewest labelled rows training accepts.
 MIN_ROWS = 10
+#: Threshold shrinkage values tried when ``ModelConfig.threshold_prior`` is negative.
+PRIOR_GRID = (0.0, 5.0, 20.0)
 
 
 def _check_labels(labels: list[str], y: np.ndarray) -> None:
@@ -152,13 +154,25 @@ def train(
     seeds = seed_examples(codebook, labels, preprocessor)
     cvd = cross_validate(docs, y, fold, config=config, exclusive=exclusive, seed=seed, seeds=seeds)
     pipeline, calibrator, oof_proba = cvd["pipeline"], cvd["calibrator"], cvd["proba"]
+    prior = config.threshold_prior
+    if prior < 0 and not exclusive:
+        # Inner choice: the shrinkage whose cross-fitted decisions score best (mean of
+        # micro- and macro-F1) on the training data's own folds.
+        def merit(candidate: float) -> float:
+            pred = cross_fitted_predictions(oof_proba, y, fold, goals, exclusive, candidate)
+            scored = score_predictions(y, pred, labels)
+            return float(scored["micro_f1"] + (scored["macro_f1"] or 0.0))
+
+        prior = max(PRIOR_GRID, key=lambda c: (merit(c), -c))
+    prior = max(prior, 0.0)
     thresholds, goal_met = [], []
     for j, g in enumerate(goals):
-        t, met = label_threshold(y[:, j], oof_proba[:, j], g, config.threshold_prior)
+        t, met = label_threshold(y[:, j], oof_proba[:, j], g, prior)
         thresholds.append(0.5 if exclusive else t)
         goal_met.append(met)
-    cv_pred = cross_fitted_predictions(oof_proba, y, fold, goals, exclusive, config.threshold_prior)
+    cv_pred = cross_fitted_predictions(oof_proba, y, fold, goals, exclusive, prior)
     cv = score_predictions(y, cv_pred, labels)
+    cv["threshold_prior"] = prior
     intervals = bootstrap_intervals(y, cv_pred, seed=seed)
     calibration = {
         label: reliability(y[:, j], cvd["crossfit_proba"][:, j]) for j, label in enumerate(labels)
