@@ -33,26 +33,12 @@ from allegations import save_model, train
 from allegations.codebook import Codebook, LabelDefinition
 from allegations.io import sha256_file, write_table
 from allegations.labels import to_matrix
-from allegations.model import ModelConfig, build_pipeline
-from allegations.report import make_report, release_stats, report_data_from_training
-from allegations.train import _group_ids, _oof_scores, make_folds
+from allegations.report import make_report, release_stats
 from allegations.workflows import LabelSpec, read_labelled
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "govtrack_misconduct" / "misconduct-instances.csv"
 TOPICS = ("corruption", "crime", "elections", "ethics", "sexual-harassment-abuse")
-
-
-def oof_report_data(model, texts, label_sets, seed=0):
-    """Out-of-fold report data, recomputed as train() makes it (until train.py stores it)."""
-    docs = model.preprocess(texts)
-    y = to_matrix(label_sets, model.labels)
-    group_ids, _ = _group_ids(docs, None)
-    config = ModelConfig(**model.card["model"]["config"])
-    fold = make_folds(y, group_ids, config.n_folds, seed)
-    oof = _oof_scores(build_pipeline(config, exclusive=False, seed=seed), docs, y, fold, False)
-    proba = model.calibrator.transform(oof)
-    return report_data_from_training(y, proba, [len(t) for t in texts], model.labels)
 
 
 def split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -167,7 +153,6 @@ def main() -> None:
     }
     start = time.perf_counter()
     model = train(texts, sets, seed=0, codebook=codebook, data_info=info)
-    model.card["report_data"] = oof_report_data(model, texts, sets)
     save_model(model, out / "model")
     trained = time.perf_counter() - start
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +38,7 @@ def secret_csv(tmp_path: Path, corpus: pd.DataFrame) -> Path:
 
 
 def test_every_command_has_help_with_an_example():
-    for name in ("train", "predict", "evaluate", "demo"):
+    for name in ("train", "predict", "evaluate", "demo", "suspects"):
         result = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
         assert "Example" in result.output and f"allegations {name}" in result.output
@@ -213,3 +214,63 @@ def test_two_processes_train_byte_identical_models(tmp_path: Path, corpus_csv: P
     assert (tmp_path / "a" / "model.joblib").read_bytes() == (
         tmp_path / "b" / "model.joblib"
     ).read_bytes()
+
+
+def test_suspects_command_names_rows_not_text(tmp_path: Path, secret_csv: Path):
+    df = pd.read_csv(secret_csv, dtype=str, keep_default_na=False)
+    df.loc[5, "text"] = f"Officer took a bribe from a neighbour. Case closed. {SECRET}"
+    df.loc[5, "labels"] = "threat"
+    data = tmp_path / "flipped.csv"
+    df.to_csv(data, index=False)
+    out = tmp_path / "suspects.csv"
+    result = run_cli("suspects", data, "--id-col", "id", "--out", out, "--top", "5")
+    assert result.returncode == 0, result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    found = pd.read_csv(out, dtype={"id": str})
+    assert found.loc[0, "id"] == df.loc[5, "id"]
+    assert "remove: threat" in found.loc[0, "disagreeing"]
+    assert df.loc[5, "id"] in result.stdout
+
+
+def test_train_output_shows_intervals_and_rare_labels(tmp_path: Path, corpus: pd.DataFrame):
+    df = corpus.copy()
+    for i in range(3):
+        df.loc[i, "labels"] = df.loc[i, "labels"] + ";arson"
+    data = tmp_path / "rare.csv"
+    df.to_csv(data, index=False)
+    result = run_cli("train", data, "--out", tmp_path / "m")
+    assert result.returncode == 0, result.stderr
+    flat = " ".join(result.stdout.split())
+    assert "too few examples to measure" in flat
+    assert "95% intervals" in flat and "ECE" in flat and "near-duplicate" in flat
+    assert re.search(r"\d+ \(\d+-\d+\)", flat)  # precision % with its interval
+
+
+def test_predict_with_evidence_cites_phrases(tmp_path: Path, model_dir: Path, corpus_csv: Path):
+    for ext in ("csv", "jsonl"):
+        out = tmp_path / f"ev.{ext}"
+        result = runner.invoke(
+            app,
+            [
+                "predict",
+                str(corpus_csv),
+                "--model",
+                str(model_dir),
+                "--out",
+                str(out),
+                "--id-col",
+                "id",
+                "--evidence",
+                "--quiet",
+                "--n-process",
+                "1",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+    tagged = pd.read_csv(tmp_path / "ev.csv", keep_default_na=False)
+    assert {"evidence", "evidence_sentences"} <= set(tagged.columns)
+    cited = tagged[tagged["labels"].str.contains("money")]["evidence"]
+    assert len(cited) and cited.str.startswith("money: ").all()
+    first = json.loads((tmp_path / "ev.jsonl").read_text().splitlines()[0])
+    assert isinstance(first["evidence"], list)
+    assert all({"label", "phrase", "sentence"} <= set(item) for item in first["evidence"])

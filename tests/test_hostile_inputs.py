@@ -676,11 +676,22 @@ def test_predict_skips_bad_rows_and_keeps_record_numbers(tmp_path: Path, trained
 # -- 25: degenerate training data --------------------------------------------------------
 
 
+_L = "abcdefghijklmnopqrstuvwxyz"
+
+
 @pytest.mark.parametrize(
     ("texts", "message"),
     [
         (["" for _ in range(30)], "All 30 narratives in column 'text' are blank"),
-        ([f"zq{i}x" for i in range(30)], "have no word that occurs in at least two cases"),
+        # Thirty words sharing no word, no 3-5 letter prefix and no 3 letter suffix.
+        (
+            [
+                f"{_L[i % 26]}{_L[i // 26]}{_L[(7 * i) % 26]}oo{_L[(5 * i) % 26]}{_L[i // 26]}"
+                f"{_L[i % 26]}"
+                for i in range(30)
+            ],
+            "have no word that occurs in at least two cases",
+        ),
         (["same words here"] * 30, "The cases fall into fewer than two groups"),
     ],
     ids=["blank", "no-shared-word", "identical"],

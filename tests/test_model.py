@@ -8,9 +8,7 @@ from allegations.model import (
     Goal,
     PlattCalibrator,
     choose_threshold,
-    confidence_scores,
     parse_goal,
-    review_bands,
 )
 
 
@@ -95,10 +93,3 @@ def test_platt_calibration_is_monotone_and_calibrated():
     order = np.argsort(scores[:, 0])
     assert np.all(np.diff(proba[order, 0]) >= -1e-12)
     assert abs(proba.mean() - y.mean()) < 0.02
-
-
-def test_bands_contain_thresholds_and_confidence_range():
-    bands = review_bands(np.array([0.1, 0.5, 0.9]))
-    assert np.all(bands[:, 0] <= [0.1, 0.5, 0.9]) and np.all(bands[:, 1] >= [0.1, 0.5, 0.9])
-    conf = confidence_scores(np.array([[0.5, 0.99], [0.0, 1.0]]))
-    assert conf.tolist() == pytest.approx([0.0, 1.0])

@@ -102,7 +102,7 @@ def test_duplicates_never_straddle_folds():
     from allegations.preprocess import SpacyPreprocessor
 
     docs = SpacyPreprocessor().fit([]).transform(texts)
-    groups, n_dup = _group_ids(docs, None)
+    groups, n_dup, _ = _group_ids(docs, None)
     assert n_dup >= 30
     labels, canon = canonical_labels(sets)
     fold = make_folds(to_matrix(canon, labels), groups, 5, seed=0)
@@ -149,3 +149,128 @@ def test_model_card_lists_no_training_text(trained_model, corpus):
 
     blob = json.dumps(trained_model.card)
     assert not any(text in blob for text in corpus.text)
+
+
+def _noisy_money(n=200, seed=1, flip=0.2):
+    corpus = make_corpus(n, seed=seed)
+    sets = _sets(corpus.labels)
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        if rng.random() < flip:  # label noise: the money label is given or dropped at random
+            sets[i] = sorted(set(sets[i]) ^ {"money"})
+    return corpus.text.tolist(), sets
+
+
+def test_precision_goal_threshold_reaches_target_out_of_fold():
+    from allegations.codebook import Codebook, LabelDefinition
+
+    texts, sets = _noisy_money()
+    cb = Codebook(
+        "t",
+        "1",
+        (
+            LabelDefinition("money", goal="precision=0.9"),
+            LabelDefinition("query"),
+            LabelDefinition("threat"),
+        ),
+    )
+    model = train(texts, sets, codebook=cb, seed=0)
+    plain = train(texts, sets, seed=0)
+    row = next(r for r in model.card["cross_validation"]["per_label"] if r["label"] == "money")
+    base = next(r for r in plain.card["cross_validation"]["per_label"] if r["label"] == "money")
+    assert row["goal"] == "precision=0.9" and row["goal_met_out_of_fold"]
+    assert row["oof_precision_at_threshold"] >= 0.9
+    assert base["oof_precision_at_threshold"] < 0.9  # the F1 threshold would not do
+    assert row["threshold"] > base["threshold"]
+    lo, hi = row["precision_95ci"]
+    assert lo <= row["oof_precision_at_threshold"] <= hi + 0.05
+
+
+def test_card_reports_calibration_and_review_bands(trained_model):
+    card = trained_model.card
+    for label in trained_model.labels:
+        cal = card["calibration"][label]
+        assert 0 <= cal["ece"] <= 1 and cal["bins"]
+        assert {"mean_predicted", "fraction_positive", "count"} <= set(cal["bins"][0])
+        lo, hi = card["review"]["bands"][label]
+        assert lo <= card["thresholds"][label] <= hi
+    frame = trained_model.predict(["Officer took cash from a friend.", "Officer."])
+    proba = frame[[f"p_{k}" for k in trained_model.labels]].to_numpy()
+    bands = trained_model.bands
+    in_band = ((proba >= bands[:, 0]) & (proba <= bands[:, 1])).any(axis=1)
+    assert frame["needs_review"].tolist() == in_band.tolist()
+
+
+def test_seed_phrases_help_a_label_with_three_cases():
+    from allegations.codebook import Codebook, LabelDefinition
+
+    corpus = make_corpus(150, seed=8)
+    texts, sets = corpus.text.tolist(), _sets(corpus.labels)
+    for i in range(3):  # three cases of a rare label, each phrased differently
+        texts[i] += [" He planted a weapon.", " He planted a gun.", " Drugs were planted."][i]
+        sets[i] = [*sets[i], "tampering"]
+    # The codebook knows wordings the three cases do not use.
+    seeds = ("tampered with evidence", "evidence tampering", "altered the evidence", "planted")
+    cb = Codebook(
+        "t",
+        "1",
+        (
+            LabelDefinition("money"),
+            LabelDefinition("query"),
+            LabelDefinition("threat"),
+            LabelDefinition("tampering", seed_phrases=seeds),
+        ),
+    )
+    with_cb, without = train(texts, sets, codebook=cb), train(texts, sets)
+    assert with_cb.card["cross_validation"]["n_seed_examples"] == 4
+    new = [
+        "Officer tampered with evidence in the locker. Case closed.",
+        "The sergeant reported evidence tampering by the officer.",
+        "Officer altered the evidence log after the arrest.",
+    ]
+
+    def recall(model):
+        return model.decide(model.predict_proba(new))[:, model.labels.index("tampering")].mean()
+
+    assert recall(with_cb) > recall(without)
+    assert recall(with_cb) >= 2 / 3
+
+
+def test_exclusive_review_follows_calibrated_chance_of_error():
+    from allegations.reliability import REVIEW_ERROR
+
+    rng = np.random.default_rng(0)
+    words = {"red": "crimson scarlet", "blue": "navy azure", "green": "olive lime"}
+    texts, sets = [], []
+    for i in range(60):
+        label = list(words)[i % 3]
+        texts.append(f"case {i} {rng.choice(words[label].split())} item")
+        sets.append([label])
+    model = train(texts, sets)
+    frame = model.predict(["crimson item", "navy olive item", "item"])
+    proba = frame[[f"p_{k}" for k in model.labels]].to_numpy()
+    top = proba.argmax(axis=1)
+    np.testing.assert_allclose(frame["confidence"], proba.max(axis=1), atol=1e-3)
+    expected = (1 - proba.max(axis=1) + model.ece[top] > REVIEW_ERROR) | (
+        (proba + model.ece > REVIEW_ERROR) & (np.arange(3) != top[:, None])
+    ).any(axis=1)
+    assert frame["needs_review"].tolist() == expected.tolist()
+    assert frame.loc[2, "needs_review"]  # no evidence either way: a coin toss
+
+
+def test_threshold_prior_pulls_f1_thresholds_toward_half():
+    from allegations.model import ModelConfig
+
+    texts, sets = _noisy_money(seed=2)
+    plain = train(texts, sets, seed=0)
+    pulled = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=1e6))
+    for label in plain.labels:
+        assert abs(pulled.card["thresholds"][label] - 0.5) < 1e-3
+    assert max(abs(t - 0.5) for t in plain.card["thresholds"].values()) > 0.01
+    from allegations.train import PRIOR_GRID
+
+    assert plain.card["cross_validation"]["threshold_prior"] == 0.0
+    assert pulled.card["cross_validation"]["threshold_prior"] == 1e6
+    # a negative prior is chosen on the training data's own cross-fitted decisions
+    auto = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=-1.0))
+    assert auto.card["cross_validation"]["threshold_prior"] in PRIOR_GRID

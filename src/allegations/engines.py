@@ -42,7 +42,9 @@ class ChunkResult:
     seconds: dict[str, float]
 
 
-def tag_chunk(model: Tagger, texts: Sequence[Any], ids: Sequence[Any]) -> ChunkResult:
+def tag_chunk(
+    model: Tagger, texts: Sequence[Any], ids: Sequence[Any], evidence: bool = False
+) -> ChunkResult:
     """Tag one chunk with ``model`` and time each stage.
 
     Exact duplicate texts within the chunk are preprocessed and scored once (releases
@@ -66,6 +68,8 @@ def tag_chunk(model: Tagger, texts: Sequence[Any], ids: Sequence[Any]) -> ChunkR
     t2 = time.perf_counter()
     frame = model.frame_from_proba(proba, ids)
     decided = model.decide(proba)
+    if evidence:  # cited phrases and sentences: costs far more than tagging itself
+        model.add_evidence(frame, list(texts), decided)
     t3 = time.perf_counter()
     empty = np.array([not d for d in docs], dtype=bool)
     return ChunkResult(
@@ -98,9 +102,9 @@ def _init_worker(model_bytes: bytes | None) -> None:
         _WORKER_MODEL = pickle.loads(model_bytes)
 
 
-def _work(texts: list[Any], ids: list[Any]) -> ChunkResult:
+def _work(texts: list[Any], ids: list[Any], evidence: bool) -> ChunkResult:
     assert _WORKER_MODEL is not None, "worker started without a model"
-    return tag_chunk(_WORKER_MODEL, texts, ids)
+    return tag_chunk(_WORKER_MODEL, texts, ids, evidence)
 
 
 def tag_chunks(
@@ -108,6 +112,7 @@ def tag_chunks(
     chunks: Iterable[tuple[list[Any], list[Any]]],
     *,
     n_process: int = 1,
+    evidence: bool = False,
 ) -> Generator[ChunkResult, None, None]:
     """Tag ``(texts, ids)`` chunks in order, with ``n_process`` processes.
 
@@ -123,7 +128,7 @@ def tag_chunks(
         raise InputError(f"--n-process {n_process} must be at least 1.")
     if n_process == 1:
         for texts, ids in chunks:
-            yield tag_chunk(model, texts, ids)
+            yield tag_chunk(model, texts, ids, evidence)
         return
     global _WORKER_MODEL
     # Warm the model (spaCy pipeline, lemma table) once here: forked workers inherit it.
@@ -141,7 +146,7 @@ def tag_chunks(
     pending: collections.deque[Any] = collections.deque()
     try:
         for texts, ids in chunks:
-            pending.append(pool.apply_async(_work, (texts, ids)))
+            pending.append(pool.apply_async(_work, (texts, ids, evidence)))
             while len(pending) >= 2 * n_process:
                 yield pending.popleft().get()
         while pending:

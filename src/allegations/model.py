@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
 from .errors import InputError
-from .preprocess import split_tokens
+from .features import LemmaFeatures
 
 __all__ = [
     "ModelConfig",
@@ -28,8 +27,6 @@ __all__ = [
     "decision_scores",
     "PlattCalibrator",
     "choose_threshold",
-    "review_bands",
-    "confidence_scores",
 ]
 
 
@@ -40,13 +37,20 @@ class ModelConfig:
     ngram_max: int = 2
     min_df: int = 2
     max_df: float = 0.9
-    C: float = 4.0
+    affix_range: tuple[int, int] = (3, 5)
+    #: Inverse regularisation strengths tried; out-of-fold average precision picks one
+    #: per label (multi-label) or one for the model (exclusive).
+    C_grid: tuple[float, ...] = (2.0, 8.0)
+    #: F1 thresholds are pulled toward 0.5 with weight prior / (prior + n_positive): a
+    #: threshold tuned on few positives is noisy. 0 turns this off; a negative value
+    #: chooses it from (0, 5, 20) on the training data's cross-fitted decisions.
+    threshold_prior: float = 0.0
     class_weight: str | None = "balanced"
     n_folds: int = 5
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy for the model card."""
-        return dict(self.__dict__)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,69 @@ def parse_goal(text: str) -> Goal:
     return Goal(metric, value)
 
 
-def build_pipeline(config: ModelConfig, *, exclusive: bool, seed: int) -> Pipeline:
+class PerLabelLogistic(ClassifierMixin, BaseEstimator):
+    """One class-weighted logistic regression per label column, each with its own C.
+
+    Parameters
+    ----------
+    C : float or tuple of float
+        One value for every label, or one per label column.
+    class_weight : str or None
+    seed : int
+
+    Attributes
+    ----------
+    coef_ : numpy.ndarray, shape (n_labels, n_features)
+    intercept_ : numpy.ndarray, shape (n_labels,)
+        A label constant in the training data gets zero weights and an intercept of
+        -/+ 1000 (always no / always yes).
+    """
+
+    def __init__(
+        self,
+        C: float | tuple[float, ...] = 4.0,
+        class_weight: str | None = "balanced",
+        seed: int = 0,
+    ) -> None:
+        self.C = C
+        self.class_weight = class_weight
+        self.seed = seed
+
+    def fit(self, X: Any, Y: np.ndarray) -> PerLabelLogistic:
+        """Fit one liblinear logistic regression per column of the 0/1 matrix ``Y``."""
+        Y = np.asarray(Y)
+        n_labels = Y.shape[1]
+        cs = [float(self.C)] * n_labels if np.isscalar(self.C) else list(self.C)  # type: ignore[arg-type]
+        self.coef_ = np.zeros((n_labels, X.shape[1]))
+        self.intercept_ = np.zeros(n_labels)
+        for j in range(n_labels):
+            yj = Y[:, j]
+            if yj.min() == yj.max():
+                self.intercept_[j] = 1e3 if yj[0] else -1e3
+                continue
+            lr = LogisticRegression(
+                C=cs[j],
+                class_weight=self.class_weight,
+                solver="liblinear",
+                max_iter=2000,
+                random_state=self.seed,
+            ).fit(X, yj)
+            self.coef_[j], self.intercept_[j] = lr.coef_[0], lr.intercept_[0]
+        self.classes_ = np.arange(n_labels)
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Raw scores, shape (n_docs, n_labels)."""
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def predict(self, X: Any) -> np.ndarray:
+        """0/1 decisions at score 0."""
+        return (self.decision_function(X) > 0).astype(np.int8)
+
+
+def build_pipeline(
+    config: ModelConfig, *, exclusive: bool, seed: int, C: float | tuple[float, ...] | None = None
+) -> Pipeline:
     """Build the unfitted features + classifier pipeline (it takes preprocessed docs).
 
     Parameters
@@ -99,35 +165,26 @@ def build_pipeline(config: ModelConfig, *, exclusive: bool, seed: int) -> Pipeli
         True for one label per case (multinomial), False for multi-label (one-vs-rest).
     seed : int
         The random state of the solvers.
+    C : float or tuple of float, optional
+        The regularisation: one value, or one per label (multi-label only); by default
+        the first of ``config.C_grid``.
     """
-    features = TfidfVectorizer(
-        tokenizer=split_tokens,
-        token_pattern=None,
-        lowercase=False,
-        preprocessor=None,
-        ngram_range=(1, config.ngram_max),
+    C = config.C_grid[0] if C is None else C
+    features = LemmaFeatures(
+        ngram_max=config.ngram_max,
         min_df=config.min_df,
         max_df=config.max_df,
-        sublinear_tf=True,
-        dtype=np.float32,
+        affix_range=config.affix_range,
     )
     if exclusive:
         classifier: Any = LogisticRegression(
-            C=config.C,
+            C=float(C if np.isscalar(C) else C[0]),  # type: ignore[index,arg-type]
             class_weight=config.class_weight,
             max_iter=2000,
             random_state=seed,
         )
     else:
-        classifier = OneVsRestClassifier(
-            LogisticRegression(
-                C=config.C,
-                class_weight=config.class_weight,
-                solver="liblinear",
-                max_iter=2000,
-                random_state=seed,
-            )
-        )
+        classifier = PerLabelLogistic(C=C, class_weight=config.class_weight, seed=seed)
     return Pipeline([("features", features), ("classify", classifier)])
 
 
@@ -149,10 +206,12 @@ def decision_scores(
 
 
 class PlattCalibrator:
-    """Per-label sigmoid (Platt) calibration of raw scores, fitted on out-of-fold scores.
+    """Calibration of raw scores, fitted on out-of-fold scores.
 
-    ``p = 1 / (1 + exp(-(a * score + b)))`` per label. For exclusive labels the
-    calibrated columns are renormalised to sum to one.
+    Multi-label: a sigmoid (Platt) per label, ``p = 1 / (1 + exp(-(a * score + b)))``.
+    Exclusive: temperature scaling, ``p = softmax(a * scores)`` with one ``a`` fitted by
+    log-loss, which calibrates without changing which label scores highest (per-label
+    sigmoids renormalised would reorder labels and cost macro-F1).
     """
 
     def __init__(self, exclusive: bool = False) -> None:
@@ -163,6 +222,9 @@ class PlattCalibrator:
         n_labels = scores.shape[1]
         self.a_ = np.ones(n_labels)
         self.b_ = np.zeros(n_labels)
+        if self.exclusive:
+            self.a_[:] = _temperature(scores, np.asarray(y).argmax(axis=1))
+            return self
         for j in range(n_labels):
             yj = y[:, j]
             if yj.min() == yj.max():  # constant: keep identity sigmoid
@@ -173,11 +235,31 @@ class PlattCalibrator:
 
     def transform(self, scores: np.ndarray) -> np.ndarray:
         """Return calibrated probabilities, same shape as ``scores``."""
-        z = np.clip(scores * self.a_ + self.b_, -35.0, 35.0)
-        proba = 1.0 / (1.0 + np.exp(-z))
         if self.exclusive:
-            proba = proba / np.maximum(proba.sum(axis=1, keepdims=True), 1e-12)
-        return proba
+            return _softmax(scores * self.a_)
+        z = np.clip(scores * self.a_ + self.b_, -35.0, 35.0)
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _temperature(scores: np.ndarray, target: np.ndarray) -> float:
+    """The scale ``a`` minimising the log-loss of ``softmax(a * scores)``."""
+    from scipy.optimize import minimize_scalar
+
+    rows = np.arange(len(target))
+    # Columns of labels absent from a fold hold -1000: keep them out of the fit.
+    scores = np.maximum(scores, scores.max(axis=1, keepdims=True) - 50.0)
+
+    def loss(log_a: float) -> float:
+        return float(-np.log(_softmax(scores * np.exp(log_a))[rows, target] + 1e-12).mean())
+
+    result = minimize_scalar(loss, bounds=(-5.0, 5.0), method="bounded")
+    return float(np.exp(result.x))
 
 
 def choose_threshold(y: np.ndarray, p: np.ndarray, goal: Goal) -> tuple[float, bool]:
@@ -230,23 +312,3 @@ def choose_threshold(y: np.ndarray, p: np.ndarray, goal: Goal) -> tuple[float, b
     if best < 0:
         met, best = False, int(np.argmax(f1))
     return float(thresholds[best]), met
-
-
-def review_bands(thresholds: np.ndarray, low: float = 0.25, high: float = 0.75) -> np.ndarray:
-    """Return each label's uncertainty band, shape (n_labels, 2).
-
-    The band is [min(low, t/2), max(high, (1+t)/2)]: it always contains the threshold
-    ``t``, and a probability inside it means the call could go either way.
-    """
-    t = np.asarray(thresholds, dtype=np.float64)
-    return np.column_stack([np.minimum(low, t / 2), np.maximum(high, (1 + t) / 2)])
-
-
-def confidence_scores(proba: np.ndarray) -> np.ndarray:
-    """Return one confidence per case: the smallest ``|2p - 1|`` over its labels (0-1).
-
-    1 means every label's probability is 0 or 1; 0 means some label is a coin toss.
-    """
-    if proba.shape[1] == 0:
-        return np.ones(proba.shape[0])
-    return np.abs(2.0 * proba - 1.0).min(axis=1)

@@ -45,6 +45,11 @@ _REDACTION_RE = re.compile(
 )
 
 
+#: Cheap substring tests: a text with none of these cannot hold a redaction marker, so the
+#: (slow, many-branch) regular expression is skipped for it.
+_REDACTION_HINTS = ("(", "[", "<", "{", "xx", "b6", "b7")
+
+
 def normalise_redactions(text: str) -> str:
     """Replace each redaction marker in ``text`` with the ``_redacted_`` token.
 
@@ -58,6 +63,9 @@ def normalise_redactions(text: str) -> str:
     str
         The narrative with every marker replaced by `` _redacted_ ``.
     """
+    lower = text.lower()
+    if not any(hint in lower for hint in _REDACTION_HINTS):
+        return text
     return _REDACTION_RE.sub(f" {REDACTED} ", text)
 
 
@@ -119,6 +127,45 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         else:
             yield from self._trained_stream(texts)
 
+    def tokens_with_offsets(self, text: Any) -> tuple[str, list[tuple[str, int, int]]]:
+        """The normalised tokens of one text with their character spans.
+
+        Returns the text after redaction markers are normalised, and one
+        ``(token, start, end)`` per kept token, spans indexing that text; the tokens are
+        exactly those :meth:`transform` joins.
+        """
+        text = normalise_redactions(_as_text(text))
+        nlp = self._get_nlp()
+        out: list[tuple[str, int, int]] = []
+        if self.spacy_model is not None:
+            for tok in nlp(text):
+                form = self._trained_form(tok)
+                if form:
+                    out.append((form, tok.idx, tok.idx + len(tok.text)))
+            return text, out
+        norm = self._norm_cache()
+        strings = nlp.vocab.strings
+        spans = self.__dict__.setdefault("_spans", {})
+        if len(spans) > 200_000:  # bounded memory
+            spans.clear()
+        for match in re.finditer(r"\S+", text):
+            base, chunk = match.start(), match.group()
+            found = spans.get(chunk)
+            if found is None:
+                found = []
+                for tok in nlp.tokenizer(chunk):
+                    key = tok.orth
+                    cached = norm.get(key)
+                    form = (
+                        cached if cached is not None else self._normalise_lexeme(nlp, strings[key])
+                    )
+                    norm[key] = form
+                    if form:
+                        found.append((form, tok.idx, tok.idx + len(tok.text)))
+                spans[chunk] = found
+            out.extend((form, base + a, base + b) for form, a, b in found)
+        return text, out
+
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
@@ -128,35 +175,94 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
 
     # -- internals ---------------------------------------------------------------------
     def _blank_stream(self, texts: Iterable[str]) -> Iterator[str]:
-        from spacy.attrs import ORTH
+        # spaCy's tokenizer splits on whitespace first and then tokenises each
+        # whitespace-free chunk on its own (prefixes, suffixes, infixes, special cases),
+        # so a chunk always gives the same tokens. Caching the normalised tokens of each
+        # distinct chunk gives spaCy's tokenisation while spaCy sees each chunk string
+        # once; the new chunks of a batch go through spaCy together, as one doc.
+        chunks = self._chunk_cache()
+        batch: list[list[str]] = []
+        for text in texts:
+            batch.append(text.split())
+            if len(batch) >= self.batch_size:
+                yield from self._join_batch(batch, chunks)
+                batch = []
+        if batch:
+            yield from self._join_batch(batch, chunks)
+
+    def _join_batch(self, batch: list[list[str]], chunks: dict[str, str]) -> Iterator[str]:
+        get = chunks.get
+        new = {chunk for split in batch for chunk in split if get(chunk) is None}
+        if new:
+            if len(chunks) + len(new) > 500_000:  # bounded memory on a long stream
+                chunks.clear()
+            rest = self._normalise_words(new, chunks)
+            if rest:
+                self._normalise_chunks(sorted(rest), chunks)
+        for split in batch:
+            # Cached forms end with a space (or are empty), so a plain concatenation joins
+            # them; the last space is cut.
+            yield "".join(map(chunks.__getitem__, split))[:-1]
+
+    def _normalise_words(self, new: set[str], chunks: dict[str, str]) -> list[str]:
+        """Normalise the plain ASCII words among ``new`` chunks without building a Doc.
+
+        spaCy's English tokenizer leaves a chunk of ASCII letters whole unless it is one of
+        its special cases ("cannot", "gonna"): no prefix, suffix, infix or URL rule
+        matches letters alone. Such a chunk becomes one token whose lexical attributes
+        are those spaCy's own attribute getters give. Returns the other chunks.
+        """
+        from spacy.attrs import LIKE_NUM
+
+        nlp = self._get_nlp()
+        specials = nlp.tokenizer.rules or {}
+        like_num = nlp.vocab.lex_attr_getters[LIKE_NUM]
+        lemmas = self._lemmas()
+        rest = []
+        for chunk in new:
+            if chunk.isascii() and chunk.isalpha() and chunk not in specials:
+                lower = chunk.lower()
+                form = NUMBER if like_num(chunk) else lemmas.get(lower, lower).lower()
+                chunks[chunk] = form + " "
+            else:
+                rest.append(chunk)
+        return rest
+
+    def _normalise_chunks(self, new: list[str], chunks: dict[str, str]) -> None:
+        """Tokenise ``new`` chunks in one spaCy call and cache their normalised tokens."""
+        from spacy.attrs import IDX, ORTH
 
         nlp = self._get_nlp()
         norm = self._norm_cache()
         strings = nlp.vocab.strings
-        for doc in nlp.tokenizer.pipe(texts, batch_size=self.batch_size):
-            parts = []
-            for key in doc.to_array(ORTH).tolist():
-                token = norm.get(key)
-                if token is None:
-                    token = norm[key] = self._normalise_lexeme(nlp, strings[key])
-                if token:
-                    parts.append(token)
-            yield " ".join(parts)
+        starts = np.cumsum([0] + [len(c) + 1 for c in new[:-1]])
+        doc = nlp.tokenizer(" ".join(new))
+        parts: list[list[str]] = [[] for _ in new]
+        arr = doc.to_array([ORTH, IDX])
+        owner = np.searchsorted(starts, arr[:, 1].astype(np.int64), side="right") - 1
+        for key, k in zip(arr[:, 0].tolist(), owner.tolist(), strict=True):
+            token = norm.get(key)
+            if token is None:
+                token = norm[key] = self._normalise_lexeme(nlp, strings[key])
+            if token:
+                parts[k].append(token)
+        for chunk, toks in zip(new, parts, strict=True):
+            chunks[chunk] = "".join(tok + " " for tok in toks)
 
     def _trained_stream(self, texts: Iterable[str]) -> Iterator[str]:
         nlp = self._get_nlp()
         for doc in nlp.pipe(texts, batch_size=self.batch_size):
-            parts = []
-            for tok in doc:
-                if tok.is_punct or tok.is_space:
-                    continue
-                if tok.text == REDACTED:
-                    parts.append(REDACTED)
-                elif tok.like_num:
-                    parts.append(NUMBER)
-                else:
-                    parts.append((tok.lemma_ or tok.text).lower())
-            yield " ".join(parts)
+            yield " ".join(form for form in map(self._trained_form, doc) if form)
+
+    @staticmethod
+    def _trained_form(tok: Any) -> str:
+        if tok.is_punct or tok.is_space:
+            return ""
+        if tok.text == REDACTED:
+            return REDACTED
+        if tok.like_num:
+            return NUMBER
+        return str(tok.lemma_ or tok.text).lower()
 
     def _normalise_lexeme(self, nlp: Any, orth: str) -> str:
         if orth == REDACTED:
@@ -184,10 +290,13 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
     def _norm_cache(self) -> dict[int, str]:
         return self.__dict__.setdefault("_norm", {})
 
+    def _chunk_cache(self) -> dict[str, str]:
+        return self.__dict__.setdefault("_chunks", {})
+
     def __getstate__(self) -> dict[str, Any]:
         # The spaCy pipeline and caches are rebuilt on demand, never pickled.
         state = super().__getstate__()
-        for key in ("_nlp", "_lemma_table", "_norm"):
+        for key in ("_nlp", "_lemma_table", "_norm", "_chunks", "_spans"):
             state.pop(key, None)
         return state
 

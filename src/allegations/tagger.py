@@ -9,32 +9,46 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from .model import PlattCalibrator, confidence_scores, decision_scores
+from .evidence import explain, format_evidence, label_weights
+from .model import PlattCalibrator, decision_scores
 from .preprocess import SpacyPreprocessor
+from .reliability import REVIEW_ERROR, wrong_chance
 
-__all__ = ["Tagger", "prediction_columns", "nested_records"]
+__all__ = ["Tagger", "prediction_columns", "nested_records", "EVIDENCE_COLUMNS"]
+
+#: Columns added by ``evidence=True``: ``label: "phrase" | ...`` and the sentences.
+EVIDENCE_COLUMNS = ["evidence", "evidence_sentences"]
 
 
-def prediction_columns(labels: Sequence[str]) -> list[str]:
+def prediction_columns(labels: Sequence[str], evidence: bool = False) -> list[str]:
     """The columns of a prediction table, in order."""
-    return ["id", "labels", *[f"p_{label}" for label in labels], "confidence", "needs_review"]
+    columns = ["id", "labels", *[f"p_{label}" for label in labels], "confidence", "needs_review"]
+    return columns + EVIDENCE_COLUMNS if evidence else columns
 
 
-def nested_records(frame: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+def nested_records(
+    frame: pd.DataFrame,
+    labels: Sequence[str],
+    evidence: list[list[dict[str, Any]]] | None = None,
+) -> pd.DataFrame:
     """Reshape a prediction table for JSON Lines: ``id``, ``labels`` (a list), ``scores``
-    (label to probability), ``confidence``, ``needs_review``."""
+    (label to probability), ``confidence``, ``needs_review``, and with ``evidence`` (from
+    :meth:`Tagger.frame_from_texts`, ``frame.attrs["evidence"]`` by default) an
+    ``evidence`` list of ``{label, phrase, sentence, weight}``."""
     columns = [f"p_{label}" for label in labels]
     probs = frame[columns].to_numpy(dtype=float).tolist() if len(frame) else []
-    return pd.DataFrame(
-        {
-            "id": frame["id"].tolist(),
-            "labels": [s.split(";") if s else [] for s in frame["labels"]],
-            "scores": [dict(zip(labels, row, strict=True)) for row in probs],
-            "confidence": frame["confidence"].astype(float).tolist(),
-            "needs_review": frame["needs_review"].astype(bool).tolist(),
-        },
-        columns=["id", "labels", "scores", "confidence", "needs_review"],
-    )
+    data = {
+        "id": frame["id"].tolist(),
+        "labels": [s.split(";") if s else [] for s in frame["labels"]],
+        "scores": [dict(zip(labels, row, strict=True)) for row in probs],
+        "confidence": frame["confidence"].astype(float).tolist(),
+        "needs_review": frame["needs_review"].astype(bool).tolist(),
+    }
+    if evidence is None:
+        evidence = frame.attrs.get("evidence")
+    if evidence is not None:
+        data["evidence"] = evidence
+    return pd.DataFrame(data, columns=list(data))
 
 
 class Tagger:
@@ -67,6 +81,7 @@ class Tagger:
         calibrator: PlattCalibrator,
         thresholds: np.ndarray,
         bands: np.ndarray,
+        ece: np.ndarray | None = None,
         card: dict[str, Any] | None = None,
     ) -> None:
         self.labels = list(labels)
@@ -76,6 +91,7 @@ class Tagger:
         self.calibrator = calibrator
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
         self.bands = np.asarray(bands, dtype=np.float64)
+        self.ece = np.zeros(len(self.labels)) if ece is None else np.asarray(ece, np.float64)
         self.card: dict[str, Any] = card or {}
         self.model_id: str = ""
 
@@ -83,9 +99,15 @@ class Tagger:
         # The card and id live beside the pickle (model-card.json, manifest.json), so that
         # the pickled bytes depend only on the fitted model.
         state = dict(self.__dict__)
+        state.pop("_weights", None)
         state["card"] = {}
         state["model_id"] = ""
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Bundles written before calibration errors were recorded: no widening.
+        state.setdefault("ece", np.zeros(len(state.get("labels", []))))
+        self.__dict__.update(state)
 
     def __repr__(self) -> str:
         kind = "exclusive" if self.exclusive else "multi-label"
@@ -116,21 +138,74 @@ class Tagger:
             return out
         return (proba >= self.thresholds).astype(np.int8)
 
+    def review(self, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Confidence and review flag of each case, from the calibrated probabilities.
+
+        A decision (label given or not) is wrong with calibrated chance ``1 - p`` or
+        ``p``. ``confidence`` is one minus the largest such chance over the labels;
+        ``needs_review`` is set when, for some label, that chance plus the label's
+        expected calibration error exceeds :data:`~allegations.reliability.REVIEW_ERROR`
+        (for multi-label models: the probability lies in the label's band).
+        """
+        if len(proba) == 0 or proba.shape[1] == 0:
+            return np.ones(len(proba)), np.zeros(len(proba), dtype=bool)
+        wrong = wrong_chance(proba, self.decide(proba))
+        confidence = 1.0 - wrong.max(axis=1)
+        return confidence, np.asarray((wrong + self.ece > REVIEW_ERROR).any(axis=1))
+
     def frame_from_proba(self, proba: np.ndarray, ids: Sequence[Any]) -> pd.DataFrame:
         """Build the prediction table for probabilities ``proba`` of cases ``ids``."""
         decided = self.decide(proba)
         names = np.array(self.labels, dtype=object)
         joined = [";".join(names[row.astype(bool)]) for row in decided]
-        in_band = (proba >= self.bands[:, 0]) & (proba <= self.bands[:, 1])
         data: dict[str, Any] = {"id": list(ids), "labels": joined}
         rounded = np.round(proba, 4)
         for j, label in enumerate(self.labels):
             data[f"p_{label}"] = rounded[:, j]
-        data["confidence"] = np.round(confidence_scores(proba), 4)
-        data["needs_review"] = in_band.any(axis=1) if len(proba) else np.zeros(0, bool)
+        confidence, needs_review = self.review(proba)
+        data["confidence"] = np.round(confidence, 4)
+        data["needs_review"] = needs_review.astype(bool)
         return pd.DataFrame(data, columns=prediction_columns(self.labels))
 
-    def predict(self, texts: Iterable[Any], ids: Sequence[Any] | None = None) -> pd.DataFrame:
+    def explain(self, texts: Sequence[Any], decided: np.ndarray) -> list[list[dict[str, Any]]]:
+        """Evidence for each decided label of each text; see :mod:`allegations.evidence`."""
+        features = self.pipeline.named_steps["features"]
+        weights = self.__dict__.get("_weights")
+        if weights is None:
+            weights = self.__dict__["_weights"] = label_weights(
+                self.pipeline.named_steps["classify"], len(self.labels)
+            )
+        return explain(self.preprocessor, features, weights, texts, decided, self.labels)
+
+    def frame_from_texts(
+        self, texts: Sequence[Any], ids: Sequence[Any], *, evidence: bool = True
+    ) -> pd.DataFrame:
+        """Build the prediction table of one chunk of raw texts.
+
+        With ``evidence`` the table gains ``evidence`` (``label: "phrase" | ...``) and
+        ``evidence_sentences`` columns, and ``frame.attrs["evidence"]`` holds the
+        structured list that :func:`nested_records` writes to JSON Lines.
+        """
+        texts = list(texts)
+        proba = self.predict_proba(texts)
+        frame = self.frame_from_proba(proba, ids)
+        if evidence:
+            self.add_evidence(frame, texts, self.decide(proba))
+        return frame
+
+    def add_evidence(
+        self, frame: pd.DataFrame, texts: Sequence[Any], decided: np.ndarray
+    ) -> pd.DataFrame:
+        """Add the evidence columns (and ``frame.attrs["evidence"]``) to ``frame`` in place."""
+        cited = self.explain(texts, decided)
+        frame["evidence"] = [format_evidence(c) for c in cited]
+        frame["evidence_sentences"] = [format_evidence(c, "sentence") for c in cited]
+        frame.attrs["evidence"] = cited
+        return frame
+
+    def predict(
+        self, texts: Iterable[Any], ids: Sequence[Any] | None = None, *, evidence: bool = False
+    ) -> pd.DataFrame:
         """Tag ``texts``.
 
         Parameters
@@ -144,8 +219,10 @@ class Tagger:
         -------
         pandas.DataFrame
             Columns ``id``, ``labels`` (joined by ";", empty for none), ``p_<label>``
-            per label, ``confidence`` (0-1, low = unsure) and ``needs_review``.
+            per label, ``confidence`` (0-1, low = unsure) and ``needs_review``; with
+            ``evidence``, also ``evidence`` and ``evidence_sentences``.
         """
         texts = list(texts)
-        proba = self.predict_proba(texts)
-        return self.frame_from_proba(proba, range(len(texts)) if ids is None else ids)
+        return self.frame_from_texts(
+            texts, range(len(texts)) if ids is None else ids, evidence=evidence
+        )

@@ -2,42 +2,50 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import platform
-import warnings
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.model_selection import StratifiedGroupKFold
 
 from . import __version__
 from .codebook import Codebook
+from .crossval import (
+    assign_groups,
+    cross_fitted_predictions,
+    cross_validate,
+    fit_with_seeds,
+    label_threshold,
+    make_folds,
+    seed_examples,
+)
 from .errors import InputError, LabelError
 from .labels import canonical_labels, label_key, to_matrix
 from .metrics import MIN_SUPPORT, score_predictions
 from .model import (
     Goal,
     ModelConfig,
-    PlattCalibrator,
-    build_pipeline,
-    choose_threshold,
-    decision_scores,
     parse_goal,
-    review_bands,
 )
+from .neardup import NEAR_DUPLICATE_COSINE
 from .preprocess import SpacyPreprocessor
+from .reliability import REVIEW_ERROR, bootstrap_intervals, reliability, review_bands
+from .report_stats import report_data_from_training
 from .tagger import Tagger
 
 __all__ = ["train", "evaluate", "make_folds", "MIN_ROWS"]
+
+# Older name kept for callers and tests.
+_group_ids = assign_groups
 
 log = logging.getLogger(__name__)
 
 #: The fewest labelled rows training accepts.
 MIN_ROWS = 10
+#: Threshold shrinkage values tried when ``ModelConfig.threshold_prior`` is negative.
+PRIOR_GRID = (0.0, 5.0, 20.0)
 
 
 def _check_labels(labels: list[str], y: np.ndarray) -> None:
@@ -60,105 +68,6 @@ def _check_labels(labels: list[str], y: np.ndarray) -> None:
             f"Label(s) {', '.join(map(repr, always))} are given to every case, so nothing "
             "separates them; add cases without them or drop the label."
         )
-
-
-def make_folds(y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
-    """Assign each case a fold number, keeping groups together and spreading rare labels.
-
-    Stratifies on each case's rarest label (or "none"), so that a label with five cases
-    lands in up to five different folds.
-
-    Returns
-    -------
-    numpy.ndarray of int, shape (n_cases,)
-    """
-    counts = y.sum(axis=0)
-    rarity = np.where(y.astype(bool), counts, np.iinfo(np.int64).max)
-    strata = np.where(y.any(axis=1), rarity.argmin(axis=1), y.shape[1])
-    n_groups = len(np.unique(groups))
-    n_folds = min(n_folds, n_groups)
-    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    fold = np.empty(len(y), dtype=np.int64)
-    with warnings.catch_warnings():
-        # "The least populated class in y has only N members": expected for rare labels.
-        warnings.filterwarnings("ignore", message=".*least populated class.*")
-        for k, (_, test) in enumerate(splitter.split(np.zeros(len(y)), strata, groups)):
-            fold[test] = k
-    return fold
-
-
-def _group_ids(docs: np.ndarray, groups: Sequence[Any] | None) -> tuple[np.ndarray, int]:
-    """Group ids joining exact duplicates (after normalisation) with user groups.
-
-    Returns the group id of each case and how many cases were joined to another by
-    duplication alone.
-    """
-    parent = list(range(len(docs)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-
-    first: dict[str, int] = {}
-    n_dup = 0
-    for i, doc in enumerate(docs):
-        key = hashlib.sha1(str(doc).encode("utf-8")).hexdigest()
-        if key in first:
-            union(first[key], i)
-            n_dup += 1
-        else:
-            first[key] = i
-    if groups is not None:
-        by_group: dict[str, int] = {}
-        for i, g in enumerate(groups):
-            gk = str(g)
-            if gk == "":
-                continue
-            if gk in by_group:
-                union(by_group[gk], i)
-            else:
-                by_group[gk] = i
-    return np.array([find(i) for i in range(len(docs))]), n_dup
-
-
-def _oof_scores(
-    pipeline: Any, docs: np.ndarray, y: np.ndarray, fold: np.ndarray, exclusive: bool
-) -> np.ndarray:
-    scores = np.zeros(y.shape, dtype=np.float64)
-    target = y.argmax(axis=1) if exclusive else y
-    for k in np.unique(fold):
-        train_idx, test_idx = fold != k, fold == k
-        with warnings.catch_warnings():
-            # A rare label can be absent from a training fold: OneVsRest then predicts a
-            # constant for it, which is the honest out-of-fold behaviour.
-            warnings.filterwarnings("ignore", message=".*is present in all training examples.*")
-            fitted = clone(pipeline).fit(docs[train_idx], target[train_idx])
-        scores[test_idx] = decision_scores(fitted, docs[test_idx], y.shape[1])
-    return scores
-
-
-def _cross_fitted_predictions(
-    proba: np.ndarray, y: np.ndarray, fold: np.ndarray, goals: list[Goal], exclusive: bool
-) -> np.ndarray:
-    """Decisions for each fold with thresholds chosen on the other folds only."""
-    if exclusive:
-        out = np.zeros(y.shape, dtype=np.int8)
-        out[np.arange(len(y)), proba.argmax(axis=1)] = 1
-        return out
-    out = np.zeros(y.shape, dtype=np.int8)
-    for k in np.unique(fold):
-        rest, here = fold != k, fold == k
-        for j, goal in enumerate(goals):
-            t, _ = choose_threshold(y[rest, j], proba[rest, j], goal)
-            out[here, j] = proba[here, j] >= t
-    return out
 
 
 def train(
@@ -241,30 +150,57 @@ def train(
     preprocessor = SpacyPreprocessor(spacy_model=spacy_model).fit(texts)
     docs = preprocessor.transform(texts)
     empty = int(sum(1 for d in docs if not d))
-    group_ids, n_dup = _group_ids(docs, groups)
+    group_ids, n_dup, n_near = assign_groups(docs, groups)
     fold = make_folds(y, group_ids, config.n_folds, seed)
-    pipeline = build_pipeline(config, exclusive=exclusive, seed=seed)
+    seeds = seed_examples(codebook, labels, preprocessor)
+    cvd = cross_validate(docs, y, fold, config=config, exclusive=exclusive, seed=seed, seeds=seeds)
+    pipeline, calibrator, oof_proba = cvd["pipeline"], cvd["calibrator"], cvd["proba"]
+    prior = config.threshold_prior
+    if prior < 0 and not exclusive:
+        # Inner choice: the shrinkage whose cross-fitted decisions score best (mean of
+        # micro- and macro-F1) on the training data's own folds.
+        def merit(candidate: float) -> float:
+            pred = cross_fitted_predictions(oof_proba, y, fold, goals, exclusive, candidate)
+            scored = score_predictions(y, pred, labels)
+            return float(scored["micro_f1"] + (scored["macro_f1"] or 0.0))
 
-    oof = _oof_scores(pipeline, docs, y, fold, exclusive)
-    calibrator = PlattCalibrator(exclusive=exclusive).fit(oof, y)
-    oof_proba = calibrator.transform(oof)
+        prior = max(PRIOR_GRID, key=lambda c: (merit(c), -c))
+    prior = max(prior, 0.0)
     thresholds, goal_met = [], []
     for j, g in enumerate(goals):
-        t, met = choose_threshold(y[:, j], oof_proba[:, j], g)
+        t, met = label_threshold(y[:, j], oof_proba[:, j], g, prior)
         thresholds.append(0.5 if exclusive else t)
         goal_met.append(met)
-    cv_pred = _cross_fitted_predictions(oof_proba, y, fold, goals, exclusive)
+    cv_pred = cross_fitted_predictions(oof_proba, y, fold, goals, exclusive, prior)
     cv = score_predictions(y, cv_pred, labels)
+    cv["threshold_prior"] = prior
+    intervals = bootstrap_intervals(y, cv_pred, seed=seed)
+    calibration = {
+        label: reliability(y[:, j], cvd["crossfit_proba"][:, j]) for j, label in enumerate(labels)
+    }
+    ece = np.array([calibration[label]["ece"] for label in labels])
     for j, row in enumerate(cv["per_label"]):
         row["threshold"] = round(thresholds[j], 4)
         row["goal"] = str(goals[j])
         row["goal_met_out_of_fold"] = goal_met[j]
+        at = oof_proba[:, j] >= thresholds[j] if not exclusive else cv_pred[:, j].astype(bool)
+        n_at, tp_at = int(at.sum()), int((at & (y[:, j] == 1)).sum())
+        row["oof_precision_at_threshold"] = round(tp_at / n_at, 4) if n_at else None
+        row["oof_recall_at_threshold"] = round(tp_at / max(int(y[:, j].sum()), 1), 4)
+        row["precision_95ci"] = intervals[j]["precision"]
+        row["recall_95ci"] = intervals[j]["recall"]
+        row["ece"] = calibration[labels[j]]["ece"]
     cv["n_folds"] = int(len(np.unique(fold)))
     cv["n_grouped_duplicates"] = n_dup
+    cv["n_grouped_near_duplicates"] = n_near
+    cv["near_duplicate_cosine"] = NEAR_DUPLICATE_COSINE
+    cv["n_seed_examples"] = int(len(seeds[0]))
+    cv["C"] = {label: c for label, c in zip(labels, cvd["C"], strict=True)}
     cv["n_groups"] = int(len(np.unique(group_ids)))
     cv["scheme"] = (
         f"{cv['n_folds']}-fold cross-validation, stratified on each case's rarest label, exact "
-        "duplicate texts and user groups kept in one fold; each fold's thresholds chosen on the "
+        f"and near-duplicate texts (word-3-shingle TF-IDF cosine >= {NEAR_DUPLICATE_COSINE}) "
+        "and user groups kept in one fold; each fold's thresholds chosen on the "
         "other folds' out-of-fold probabilities"
     )
 
@@ -273,9 +209,11 @@ def train(
     if too_few:
         notes.append(
             f"{len(too_few)} label(s) have fewer than {MIN_SUPPORT} cases: too few "
-            f"examples to measure ({', '.join(too_few)})."
+            f"examples to measure ({', '.join(too_few)}); their threshold is 0.5."
         )
-    missed = [labels[j] for j, m in enumerate(goal_met) if not m]
+    missed = [
+        labels[j] for j, m in enumerate(goal_met) if not m and not cv["per_label"][j]["too_few"]
+    ]
     if missed:
         notes.append(
             f"Goal not reachable out of fold for {', '.join(missed)}; the F1-best "
@@ -286,19 +224,13 @@ def train(
     for note in notes:
         log.warning(note)
 
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*is present in all training examples.*")
-        final = clone(pipeline).fit(docs, y.argmax(axis=1) if exclusive else y)
-    # The vectorizer's list of pruned terms is not needed to predict, holds raw training
-    # vocabulary (personal data) and is an unordered set: drop it (scikit-learn documents
-    # that this is safe).
-    features = final.named_steps["features"]
-    if hasattr(features, "stop_words_"):
-        del features.stop_words_
-    # A memory address cached by scikit-learn: it would make two identical trainings in
-    # different processes pickle to different bytes.
-    features.__dict__.pop("_stop_words_id", None)
+    final = fit_with_seeds(pipeline, docs, y, exclusive, seeds)
     thresholds_arr = np.array(thresholds)
+    # Out-of-fold curves, label co-occurrence and text lengths for `allegations report`
+    # (numbers only: no text leaves this function).
+    report_data = report_data_from_training(
+        y, oof_proba, [len(t) if isinstance(t, str) else 0 for t in texts], labels
+    )
     card = _model_card(
         labels=labels,
         y=y,
@@ -311,9 +243,12 @@ def train(
         codebook=codebook,
         spacy_model=spacy_model,
         data_info=data_info or {},
+        calibration=calibration,
+        bands=review_bands(thresholds_arr, ece),
         notes=notes,
         n_empty=empty,
     )
+    card["report_data"] = report_data
     model = Tagger(
         labels=labels,
         exclusive=exclusive,
@@ -321,7 +256,8 @@ def train(
         pipeline=final,
         calibrator=calibrator,
         thresholds=thresholds_arr,
-        bands=review_bands(thresholds_arr),
+        bands=review_bands(thresholds_arr, ece),
+        ece=ece,
         card=card,
     )
     return model
@@ -362,6 +298,8 @@ def _model_card(
     data_info: dict[str, Any],
     notes: list[str],
     n_empty: int,
+    calibration: dict[str, Any],
+    bands: np.ndarray,
 ) -> dict[str, Any]:
     counts = y.sum(axis=0)
     return {
@@ -381,7 +319,9 @@ def _model_card(
             "redactions": "normalised to one token",
         },
         "model": {
-            "features": f"TF-IDF of lemma 1-{config.ngram_max}-grams (sublinear tf)",
+            "features": f"TF-IDF of lemma 1-{config.ngram_max}-grams and of lemma affixes "
+            f"(prefixes of {config.affix_range[0]}-{config.affix_range[1]} characters, "
+            f"{config.affix_range[0]}-character suffix), sublinear tf, each block L2-normalised",
             "classifier": "multinomial logistic regression"
             if exclusive
             else "one-vs-rest logistic regression",
@@ -392,6 +332,17 @@ def _model_card(
             label: round(float(t), 4) for label, t in zip(labels, thresholds, strict=True)
         },
         "goals": {label: str(g) for label, g in zip(labels, goals, strict=True)},
+        "calibration": calibration,
+        "review": {
+            "rule": "a case needs review when, for some label, the calibrated chance that "
+            f"its decision is wrong plus the label's expected calibration error exceeds "
+            f"{REVIEW_ERROR}; reliability bins are from cross-fitted calibration",
+            "error": REVIEW_ERROR,
+            "bands": {
+                label: [round(float(lo), 4), round(float(hi), 4)]
+                for label, (lo, hi) in zip(labels, bands, strict=True)
+            },
+        },
         "cross_validation": cv,
         "notes": notes,
         "versions": _versions(),

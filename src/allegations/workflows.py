@@ -285,6 +285,7 @@ def predict_file(
     progress: Callable[[int, float | None], None] | None = None,
     return_frame: bool = False,
     write_summary: bool = True,
+    evidence: bool = False,
 ) -> dict[str, Any]:
     """Tag every row of a table, streaming it in chunks, and write the predictions to ``out``.
 
@@ -316,6 +317,10 @@ def predict_file(
         Also return the whole prediction table as ``frame`` (keeps it in memory).
     write_summary : bool
         Write ``OUT.summary.json``.
+    evidence : bool
+        Add ``evidence`` (``label: "phrase" | ...``) and ``evidence_sentences`` columns
+        (an ``evidence`` list in JSON Lines): the phrases that pushed each predicted label
+        most and the sentences they stand in. Several times slower.
 
     Returns
     -------
@@ -376,7 +381,7 @@ def predict_file(
             totals.seconds["read"] += time.perf_counter() - t0
             yield texts, ids
 
-    results = tag_chunks(model, chunks(), n_process=n_process)
+    results = tag_chunks(model, chunks(), n_process=n_process, evidence=evidence)
     # closing(): an interruption anywhere stops the worker processes at once.
     with contextlib.closing(results), open_writer(out, model.labels) as writer:
         for done in results:

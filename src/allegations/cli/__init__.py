@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (registers the commands)
     predict,
     report,
     review,
+    suspects,
     train,
 )
 from ._app import app, main

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+from rich import box
 from rich.table import Table
 
 from ._app import console
@@ -13,26 +15,59 @@ def _f(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _pct(value: Any, interval: Any) -> str:
+    """``87 (82-91)``: a share in whole percent with its 95% interval."""
+    if value is None:
+        return "-"
+    if not interval:
+        return f"{value * 100:.0f}"
+    return f"{value * 100:.0f} ({interval[0] * 100:.0f}-{interval[1] * 100:.0f})"
+
+
 def print_scores(report: dict[str, Any], title: str) -> None:
-    """Print a per-label precision/recall/F1 table and the averages."""
+    """Print a per-label precision/recall/F1 table and the averages.
+
+    With bootstrap intervals (a training report), precision and recall are shown as
+    percentages with their 95% interval, and the calibration error beside them; the table
+    fits an 80-column terminal.
+    """
     rows = report["per_label"]
     show_threshold = any("threshold" in row for row in rows)
+    show_ci = any("precision_95ci" in row for row in rows)
     show_note = any(row["too_few"] for row in rows)
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("label", no_wrap=True)
-    for name in (
-        ["cases", "predicted"]
-        + (["threshold"] if show_threshold else [])
-        + ["precision", "recall", "F1"]
-    ):
-        table.add_column(name, justify="right")
+    table.add_column("cases", justify="right", no_wrap=True)
+    if not show_ci:
+        table.add_column("predicted", justify="right")
+    if show_threshold:
+        table.add_column("threshold" if not show_ci else "thr.", justify="right", no_wrap=True)
+    if show_ci:
+        table.add_column("precision %", justify="right", no_wrap=True)
+        table.add_column("recall %", justify="right", no_wrap=True)
+    else:
+        table.add_column("precision", justify="right")
+        table.add_column("recall", justify="right")
+    table.add_column("F1", justify="right", no_wrap=True, min_width=4)
+    if show_ci:
+        table.add_column("ECE", justify="right", no_wrap=True, min_width=4)
     if show_note:
         table.add_column("note", overflow="fold")
     for row in rows:
-        cells = [row["label"], str(row["support"]), str(row["predicted"])]
+        cells = [row["label"], str(row["support"])]
+        if not show_ci:
+            cells.append(str(row["predicted"]))
         if show_threshold:
-            cells.append(_f(row.get("threshold")))
-        cells += [_f(row["precision"]), _f(row["recall"]), _f(row["f1"])]
+            cells.append(f"{row['threshold']:.2f}" if row.get("threshold") is not None else "-")
+        if show_ci:
+            cells += [
+                _pct(row["precision"], row.get("precision_95ci")),
+                _pct(row["recall"], row.get("recall_95ci")),
+                f"{row['f1']:.2f}",
+                f"{row['ece']:.2f}" if row.get("ece") is not None else "-",
+            ]
+        else:
+            cells += [_f(row["precision"]), _f(row["recall"]), _f(row["f1"])]
         if show_note:
             cells.append("too few examples to measure" if row["too_few"] else "")
         table.add_row(*cells)
@@ -48,11 +83,41 @@ def print_cv_table(card: dict[str, Any]) -> None:
     """Print the cross-validated table of a freshly trained model."""
     cv = card["cross_validation"]
     print_scores(cv, f"Cross-validated quality ({cv['n_folds']} folds, {card['task']})")
-    if cv.get("n_grouped_duplicates"):
+    if cv.get("n_grouped_duplicates") or cv.get("n_grouped_near_duplicates"):
         console.print(
-            f"{cv['n_grouped_duplicates']} duplicate text(s) kept in the same fold as their twin.",
+            f"{cv.get('n_grouped_duplicates', 0)} exact and "
+            f"{cv.get('n_grouped_near_duplicates', 0)} near-duplicate text(s) (cosine >= "
+            f"{cv.get('near_duplicate_cosine', '-')}) kept in the same fold as their twin.",
             highlight=False,
         )
+    console.print(
+        "Precision and recall at each label's threshold, with bootstrap 95% intervals in "
+        "brackets; ECE: expected calibration error of its probabilities (all out of fold).",
+        highlight=False,
+    )
+
+
+def print_suspects(found: pd.DataFrame, top: int) -> None:
+    """Print the most suspect rows: ids and labels only, never text."""
+    if found.empty:
+        console.print("No row's labels disagree confidently with the model.", highlight=False)
+        return
+    table = Table(
+        title=f"{len(found)} row(s) whose labels disagree with out-of-fold predictions "
+        f"(top {min(top, len(found))})",
+        title_justify="left",
+    )
+    for name in ("rank", "id", "given", "disagreeing", "score"):
+        table.add_column(name, overflow="fold")
+    for row in found.head(top).itertuples(index=False):
+        table.add_row(
+            str(row.rank),
+            str(row.id),
+            str(row.given) or "(none)",
+            str(row.disagreeing),
+            f"{row.score:.3f}",
+        )
+    console.print(table)
 
 
 def print_label_counts(summary: dict[str, Any]) -> None:

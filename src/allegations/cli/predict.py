@@ -146,6 +146,14 @@ def predict_cli(
             "tcp://10.0.0.5:8786 (default: start a local cluster).",
         ),
     ] = None,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence",
+            help="Add the phrases that pushed each predicted label most, and their sentences "
+            "(evidence, evidence_sentences columns). Several times slower.",
+        ),
+    ] = False,
     quiet: Quiet = False,
 ) -> None:
     """Tag every narrative of a table: labels, a probability per label, confidence, review flag.
@@ -161,6 +169,8 @@ def predict_cli(
     setup_logging(quiet)
     if engine is Engine.local and scheduler is not None:
         raise typer.BadParameter("--scheduler needs --engine dask.", param_hint="--scheduler")
+    if engine is Engine.dask and evidence:
+        raise typer.BadParameter("--evidence applies to --engine local.", param_hint="--evidence")
     if engine is Engine.dask and on_bad_rows is not BadRows.error:
         raise typer.BadParameter(
             "--on-bad-rows skip applies to --engine local; Dask stops at a malformed record.",
@@ -183,6 +193,7 @@ def predict_cli(
             encoding,
             on_bad_rows.value,
             allow_version_mismatch,
+            evidence,
             n_process,
             chunk_rows,
             engine,
@@ -209,6 +220,7 @@ def _run(
     encoding: str | None,
     on_bad_rows: str,
     allow_version_mismatch: bool,
+    evidence: bool,
     n_process: int,
     chunk_rows: int,
     engine: Engine,
@@ -239,6 +251,7 @@ def _run(
                 encoding=encoding,
                 on_bad_rows=on_bad_rows,
                 allow_version_mismatch=allow_version_mismatch,
+                evidence=evidence,
                 n_process=n_process,
                 chunk_rows=chunk_rows,
                 progress=progress,

@@ -1,0 +1,317 @@
+"""Fast TF-IDF features of preprocessed documents: lemma 1-2 grams plus lemma affixes.
+
+The affix block gives much of what character n-grams give (spelling variants,
+morphology, words cut short in hand-typed narratives) at almost no cost per token: the
+affixes of each lemma are computed once per vocabulary entry, stored as a sparse
+(lemma x affix) matrix ``M``, and a batch's affix counts are one sparse product
+``U @ M`` of its lemma counts ``U``. Lemmas never seen in training get their affixes
+from a per-string cache, so a misspelling still lands on the affixes it shares with
+the right word.
+
+Everything per batch is vectorised with NumPy/SciPy; the only per-token Python work
+is one dictionary look-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+__all__ = ["LemmaFeatures", "affixes"]
+
+
+def affixes(token: str, n_min: int, n_max: int) -> list[str]:
+    """Prefixes of ``token`` of ``n_min``..``n_max`` characters and its ``n_min``-character
+    suffix, each marked with a space at the word edge (``" inv"``, ``"ion "``); duplicates
+    are kept (they count twice, as character n-grams would).
+
+    These carry most of what character n-grams give a linear text model (stems,
+    inflections, typos after the first letters) at a handful of features per word.
+    """
+    padded = f" {token} "
+    # A word as long as an affix yields itself with both edge marks (" cop "); words
+    # shorter than ``n_min`` - 1 characters ("a", "of"...) have no affix.
+    out = [padded[: n + 1] for n in range(n_min, n_max + 1) if n + 1 <= len(padded)]
+    if n_min + 1 <= len(padded):
+        out.append(padded[-(n_min + 1) :])
+    return out
+
+
+def _l2_normalise(X: sp.csr_matrix) -> sp.csr_matrix:
+    X = sp.csr_matrix(X)
+    norms = np.sqrt(
+        np.bincount(
+            np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)),
+            weights=X.data.astype(np.float64) ** 2,
+            minlength=X.shape[0],
+        )
+    )
+    norms[norms == 0] = 1.0
+    X.data = X.data / np.repeat(norms, np.diff(X.indptr))
+    return X
+
+
+def _sublinear_tfidf(X: sp.csr_matrix, idf: np.ndarray, weight: float = 1.0) -> sp.csr_matrix:
+    """(1 + log tf) * idf, rows L2-normalised, times ``weight``."""
+    X = sp.csr_matrix(X, dtype=np.float64)
+    X.data = (1.0 + np.log(X.data)) * idf[X.indices]
+    X = _l2_normalise(X)
+    if weight != 1.0:
+        X.data *= weight
+    return X
+
+
+class LemmaFeatures(TransformerMixin, BaseEstimator):
+    """TF-IDF of lemma n-grams and of lemma affixes, each block L2-normalised.
+
+    Parameters
+    ----------
+    ngram_max : int
+        Longest word n-gram (1 or 2).
+    min_df : int
+        Fewest training documents a feature must occur in.
+    max_df : float
+        Word n-grams in a larger share of documents are dropped.
+    affix_range : tuple of int
+        Shortest and longest prefix (in characters; the suffix has the shortest length);
+        ``(0, 0)`` turns the block off.
+    affix_weight : float
+        Scale of the affix block relative to the word block.
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str to int
+        Every training lemma seen in at least ``min_df`` documents to its row of the
+        lemma index (rarer ones are not kept: see ``_prune_rare_lemmas``).
+    feature_names_ : list of str
+        Name of every output column: ``w:lemma``, ``b:lemma lemma`` or ``a:affix``.
+    """
+
+    def __init__(
+        self,
+        ngram_max: int = 2,
+        min_df: int = 2,
+        max_df: float = 0.9,
+        affix_range: tuple[int, int] = (3, 5),
+        affix_weight: float = 1.0,
+    ) -> None:
+        self.ngram_max = ngram_max
+        self.min_df = min_df
+        self.max_df = max_df
+        self.affix_range = affix_range
+        self.affix_weight = affix_weight
+
+    # -- fitting ---------------------------------------------------------------------
+    def fit(self, X: Sequence[str], y: Any = None) -> LemmaFeatures:
+        """Learn the vocabularies and inverse document frequencies from ``X``."""
+        docs = [str(d) for d in X]
+        n_docs = len(docs)
+        lemmas = sorted({tok for doc in docs for tok in doc.split()})
+        self.vocabulary_ = {tok: i for i, tok in enumerate(lemmas)}
+        n_lemmas = max(len(lemmas), 1)
+        ids, doc_of, _ = self._lemma_ids(docs)
+        max_count = self.max_df * n_docs
+
+        # word unigrams
+        U = self._counts(ids, doc_of, n_docs, n_lemmas)
+        uni_df = np.bincount(U.indices, minlength=n_lemmas)
+        keep_uni = (uni_df >= self.min_df) & (uni_df <= max_count)
+        self.unigram_lemmas_ = np.flatnonzero(keep_uni)
+        uni_idf = self._idf(uni_df[keep_uni], n_docs)
+
+        # word bigrams, keyed first_id * n_lemmas + second_id
+        keys, bi_doc = self._bigram_keys(ids, doc_of, n_lemmas)
+        if self.ngram_max >= 2 and len(keys):
+            pairs = np.unique(bi_doc * (n_lemmas * n_lemmas) + keys)
+            bkeys, bdf = np.unique(pairs % (n_lemmas * n_lemmas), return_counts=True)
+            keep_bi = (bdf >= self.min_df) & (bdf <= max_count)
+            self.bigram_keys_ = bkeys[keep_bi]
+            bi_idf = self._idf(bdf[keep_bi], n_docs)
+        else:
+            self.bigram_keys_ = np.zeros(0, dtype=np.int64)
+            bi_idf = np.zeros(0)
+
+        # lemma affixes
+        lo, hi = self.affix_range
+        if hi > 0 and lemmas:
+            grams = [affixes(tok, lo, hi) for tok in lemmas]
+            vocab = {g: i for i, g in enumerate(sorted({g for gs in grams for g in gs}))}
+            M = self._gram_matrix(grams, vocab)
+            present = (U > 0).astype(np.float32) @ (M > 0).astype(np.float32)
+            adf = np.bincount(sp.csr_matrix(present).indices, minlength=len(vocab))
+            keep_a = adf >= self.min_df
+            remap = np.full(len(vocab), -1, dtype=np.int64)
+            remap[keep_a] = np.arange(int(keep_a.sum()))
+            self.affix_vocabulary_ = {g: int(remap[i]) for g, i in vocab.items() if keep_a[i]}
+            self.affix_matrix_ = sp.csr_matrix(M[:, np.flatnonzero(keep_a)], dtype=np.float32)
+            self.affix_idf_ = self._idf(adf[keep_a], n_docs)
+        else:
+            self.affix_vocabulary_ = {}
+            self.affix_matrix_ = sp.csr_matrix((n_lemmas, 0), dtype=np.float32)
+            self.affix_idf_ = np.zeros(0)
+        self.word_idf_ = np.r_[uni_idf, bi_idf].astype(np.float64)
+        names = [f"w:{lemmas[i]}" for i in self.unigram_lemmas_]
+        names += [
+            f"b:{lemmas[int(k) // n_lemmas]} {lemmas[int(k) % n_lemmas]}" for k in self.bigram_keys_
+        ]
+        names += [
+            f"a:{g}"
+            for g in sorted(self.affix_vocabulary_, key=lambda g: self.affix_vocabulary_[g])
+        ]
+        self.feature_names_ = names
+        if not names:  # worded like scikit-learn's vectorizers, which callers already map
+            raise ValueError(
+                f"After pruning, no terms remain: no lemma, lemma pair or affix occurs in at "
+                f"least {self.min_df} documents."
+            )
+        self._prune_rare_lemmas(lemmas, uni_df >= self.min_df, n_lemmas)
+        self.n_features_in_ = 1
+        return self
+
+    def _prune_rare_lemmas(self, lemmas: list[str], keep: np.ndarray, n_old: int) -> None:
+        """Keep in the lemma index only lemmas seen in at least ``min_df`` documents.
+
+        Rarer lemmas (often names: personal data) give no word feature, and a bigram is
+        never more frequent than its words, so they only served the affix block; at
+        transform time their affixes are computed like any unseen word's. Dropping them
+        changes no output and keeps them out of the model file.
+        """
+        if len(keep) == 0 or keep.all():
+            return
+        new_id = np.cumsum(keep) - 1
+        n_new = max(int(keep.sum()), 1)
+        self.vocabulary_ = {tok: int(new_id[i]) for i, tok in enumerate(lemmas) if keep[i]}
+        self.unigram_lemmas_ = new_id[self.unigram_lemmas_]
+        if len(self.bigram_keys_):  # an order-preserving re-key: the keys stay sorted
+            first, second = self.bigram_keys_ // n_old, self.bigram_keys_ % n_old
+            self.bigram_keys_ = new_id[first] * n_new + new_id[second]
+        self.affix_matrix_ = sp.csr_matrix(self.affix_matrix_[np.flatnonzero(keep)])
+
+    @staticmethod
+    def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+        return np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+
+    @staticmethod
+    def _gram_matrix(grams: list[list[str]], vocab: dict[str, int]) -> sp.csr_matrix:
+        rows = np.repeat(np.arange(len(grams)), [len(g) for g in grams])
+        cols = np.fromiter((vocab[g] for gs in grams for g in gs), dtype=np.int64, count=len(rows))
+        M = sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(grams), len(vocab))
+        )
+        M.sum_duplicates()
+        return M
+
+    # -- transforming ------------------------------------------------------------------
+    def _lemma_ids(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Index of every token of ``docs`` and its document number.
+
+        Lemmas outside the training vocabulary get ids after it, one per distinct
+        string in this batch (returned in order).
+        """
+        vocab = self.vocabulary_
+        split = [doc.split() for doc in docs]
+        lens = np.fromiter((len(s) for s in split), dtype=np.int64, count=len(split))
+        flat = [vocab.get(tok, -1) for s in split for tok in s]
+        ids = np.asarray(flat, dtype=np.int64)
+        unknown: list[str] = []
+        missing = np.flatnonzero(ids < 0)
+        if len(missing):
+            tokens = [tok for s in split for tok in s]
+            extra: dict[str, int] = {}
+            base = len(vocab)
+            for pos in missing.tolist():
+                tok = tokens[pos]
+                k = extra.get(tok)
+                if k is None:
+                    k = extra[tok] = base + len(unknown)
+                    unknown.append(tok)
+                ids[pos] = k
+        doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lens)
+        return ids, doc_of, unknown
+
+    @staticmethod
+    def _bigram_keys(
+        ids: np.ndarray, doc_of: np.ndarray, n_lemmas: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        ok = (doc_of[:-1] == doc_of[1:]) & (ids[:-1] < n_lemmas) & (ids[1:] < n_lemmas)
+        return ids[:-1][ok] * n_lemmas + ids[1:][ok], doc_of[:-1][ok]
+
+    @staticmethod
+    def _counts(ids: np.ndarray, doc_of: np.ndarray, n_docs: int, n_cols: int) -> sp.csr_matrix:
+        U = sp.csr_matrix(
+            (np.ones(len(ids), dtype=np.float32), (doc_of, ids)), shape=(n_docs, n_cols)
+        )
+        U.sum_duplicates()
+        return U
+
+    def _unknown_affixes(self, unknown: list[str]) -> sp.csr_matrix:
+        """Affix rows (like ``affix_matrix_``) of lemmas outside the training vocabulary."""
+        n_affix = self.affix_matrix_.shape[1]
+        cache = self.__dict__.setdefault("_unknown_cache", {})
+        if len(cache) > 200_000:  # bounded: a long stream of novel strings
+            cache.clear()
+        lo, hi = self.affix_range
+        rows = []
+        for tok in unknown:
+            found = cache.get(tok)
+            if found is None:
+                cols = (self.affix_vocabulary_.get(g, -1) for g in affixes(tok, lo, hi))
+                found = cache[tok] = np.array([c for c in cols if c >= 0], dtype=np.int64)
+            rows.append(found)
+        lens = [len(r) for r in rows]
+        cols_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        out = sp.csr_matrix(
+            (
+                np.ones(len(cols_all), dtype=np.float32),
+                (np.repeat(np.arange(len(rows)), lens), cols_all),
+            ),
+            shape=(len(rows), n_affix),
+        )
+        out.sum_duplicates()
+        return out
+
+    def transform(self, X: Sequence[str]) -> sp.csr_matrix:
+        """Return the TF-IDF matrix of ``X``: word block, then affix block."""
+        docs = [str(d) for d in X]
+        n_docs, n_lemmas = len(docs), max(len(self.vocabulary_), 1)
+        ids, doc_of, unknown = self._lemma_ids(docs)
+        U = self._counts(ids, doc_of, n_docs, n_lemmas + len(unknown))
+        blocks = [U[:, self.unigram_lemmas_]]
+        n_bi = len(self.bigram_keys_)
+        if n_bi:
+            keys, bi_doc = self._bigram_keys(ids, doc_of, n_lemmas)
+            pos = np.minimum(np.searchsorted(self.bigram_keys_, keys), n_bi - 1)
+            hit = self.bigram_keys_[pos] == keys
+            B = sp.csr_matrix(
+                (np.ones(int(hit.sum()), dtype=np.float32), (bi_doc[hit], pos[hit])),
+                shape=(n_docs, n_bi),
+            )
+            B.sum_duplicates()
+            blocks.append(B)
+        word = _sublinear_tfidf(sp.hstack(blocks, format="csr"), self.word_idf_)
+        if self.affix_matrix_.shape[1] == 0:
+            return sp.csr_matrix(word, dtype=np.float32)
+        M = self.affix_matrix_
+        if unknown:
+            M = sp.vstack([M, self._unknown_affixes(unknown)], format="csr")
+        affix = _sublinear_tfidf(U @ M, self.affix_idf_, self.affix_weight)
+        return sp.hstack([word, affix], format="csr", dtype=np.float32)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output columns (``w:`` unigram, ``b:`` bigram, ``a:`` affix)."""
+        return np.asarray(self.feature_names_, dtype=object)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_unknown_cache", None)
+        return state
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags

@@ -1,0 +1,142 @@
+"""How far to trust the model: reliability diagrams, calibration error, review bands and
+bootstrap intervals of each label's precision and recall at its threshold.
+
+Everything here works on out-of-fold (cross-fitted) predictions, so the figures
+describe cases the model did not train on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "REVIEW_ERROR",
+    "N_BINS",
+    "reliability",
+    "review_bands",
+    "wrong_chance",
+    "bootstrap_intervals",
+]
+
+#: A decision needs review when the calibrated chance that it is wrong, plus the label's
+#: expected calibration error, exceeds this.
+REVIEW_ERROR = 0.2
+#: Equal-width probability bins of the reliability diagrams.
+N_BINS = 10
+
+
+def reliability(y: np.ndarray, p: np.ndarray, n_bins: int = N_BINS) -> dict[str, Any]:
+    """Reliability-diagram data and expected calibration error (ECE) of one label.
+
+    Parameters
+    ----------
+    y : array of 0/1
+    p : array of float
+        Out-of-fold calibrated probabilities of the same cases.
+    n_bins : int
+        Equal-width bins over [0, 1].
+
+    Returns
+    -------
+    dict
+        ``ece`` (the count-weighted mean of ``|fraction_positive - mean_predicted|``) and
+        ``bins``: one dict per non-empty bin with ``lower``, ``upper``,
+        ``mean_predicted``, ``fraction_positive`` and ``count``.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    which = np.minimum((p * n_bins).astype(np.int64), n_bins - 1)
+    count = np.bincount(which, minlength=n_bins)
+    sum_p = np.bincount(which, weights=p, minlength=n_bins)
+    sum_y = np.bincount(which, weights=y, minlength=n_bins)
+    bins = []
+    ece = 0.0
+    for b in np.flatnonzero(count):
+        mean_p, frac = sum_p[b] / count[b], sum_y[b] / count[b]
+        ece += count[b] * abs(frac - mean_p)
+        bins.append(
+            {
+                "lower": round(b / n_bins, 4),
+                "upper": round((b + 1) / n_bins, 4),
+                "mean_predicted": round(float(mean_p), 4),
+                "fraction_positive": round(float(frac), 4),
+                "count": int(count[b]),
+            }
+        )
+    return {"ece": round(float(ece / max(len(p), 1)), 4), "bins": bins}
+
+
+def review_bands(
+    thresholds: np.ndarray, ece: np.ndarray, error: float = REVIEW_ERROR
+) -> np.ndarray:
+    """Each label's uncertainty band, shape (n_labels, 2), sized from its calibration.
+
+    A probability ``p`` is the calibrated chance that the label applies. A "no" decision
+    (``p < t``) is wrong with chance ``p``, a "yes" (``p >= t``) with chance ``1 - p``; the
+    true chance may be off by the label's expected calibration error. The band holds
+    the probabilities where that worst-case chance exceeds ``error``:
+    ``[min(t, error - ece), max(t, 1 - error + ece)]``, clipped to [0, 1]. It always
+    contains the threshold, and a poorly calibrated label gets a wider band.
+    """
+    t = np.asarray(thresholds, dtype=np.float64)
+    e = np.asarray(ece, dtype=np.float64)
+    low = np.clip(np.minimum(t, error - e), 0.0, 1.0)
+    high = np.clip(np.maximum(t, 1.0 - error + e), 0.0, 1.0)
+    return np.column_stack([low, high])
+
+
+def wrong_chance(proba: np.ndarray, decided: np.ndarray) -> np.ndarray:
+    """Calibrated chance that each 0/1 decision is wrong: ``p`` for a no, ``1 - p`` for a yes."""
+    return np.where(np.asarray(decided).astype(bool), 1.0 - proba, proba)
+
+
+def bootstrap_intervals(
+    y: np.ndarray,
+    pred: np.ndarray,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> list[dict[str, list[float] | None]]:
+    """Percentile bootstrap intervals of each label's precision and recall.
+
+    Cases are resampled with replacement ``n_boot`` times (as multinomial case weights,
+    so the whole computation is two matrix products).
+
+    Parameters
+    ----------
+    y, pred : array of 0/1, shape (n_cases, n_labels)
+        True labels and cross-fitted decisions.
+
+    Returns
+    -------
+    list of dict
+        Per label, ``precision`` and ``recall`` as ``[low, high]`` (None when the
+        label is never predicted / never given in the data).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    pred = np.asarray(pred, dtype=np.float64)
+    n = len(y)
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)
+    tp = weights @ (y * pred)
+    n_pred = weights @ pred
+    n_true = weights @ y
+    alpha = (1.0 - level) / 2.0
+    out: list[dict[str, list[float] | None]] = []
+    for j in range(y.shape[1]):
+        row: dict[str, list[float] | None] = {}
+        for name, denom in (("precision", n_pred[:, j]), ("recall", n_true[:, j])):
+            ok = denom > 0
+            if not ok.any() or pred[:, j].sum() == 0 and name == "precision":
+                row[name] = None
+                continue
+            vals = tp[ok, j] / denom[ok]
+            row[name] = [
+                round(float(np.quantile(vals, alpha)), 4),
+                round(float(np.quantile(vals, 1.0 - alpha)), 4),
+            ]
+        out.append(row)
+    return out

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from allegations.reliability import (
+    REVIEW_ERROR,
+    bootstrap_intervals,
+    reliability,
+    review_bands,
+    wrong_chance,
+)
+
+
+def test_reliability_of_a_calibrated_label_is_near_zero():
+    rng = np.random.default_rng(0)
+    p = rng.random(20000)
+    y = (rng.random(20000) < p).astype(int)
+    out = reliability(y, p)
+    assert out["ece"] < 0.02
+    assert sum(b["count"] for b in out["bins"]) == 20000
+    for b in out["bins"]:
+        assert b["lower"] <= b["mean_predicted"] <= b["upper"]
+        assert abs(b["fraction_positive"] - b["mean_predicted"]) < 0.05
+
+
+def test_reliability_catches_overconfidence():
+    rng = np.random.default_rng(1)
+    p = rng.random(5000)
+    y = (rng.random(5000) < 0.5).astype(int)  # p says nothing
+    assert reliability(y, p)["ece"] > 0.2
+
+
+def test_bands_contain_threshold_and_widen_with_calibration_error():
+    t = np.array([0.1, 0.5, 0.9])
+    tight, wide = review_bands(t, np.zeros(3)), review_bands(t, np.full(3, 0.1))
+    assert np.all(tight[:, 0] <= t) and np.all(tight[:, 1] >= t)
+    assert tight[1].tolist() == pytest.approx([REVIEW_ERROR, 1 - REVIEW_ERROR])
+    assert np.all(wide[:, 0] <= tight[:, 0]) and np.all(wide[:, 1] >= tight[:, 1])
+    wrong = wrong_chance(np.array([[0.9, 0.2]]), np.array([[1, 0]]))
+    assert wrong[0].tolist() == pytest.approx([0.1, 0.2])
+
+
+def test_bootstrap_intervals_cover_the_point_estimate():
+    rng = np.random.default_rng(2)
+    y = (rng.random((400, 2)) < 0.3).astype(int)
+    pred = np.where(rng.random((400, 2)) < 0.8, y, 1 - y)
+    out = bootstrap_intervals(y, pred, n_boot=300, seed=0)
+    for j in range(2):
+        tp = (y[:, j] & pred[:, j]).sum()
+        precision, recall = tp / pred[:, j].sum(), tp / y[:, j].sum()
+        lo, hi = out[j]["precision"]
+        assert lo < precision < hi and hi - lo < 0.2
+        lo, hi = out[j]["recall"]
+        assert lo < recall < hi
+    assert bootstrap_intervals(y, pred, n_boot=50, seed=3) == bootstrap_intervals(
+        y, pred, n_boot=50, seed=3
+    )
