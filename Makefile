@@ -21,7 +21,7 @@ demo: install
 	$(BIN)/allegations demo
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks fuzz
 
 typecheck: install
 	$(BIN)/mypy
