@@ -67,6 +67,7 @@ __all__ = [
     "check_on_bad_rows",
     "iter_delimited_records",
     "load_table",
+    "check_input",
     "require_column",
     "warn_numbers_only",
     "numbers_only_counts",
@@ -403,6 +404,30 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def check_input(
+    path: Path, sheet: str | None, on_bad_rows: OnBadRows | str
+) -> tuple[str, OnBadRows]:
+    """Check an input path and its options; return its format and the bad-row policy.
+
+    Raises
+    ------
+    MissingFileError
+        If the file does not exist.
+    InputError
+        If it is a folder, has an unknown extension, or ``sheet`` is given for a non-XLSX
+        file.
+    """
+    policy = check_on_bad_rows(str(getattr(on_bad_rows, "value", on_bad_rows)))
+    if not path.exists():
+        raise MissingFileError(f"File {path} not found; check the path.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a table file; pass a file.")
+    fmt = table_format(path)
+    if sheet is not None and fmt != "xlsx":
+        raise InputError(f"--sheet applies to .xlsx files only, not to {path.name}.")
+    return fmt, policy
+
+
 def load_table(
     path: str | Path,
     *,
@@ -442,16 +467,9 @@ def load_table(
         names; :class:`BadRecordError` for a malformed record.
     """
     path = Path(path)
-    policy = check_on_bad_rows(str(getattr(on_bad_rows, "value", on_bad_rows)))
+    fmt, policy = check_input(path, sheet, on_bad_rows)
     report = report if report is not None else ReadReport()
     report.source = path.name
-    if not path.exists():
-        raise MissingFileError(f"File {path} not found; check the path.")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder, not a table file; pass a file.")
-    fmt = table_format(path)
-    if sheet is not None and fmt != "xlsx":
-        raise InputError(f"--sheet applies to .xlsx files only, not to {path.name}.")
     try:
         if fmt in ("csv", "tsv"):
             df = _read_delimited(path, "," if fmt == "csv" else "\t", encoding, policy, report)

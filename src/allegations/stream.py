@@ -30,14 +30,14 @@ from typing import IO, Any
 
 import pandas as pd
 
-from .errors import InputError, MissingFileError, OutputError
+from .errors import InputError, OutputError
 from .io import (
     OnBadRows,
     ReadReport,
     WriteReport,
     arrow_text_frame,
     check_header,
-    check_on_bad_rows,
+    check_input,
     detect_encoding,
     iter_delimited_records,
     iter_jsonl_objects,
@@ -51,7 +51,7 @@ from .io import (
     warn_skipped,
     write_table,
 )
-from .table_writer import _json_default, _write_failure, check_excel_rows
+from .table_writer import _json_default, _write_failure, check_excel_rows, fsync_folder
 from .tagger import nested_records
 
 __all__ = [
@@ -200,14 +200,7 @@ def open_table(
         If the file cannot be decoded or parsed, or has no header row.
     """
     path = Path(path)
-    policy = check_on_bad_rows(str(getattr(on_bad_rows, "value", on_bad_rows)))
-    if not path.exists():
-        raise MissingFileError(f"File {path} not found; check the path.")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder, not a table file; pass a file.")
-    fmt = table_format(path)
-    if sheet is not None and fmt != "xlsx":
-        raise InputError(f"--sheet applies to .xlsx files only, not to {path.name}.")
+    fmt, policy = check_input(path, sheet, on_bad_rows)
     if chunk_rows < 1:
         raise InputError(f"Chunk size {chunk_rows} must be at least 1 row.")
     try:
@@ -427,12 +420,7 @@ def partial_output(path: str | Path) -> Iterator[IO[bytes]]:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
-    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    fsync_folder(folder)  # make the rename itself durable (POSIX)
 
 
 class ChunkWriter:

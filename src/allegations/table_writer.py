@@ -150,7 +150,12 @@ def atomic_write(path: str | Path, mode: str = "wb", **kwargs: Any) -> Iterator[
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise OutputError(_write_failure(path, exc)) from None
         raise
-    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
+    fsync_folder(folder)  # make the rename itself durable (POSIX)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk, so that a rename in it survives a power loss."""
+    with contextlib.suppress(OSError):
         dir_fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
