@@ -93,7 +93,8 @@ def test_path_escape_in_manifest_is_refused(copy_model: Path):
 
 def test_card_markdown_has_the_table(model_dir: Path):
     text = (model_dir / "model-card.md").read_text()
-    assert "| label | cases | threshold |" in text
+    assert "| label | cases | threshold | goal | precision (95% CI) |" in text
+    assert "## Review flag" in text and "calibration error" in text
     assert "Model files are code" in text
 
 

@@ -290,6 +290,12 @@ def _check_versions(folder: Path, saved: dict[str, str], allow: bool) -> None:
         )
 
 
+def _with_ci(value: float, interval: Any) -> str:
+    if not interval:
+        return f"{value:.3f}"
+    return f"{value:.3f} ({float(interval[0]):.3f}-{float(interval[1]):.3f})"
+
+
 def render_card_markdown(card: dict[str, Any]) -> str:
     """Render a model card dict as Markdown."""
     cv = card.get("cross_validation", {})
@@ -325,19 +331,28 @@ def render_card_markdown(card: dict[str, Any]) -> str:
         f"{cv.get('scheme', '')}.",
         "",
         f"Micro-F1 **{cv.get('micro_f1')}**, macro-F1 **{cv.get('macro_f1')}** (labels with at "
-        f"least {cv.get('min_support')} cases), {cv.get('n_grouped_duplicates', 0)} duplicate "
-        "texts grouped.",
+        f"least {cv.get('min_support')} cases); {cv.get('n_grouped_duplicates', 0)} exact and "
+        f"{cv.get('n_grouped_near_duplicates', 0)} near-duplicate texts kept in one fold with "
+        "their twin. Precision and recall are at each label's threshold, with bootstrap 95% "
+        "intervals; ECE is the expected calibration error of the label's probabilities.",
         "",
-        "| label | cases | threshold | goal | precision | recall | F1 | note |",
-        "|---|---:|---:|---|---:|---:|---:|---|",
+        "| label | cases | threshold | goal | precision (95% CI) | recall (95% CI) | F1 | ECE "
+        "| note |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---|",
     ]
     for row in cv.get("per_label", []):
         note = "too few examples to measure" if row.get("too_few") else ""
+        ece = row.get("ece")
         lines.append(
             f"| {row['label']} | {row['support']} | {row.get('threshold', '')} | "
-            f"{row.get('goal', '')} | {row['precision']:.3f} | {row['recall']:.3f} | "
-            f"{row['f1']:.3f} | {note} |"
+            f"{row.get('goal', '')} | {_with_ci(row['precision'], row.get('precision_95ci'))} | "
+            f"{_with_ci(row['recall'], row.get('recall_95ci'))} | {row['f1']:.3f} | "
+            f"{'' if ece is None else f'{ece:.3f}'} | {note} |"
         )
+    review = card.get("review") or {}
+    if review.get("rule"):
+        rule = str(review["rule"])
+        lines += ["", "## Review flag", "", f"{rule[:1].upper()}{rule[1:]}."]
     if card.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {n}" for n in card["notes"]]
     versions = card.get("versions", {})
