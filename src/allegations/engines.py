@@ -93,11 +93,21 @@ def _key(text: Any) -> Any:
 _WORKER_MODEL: Tagger | None = None
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _set_mask(how: int) -> None:
+    """Block or unblock Ctrl-C and SIGTERM for this thread (POSIX; a no-op elsewhere)."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(how, _STOP_SIGNALS)
+
+
 def _init_worker(model_bytes: bytes | None) -> None:
     global _WORKER_MODEL
     # The parent handles Ctrl-C and stops the pool; workers must not print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the CLI's handler is the parent's
+    _set_mask(signal.SIG_UNBLOCK)  # blocked by the parent around the fork
     if model_bytes is not None:
         _WORKER_MODEL = pickle.loads(model_bytes)
 
@@ -133,18 +143,28 @@ def tag_chunks(
     global _WORKER_MODEL
     # Warm the model (spaCy pipeline, lemma table) once here: forked workers inherit it.
     model.preprocess(["warm up"])
-    if sys.platform.startswith("linux"):
-        # fork: workers start at once with the loaded model (no re-import, no unpickling).
-        ctx: Any = multiprocessing.get_context("fork")
-        _WORKER_MODEL = model
-        pool = ctx.Pool(n_process, initializer=_init_worker, initargs=(None,))
-    else:
-        # spawn: a fresh interpreter per worker, which unpickles the model once.
-        ctx = multiprocessing.get_context("spawn")
-        payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-        pool = ctx.Pool(n_process, initializer=_init_worker, initargs=(payload,))
+    # Ctrl-C or kill during the fork would raise KeyboardInterrupt inside the interpreter's
+    # after-fork hooks, where it is swallowed (the run then goes on) or leaves a lock
+    # half-released. Block them until the pool exists; a pending one lands just below,
+    # inside the try, where the pool is stopped cleanly.
+    _set_mask(signal.SIG_BLOCK)
+    try:
+        if sys.platform.startswith("linux"):
+            # fork: workers start at once with the loaded model (no re-import, no unpickling).
+            ctx: Any = multiprocessing.get_context("fork")
+            _WORKER_MODEL = model
+            pool = ctx.Pool(n_process, initializer=_init_worker, initargs=(None,))
+        else:
+            # spawn: a fresh interpreter per worker, which unpickles the model once.
+            ctx = multiprocessing.get_context("spawn")
+            payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+            pool = ctx.Pool(n_process, initializer=_init_worker, initargs=(payload,))
+    except BaseException:
+        _set_mask(signal.SIG_UNBLOCK)
+        raise
     pending: collections.deque[Any] = collections.deque()
     try:
+        _set_mask(signal.SIG_UNBLOCK)
         for texts, ids in chunks:
             pending.append(pool.apply_async(_work, (texts, ids, evidence)))
             while len(pending) >= 2 * n_process:
