@@ -690,7 +690,7 @@ _L = "abcdefghijklmnopqrstuvwxyz"
                 f"{_L[i % 26]}"
                 for i in range(30)
             ],
-            "have no word that occurs in at least two cases",
+            "Column 'text': The narratives have no word, word pair or word beginning/ending",
         ),
         (["same words here"] * 30, "The cases fall into fewer than two groups"),
     ],

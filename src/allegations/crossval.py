@@ -14,6 +14,7 @@ from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from .codebook import Codebook
+from .errors import InputError
 from .metrics import MIN_SUPPORT
 from .model import (
     Goal,
@@ -51,6 +52,12 @@ def make_folds(y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int) -> np
     rarity = np.where(y.astype(bool), counts, np.iinfo(np.int64).max)
     strata = np.where(y.any(axis=1), rarity.argmin(axis=1), y.shape[1])
     n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        raise InputError(
+            "The cases fall into fewer than two groups (identical narratives, and rows "
+            "sharing a --group-col value, are kept together), so cross-validation cannot "
+            "split them; add distinct cases."
+        )
     n_folds = min(n_folds, n_groups)
     splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     fold = np.empty(len(y), dtype=np.int64)

@@ -17,6 +17,7 @@ __all__ = [
     "ModelIntegrityError",
     "OutputError",
     "StoreError",
+    "NoFeaturesError",
     "BadRecordError",
 ]
 
@@ -76,3 +77,7 @@ class BadRecordError(InputError):
     def __init__(self, message: str, record: int = 0) -> None:
         super().__init__(message)
         self.record = record
+
+
+class NoFeaturesError(InputError):
+    """No word, word pair or affix occurs often enough in the training texts to learn from."""

@@ -21,6 +21,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from .errors import NoFeaturesError
+
 __all__ = ["LemmaFeatures", "affixes"]
 
 
@@ -163,10 +165,11 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
             for g in sorted(self.affix_vocabulary_, key=lambda g: self.affix_vocabulary_[g])
         ]
         self.feature_names_ = names
-        if not names:  # worded like scikit-learn's vectorizers, which callers already map
-            raise ValueError(
-                f"After pruning, no terms remain: no lemma, lemma pair or affix occurs in at "
-                f"least {self.min_df} documents."
+        if not names:
+            raise NoFeaturesError(
+                f"The narratives have no word, word pair or word beginning/ending that occurs "
+                f"in at least {self.min_df} cases, so there is nothing to learn from; check "
+                "--text-col and label more cases."
             )
         self._prune_rare_lemmas(lemmas, uni_df >= self.min_df, n_lemmas)
         self.n_features_in_ = 1

@@ -71,6 +71,7 @@ __all__ = [
     "require_column",
     "warn_numbers_only",
     "numbers_only_counts",
+    "warn_if_numbers_only",
     "iter_jsonl_objects",
     "jsonl_frame",
     "arrow_text_frame",
@@ -520,16 +521,17 @@ def numbers_only_counts(values: Iterable[Any]) -> tuple[int, int]:
     return len(texts), sum(1 for v in texts if _NUMBERISH.match(v))
 
 
-def warn_numbers_only(
-    df: pd.DataFrame, column: str, source: str, counts: tuple[int, int] | None = None
-) -> bool:
+def warn_numbers_only(df: pd.DataFrame, column: str, source: str) -> bool:
     """Log a warning (and return True) if every non-blank cell of ``column`` is a number.
 
     A narrative column of numbers is usually the wrong ``--text-col`` (an id or a date);
-    the run goes on, since such rows are still tagged (with little to go on). A streaming
-    caller passes the ``counts`` it summed with :func:`numbers_only_counts` instead.
+    the run goes on, since such rows are still tagged (with little to go on).
     """
-    n_values, n_numbers = counts if counts is not None else numbers_only_counts(df[column])
+    return warn_if_numbers_only(column, source, *numbers_only_counts(df[column]))
+
+
+def warn_if_numbers_only(column: str, source: str, n_values: int, n_numbers: int) -> bool:
+    """The warning of :func:`warn_numbers_only`, from counts summed over chunks."""
     if n_values and n_numbers == n_values:
         log.warning(
             "Column '%s' of %s holds only numbers (%d non-blank rows); is --text-col the "

@@ -258,14 +258,7 @@ def pr_curves_figure(
                 ax.legend(loc="lower left", frameon=False, fontsize=7)
             ap = curve.get("average_precision")
             ax.set_title(f"{label}" + (f" (AP {ap:.2f})" if ap is not None else ""))
-            ax.set_xlim(-0.02, 1.02)
-            ax.set_ylim(-0.02, 1.05)
-            ax.grid(color="#eeeeee", linewidth=0.6)
-            if k % cols == 0:
-                ax.set_ylabel("Precision (0-1)")
-            if k >= len(names) - cols:
-                ax.set_xlabel("Recall (0-1)")
-                ax.xaxis.set_tick_params(labelbottom=True)
+            _unit_panel(ax, k, cols, len(names), "Recall (0-1)", "Precision (0-1)", top=1.05)
 
     return _draw(
         2.3 * cols + 0.6,
@@ -274,6 +267,21 @@ def pr_curves_figure(
         "fig-pr",
         "Precision-recall curves with the chosen operating point",
     )
+
+
+def _unit_panel(
+    ax: Any, k: int, cols: int, n: int, xlabel: str, ylabel: str, top: float = 1.02
+) -> None:
+    """Finish panel ``k`` of a grid of 0-1 by 0-1 small multiples: limits, grid, and axis
+    labels on the left column and the bottom row only."""
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, top)
+    ax.grid(color="#eeeeee", linewidth=0.6)
+    if k % cols == 0:
+        ax.set_ylabel(ylabel)
+    if k >= n - cols:
+        ax.set_xlabel(xlabel)
+        ax.xaxis.set_tick_params(labelbottom=True)
 
 
 def calibration_figure(calibration: dict[str, Any] | None) -> str | None:
@@ -314,14 +322,14 @@ def calibration_figure(calibration: dict[str, Any] | None) -> str | None:
             )
             ece = entry.get("ece")
             ax.set_title(names[k] + (f" (ECE {ece:.3f})" if ece is not None else ""))
-            ax.set_xlim(-0.02, 1.02)
-            ax.set_ylim(-0.02, 1.02)
-            ax.grid(color="#eeeeee", linewidth=0.6)
-            if k % cols == 0:
-                ax.set_ylabel("Observed share with label (0-1)")
-            if k >= len(names) - cols:
-                ax.set_xlabel("Predicted probability (0-1)")
-                ax.xaxis.set_tick_params(labelbottom=True)
+            _unit_panel(
+                ax,
+                k,
+                cols,
+                len(names),
+                "Predicted probability (0-1)",
+                "Observed share with label (0-1)",
+            )
 
     return _draw(
         2.3 * cols + 0.6,

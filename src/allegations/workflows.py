@@ -22,7 +22,7 @@ import pandas as pd
 from . import __version__
 from .codebook import Codebook, load_codebook
 from .engines import RunTotals, tag_chunks
-from .errors import InputError, LabelError, OutputError
+from .errors import InputError, LabelError, NoFeaturesError, OutputError
 from .io import (
     ReadReport,
     atomic_write,
@@ -31,6 +31,7 @@ from .io import (
     require_column,
     sha256_file,
     table_format,
+    warn_if_numbers_only,
     warn_numbers_only,
 )
 from .labels import labels_from_column, labels_from_columns
@@ -241,24 +242,8 @@ def train_files(
             config=config,
             data_info=info,
         )
-    except ValueError as exc:
-        # scikit-learn's vectorizer: "empty vocabulary; perhaps the documents only contain
-        # stop words" or "After pruning, no terms remain"; its messages hold no text.
-        if isinstance(exc, InputError):
-            raise
-        if "empty vocabulary" in str(exc) or "no terms remain" in str(exc):
-            raise InputError(
-                f"The narratives in column '{text_col}' have no word that occurs in at least "
-                "two cases, so there is nothing to learn from; check --text-col and label "
-                "more cases."
-            ) from None
-        if "cross-validation requires at least one train/test split" in str(exc):
-            raise InputError(
-                "The cases fall into fewer than two groups (identical narratives, and rows "
-                "sharing a --group-col value, are kept together), so cross-validation cannot "
-                "split them; add distinct cases."
-            ) from None
-        raise
+    except NoFeaturesError as exc:  # name the column the user chose
+        raise NoFeaturesError(f"Column '{text_col}': {exc}") from None
     save_model(model, out)
     return model
 
@@ -401,9 +386,7 @@ def predict_file(
             require_column(_columns_frame(stream.columns), text_col, data_path.name, "--text-col")
             if id_col is not None:
                 require_column(_columns_frame(stream.columns), id_col, data_path.name, "--id-col")
-        warn_numbers_only(
-            pd.DataFrame(), text_col, data_path.name, counts=(number_counts[0], number_counts[1])
-        )
+        warn_if_numbers_only(text_col, data_path.name, *number_counts)
         t0 = time.perf_counter()
     totals.seconds["write"] += time.perf_counter() - t0
     summary = run_summary(
