@@ -185,27 +185,6 @@ def main() -> None:
     tok_rate = n_anchor / (time.perf_counter() - t0)
     emit({"step": "spacy_bare_tokenizer", "rows": n_anchor, "docs_per_s": round(tok_rate)})
 
-    # Features vs classifier inside "features_classify" (side measurement on 20k docs).
-    from allegations import load_model
-
-    tagger = load_model(model)
-    docs = tagger.preprocess(bench_texts[:20_000])
-    t0 = time.perf_counter()
-    X = tagger.pipeline[:-1].transform(docs)
-    t1 = time.perf_counter()
-    tagger.pipeline[-1].decision_function(X)
-    t2 = time.perf_counter()
-    emit(
-        {
-            "step": "features_vs_classify",
-            "rows": 20_000,
-            "features_s": round(t1 - t0, 3),
-            "classify_s": round(t2 - t1, 3),
-            "features_share": round((t1 - t0) / max(t2 - t0, 1e-9), 3),
-        }
-    )
-    del tagger, docs, X
-
     # The anchor (spaCy bow textcat, nlp.pipe in-process, texts in memory) alternates with
     # our end-to-end run on the first size, --repeats times each, so both see the same
     # machine load; ratios use the median of each.

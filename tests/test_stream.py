@@ -171,7 +171,15 @@ def test_summary_json_records_provenance(tmp_path: Path, model_dir: Path, releas
     assert summary["empty_text"] >= 1
     assert summary["distinct_texts_scored"] <= len(release) - 1  # rows 12 and 13 repeat
     timings = summary["timings_seconds"]
-    assert set(timings) == {"read", "preprocess", "features_classify", "label", "write", "total"}
+    assert set(timings) == {
+        "read",
+        "preprocess",
+        "features",
+        "classify",
+        "label",
+        "write",
+        "total",
+    }
     assert all(v >= 0 for v in timings.values()) and timings["total"] > 0
     assert result["summary"] == summary
 

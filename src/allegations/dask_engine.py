@@ -133,7 +133,7 @@ def _tag_partition(
         number = partition_info["number"] if partition_info else 0
         start = offsets[number] if offsets is not None else 0
         ids = list(range(start + 1, start + len(df) + 1))
-    frame = model.frame_from_proba(model.proba_from_docs(model.preprocess(texts)), ids)
+    frame = model.frame_from_proba(model.predict_proba(texts), ids)
     frame.index = df.index if len(frame) == len(df) else frame.index
     return frame
 
@@ -249,9 +249,7 @@ def predict_dask(
             lengths = ddf.map_partitions(len).compute().tolist()
             offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int).tolist()
         # The real output of one empty text, so the dtypes match every partition's.
-        meta = model.frame_from_proba(
-            model.proba_from_docs(model.preprocess([""])), ["x" if id_col else 1]
-        ).iloc[:0]
+        meta = model.frame_from_proba(model.predict_proba([""]), ["x" if id_col else 1]).iloc[:0]
         tagged = ddf.map_partitions(
             _tag_partition, payload_future, key, text_col, id_col, offsets, meta=meta
         )

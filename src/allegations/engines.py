@@ -25,8 +25,8 @@ from .tagger import Tagger
 
 __all__ = ["STAGES", "ChunkResult", "tag_chunk", "tag_chunks", "RunTotals"]
 
-#: The timed stages of a run, in order ("features_classify" is the model's probabilities).
-STAGES = ("read", "preprocess", "features_classify", "label", "write")
+#: The timed stages of a run, in order ("classify" is the model's calibrated probabilities).
+STAGES = ("read", "preprocess", "features", "classify", "label", "write")
 
 
 @dataclass
@@ -50,7 +50,7 @@ def tag_chunk(
     Exact duplicate texts within the chunk are preprocessed and scored once (releases
     repeat narratives: the Chicago intake file has 19 % exact duplicates); every row still
     gets its own output row. The rows come from the model's own methods
-    (``preprocess``, ``proba_from_docs``, ``frame_from_proba``), so they equal
+    (``featurize``, ``proba_from_features``, ``frame_from_proba``), so they equal
     ``model.predict``.
     """
     t0 = time.perf_counter()
@@ -62,16 +62,19 @@ def tag_chunk(
     for text, j in zip(texts, inverse.tolist(), strict=True):
         if distinct[j] is None:
             distinct[j] = text
-    docs = model.preprocess(distinct)
-    t1 = time.perf_counter()
-    proba = model.proba_from_docs(docs)[inverse] if len(texts) else model.proba_from_docs(docs)
+    seconds = {"preprocess": time.perf_counter() - t0}
+    X, n_tokens = model.featurize(distinct, seconds)
     t2 = time.perf_counter()
+    proba = model.proba_from_features(X)
+    proba = proba[inverse] if len(texts) else proba
+    t3 = time.perf_counter()
     frame = model.frame_from_proba(proba, ids)
     decided = model.decide(proba)
     if evidence:  # cited phrases and sentences: costs far more than tagging itself
         model.add_evidence(frame, list(texts), decided)
-    t3 = time.perf_counter()
-    empty = np.array([not d for d in docs], dtype=bool)
+    seconds["classify"] = t3 - t2
+    seconds["label"] = time.perf_counter() - t3
+    empty = n_tokens == 0
     return ChunkResult(
         frame=frame,
         label_counts=decided.sum(axis=0).astype(np.int64),
@@ -79,7 +82,7 @@ def tag_chunk(
         n_needs_review=int(np.asarray(frame["needs_review"], dtype=bool).sum()),
         n_empty_text=int(empty[inverse].sum()) if len(texts) else 0,
         n_distinct=len(distinct),
-        seconds={"preprocess": t1 - t0, "features_classify": t2 - t1, "label": t3 - t2},
+        seconds=seconds,
     )
 
 

@@ -58,13 +58,17 @@ def _l2_normalise(X: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def _sublinear_tfidf(X: sp.csr_matrix, idf: np.ndarray, weight: float = 1.0) -> sp.csr_matrix:
-    """(1 + log tf) * idf, rows L2-normalised, times ``weight``."""
-    X = sp.csr_matrix(X, dtype=np.float64)
-    X.data = (1.0 + np.log(X.data)) * idf[X.indices]
-    X = _l2_normalise(X)
+    """(1 + log tf) * idf, rows L2-normalised, times ``weight``, as float32.
+
+    ``X`` holds counts with no duplicate entries (its indices need not be sorted); the
+    arithmetic is done in float64 and only the result is rounded to float32.
+    """
+    data = (1.0 + np.log(X.data.astype(np.float64))) * idf[X.indices]
+    out = _l2_normalise(sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape))
     if weight != 1.0:
-        X.data *= weight
-    return X
+        out.data *= weight
+    out.data = out.data.astype(np.float32)
+    return out
 
 
 class LemmaFeatures(TransformerMixin, BaseEstimator):
@@ -280,37 +284,80 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[str]) -> sp.csr_matrix:
         """Return the TF-IDF matrix of ``X``: word block, then affix block."""
         docs = [str(d) for d in X]
-        n_docs, n_lemmas = len(docs), max(len(self.vocabulary_), 1)
         ids, doc_of, unknown = self._lemma_ids(docs)
-        U = self._counts(ids, doc_of, n_docs, n_lemmas + len(unknown))
-        blocks = [U[:, self.unigram_lemmas_]]
-        n_bi = len(self.bigram_keys_)
-        if n_bi:
-            keys, bi_doc = self._bigram_keys(ids, doc_of, n_lemmas)
-            pos = np.minimum(np.searchsorted(self.bigram_keys_, keys), n_bi - 1)
-            hit = self.bigram_keys_[pos] == keys
-            B = sp.csr_matrix(
-                (np.ones(int(hit.sum()), dtype=np.float32), (bi_doc[hit], pos[hit])),
-                shape=(n_docs, n_bi),
-            )
-            B.sum_duplicates()
-            blocks.append(B)
-        word = _sublinear_tfidf(sp.hstack(blocks, format="csr"), self.word_idf_)
+        return self.transform_ids(ids, doc_of, len(docs), unknown)
+
+    def transform_ids(
+        self, ids: np.ndarray, doc_of: np.ndarray, n_docs: int, unknown: Sequence[str]
+    ) -> sp.csr_matrix:
+        """The TF-IDF matrix of documents given as lemma ids.
+
+        Parameters
+        ----------
+        ids : numpy.ndarray of int64
+            Every lemma of every document in order: ``vocabulary_`` ids, or
+            ``len(vocabulary_) + k`` for the lemma ``unknown[k]``.
+        doc_of : numpy.ndarray of int64
+            The document number of each lemma (non-decreasing).
+        n_docs : int
+        unknown : sequence of str
+            The lemmas outside the vocabulary, numbered from ``len(vocabulary_)``.
+        """
+        n_vocab = len(self.vocabulary_)
+        lookup = self._lookup_tables()
+        # Word block: unigram columns, then bigram columns, counted in one pass.
+        col = lookup["unigram_col"][np.minimum(ids, n_vocab)]
+        cols, rows = [col[col >= 0]], [doc_of[col >= 0]]
+        if len(self.bigram_keys_):
+            keys, bi_doc = self._bigram_keys(ids, doc_of, max(n_vocab, 1))
+            pos = lookup["bigram_index"].get_indexer(keys)
+            cols.append(pos[pos >= 0] + len(self.unigram_lemmas_))
+            rows.append(bi_doc[pos >= 0])
+        word = self._counts(np.concatenate(cols), np.concatenate(rows), n_docs, len(self.word_idf_))
+        word = _sublinear_tfidf(word, self.word_idf_)
         if self.affix_matrix_.shape[1] == 0:
-            return sp.csr_matrix(word, dtype=np.float32)
+            return word
+        # Affix block: lemma occurrences (rows grouped by document, duplicates kept: the
+        # product adds them up) times each lemma's affixes.
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(doc_of, minlength=n_docs), out=indptr[1:])
+        occurrences = sp.csr_matrix(
+            (np.ones(len(ids), dtype=np.float32), ids, indptr),
+            shape=(n_docs, n_vocab + len(unknown)),
+        )
         M = self.affix_matrix_
-        if unknown:
-            M = sp.vstack([M, self._unknown_affixes(unknown)], format="csr")
-        affix = _sublinear_tfidf(U @ M, self.affix_idf_, self.affix_weight)
-        return sp.hstack([word, affix], format="csr", dtype=np.float32)
+        if len(unknown):
+            M = sp.vstack([M, self._unknown_affixes(list(unknown))], format="csr")
+        affix = _sublinear_tfidf(occurrences @ M, self.affix_idf_, self.affix_weight)
+        return sp.hstack([word, affix], format="csr")
+
+    def _lookup_tables(self) -> dict[str, Any]:
+        """Per-model look-up tables of :meth:`transform_ids`, built once (not pickled).
+
+        ``unigram_col`` maps a lemma id to its unigram column (-1: none; the last entry
+        serves every lemma outside the vocabulary); ``bigram_index`` is a hash index of
+        the bigram keys (a hashed look-up beats a binary search over them).
+        """
+        tables = self.__dict__.get("_lookup")
+        if tables is None:
+            import pandas as pd
+
+            unigram_col = np.full(len(self.vocabulary_) + 1, -1, dtype=np.int64)
+            unigram_col[self.unigram_lemmas_] = np.arange(len(self.unigram_lemmas_))
+            tables = self.__dict__["_lookup"] = {
+                "unigram_col": unigram_col,
+                "bigram_index": pd.Index(self.bigram_keys_),
+            }
+        return tables
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the output columns (``w:`` unigram, ``b:`` bigram, ``a:`` affix)."""
         return np.asarray(self.feature_names_, dtype=object)
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: the live caches stay
         state.pop("_unknown_cache", None)
+        state.pop("_lookup", None)
         return state
 
     def __sklearn_tags__(self) -> Any:

@@ -25,6 +25,7 @@ __all__ = [
     "parse_goal",
     "build_pipeline",
     "decision_scores",
+    "label_scores",
     "PlattCalibrator",
     "choose_threshold",
 ]
@@ -192,10 +193,15 @@ def decision_scores(
     pipeline: Pipeline, docs: Sequence[str] | np.ndarray, n_labels: int
 ) -> np.ndarray:
     """Return raw classifier scores, shape (n_docs, n_labels), one column per label."""
-    scores = np.asarray(pipeline.decision_function(docs), dtype=np.float64)
+    return label_scores(pipeline[-1], pipeline.decision_function(docs), n_labels)
+
+
+def label_scores(classifier: Any, raw: Any, n_labels: int) -> np.ndarray:
+    """Arrange a fitted classifier's ``decision_function`` output as one column per label."""
+    scores = np.asarray(raw, dtype=np.float64)
     if scores.ndim == 1:  # binary exclusive problem: sklearn returns the positive column only
         scores = np.column_stack([-scores, scores])
-    classes = getattr(pipeline[-1], "classes_", None)
+    classes = getattr(classifier, "classes_", None)
     if classes is not None and len(classes) == n_labels and scores.shape[1] == n_labels:
         return scores
     if scores.shape[1] != n_labels:  # a fold missing a class: place known columns

@@ -27,7 +27,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import ModelError
 
-__all__ = ["SpacyPreprocessor", "normalise_redactions", "split_tokens", "REDACTED", "NUMBER"]
+__all__ = [
+    "SpacyPreprocessor",
+    "as_text",
+    "normalise_redactions",
+    "split_tokens",
+    "REDACTED",
+    "NUMBER",
+]
 
 REDACTED = "_redacted_"
 NUMBER = "_num_"
@@ -45,9 +52,22 @@ _REDACTION_RE = re.compile(
 )
 
 
-#: Cheap substring tests: a text with none of these cannot hold a redaction marker, so the
-#: (slow, many-branch) regular expression is skipped for it.
-_REDACTION_HINTS = ("(", "[", "<", "{", "xx", "b6", "b7")
+#: The start of every ``(b)(6)``-style marker.
+_PAREN_B_RE = re.compile(r"\(\s*[bB]\s*\)")
+
+
+def _may_hold_redaction(text: str) -> bool:
+    """False when ``text`` cannot hold a redaction marker, so the slow, many-branch
+    regular expression can be skipped. Every marker starts with ``(b)``, holds a ``[``,
+    ``<`` or ``{``, or holds ``xx`` or ``b6``/``b7`` in some letter case; the cheapest
+    tests come first."""
+    if "[" in text or "<" in text or "{" in text:
+        return True
+    if "(" in text and _PAREN_B_RE.search(text) is not None:
+        return True
+    if ("x" in text or "X" in text) and "xx" in text.lower():
+        return True
+    return ("6" in text or "7" in text) and ("b6" in text.lower() or "b7" in text.lower())
 
 
 def normalise_redactions(text: str) -> str:
@@ -63,8 +83,7 @@ def normalise_redactions(text: str) -> str:
     str
         The narrative with every marker replaced by `` _redacted_ ``.
     """
-    lower = text.lower()
-    if not any(hint in lower for hint in _REDACTION_HINTS):
+    if not _may_hold_redaction(text):
         return text
     return _REDACTION_RE.sub(f" {REDACTED} ", text)
 
@@ -121,7 +140,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
 
     def iter_transform(self, X: Iterable[str]) -> Iterator[str]:
         """Yield the normalised string of each text, streaming through spaCy."""
-        texts = (normalise_redactions(_as_text(x)) for x in X)
+        texts = (normalise_redactions(as_text(x)) for x in X)
         if self.spacy_model is None:
             yield from self._blank_stream(texts)
         else:
@@ -134,7 +153,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         ``(token, start, end)`` per kept token, spans indexing that text; the tokens are
         exactly those :meth:`transform` joins.
         """
-        text = normalise_redactions(_as_text(text))
+        text = normalise_redactions(as_text(text))
         nlp = self._get_nlp()
         out: list[tuple[str, int, int]] = []
         if self.spacy_model is not None:
@@ -210,7 +229,10 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         spaCy's English tokenizer leaves a chunk of ASCII letters whole unless it is one of
         its special cases ("cannot", "gonna"): no prefix, suffix, infix or URL rule
         matches letters alone. Such a chunk becomes one token whose lexical attributes
-        are those spaCy's own attribute getters give. Returns the other chunks.
+        are those spaCy's own attribute getters give. A word wrapped in plain punctuation
+        (``officer,`` ``(male)`` ``car.``) is split by spaCy's prefix and suffix rules into
+        the word and the punctuation, which normalisation drops, so it normalises like
+        the word (see :func:`_punctuated_word`). Returns the other chunks.
         """
         from spacy.attrs import LIKE_NUM
 
@@ -220,9 +242,12 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         lemmas = self._lemmas()
         rest = []
         for chunk in new:
-            if chunk.isascii() and chunk.isalpha() and chunk not in specials:
-                lower = chunk.lower()
-                form = NUMBER if like_num(chunk) else lemmas.get(lower, lower).lower()
+            word = chunk if chunk.isascii() and chunk.isalpha() else None
+            if word is None or chunk in specials:
+                word = _punctuated_word(chunk, specials)
+            if word is not None:
+                lower = word.lower()
+                form = NUMBER if like_num(word) else lemmas.get(lower, lower).lower()
                 chunks[chunk] = form + " "
             else:
                 rest.append(chunk)
@@ -295,13 +320,44 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
 
     def __getstate__(self) -> dict[str, Any]:
         # The spaCy pipeline and caches are rebuilt on demand, never pickled.
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: the live caches stay
         for key in ("_nlp", "_lemma_table", "_norm", "_chunks", "_spans"):
             state.pop(key, None)
         return state
 
 
-def _as_text(value: Any) -> str:
+#: An ASCII word with opening brackets before it and closing punctuation after it; a
+#: full stop may only follow the word directly.
+_PUNCTUATED_WORD = re.compile(r"([(\[]*)([A-Za-z]+)(\.?)([,;:!?)\]]*)")
+
+
+def _punctuated_word(chunk: str, specials: Any) -> str | None:
+    """The word of a chunk that spaCy's English tokenizer splits into punctuation + word.
+
+    ``(`` and ``[`` are prefixes and ``, ; : ! ? ) ]`` suffixes in every context; a full
+    stop is split off after a lower-case letter or two capitals (``officer.``,
+    ``OFFICER.``) but not after one capital (``J.``). The tokenizer checks its special
+    cases (``Mr.``, ``cannot``, emoticons) on the chunk and on every string left while
+    stripping, so a chunk any of whose partly stripped forms is a special case is left
+    to spaCy. Returns None when the chunk is not of this shape.
+    """
+    match = _PUNCTUATED_WORD.fullmatch(chunk)
+    if match is None:
+        return None
+    lead, word, stop, trail = match.groups()
+    if not (lead or stop or trail):
+        return None
+    if stop and not (word[-1].islower() or (len(word) > 1 and word[-2:].isupper())):
+        return None
+    end = word + stop + trail
+    for i in range(len(lead) + 1):
+        for j in range(len(stop + trail) + 1):
+            if (lead[i:] + end[: len(end) - j]) in specials:
+                return None
+    return word
+
+
+def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value != value:  # NaN from pandas

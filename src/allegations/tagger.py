@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -9,8 +10,9 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from .encode import TokenEncoder
 from .evidence import explain, format_evidence, label_weights
-from .model import PlattCalibrator, decision_scores
+from .model import PlattCalibrator, decision_scores, label_scores
 from .preprocess import SpacyPreprocessor
 from .reliability import REVIEW_ERROR, wrong_chance
 
@@ -100,6 +102,7 @@ class Tagger:
         # the pickled bytes depend only on the fitted model.
         state = dict(self.__dict__)
         state.pop("_weights", None)
+        state.pop("_encoder", None)
         state["card"] = {}
         state["model_id"] = ""
         return state
@@ -125,9 +128,46 @@ class Tagger:
         scores = decision_scores(self.pipeline, docs, len(self.labels))
         return self.calibrator.transform(scores)
 
+    def featurize(
+        self, texts: Iterable[Any], seconds: dict[str, float] | None = None
+    ) -> tuple[Any, np.ndarray]:
+        """The feature matrix of raw ``texts`` and each text's number of lemmas.
+
+        With the default (blank English) pipeline this takes the fast path of
+        :class:`~allegations.encode.TokenEncoder`, which gives the same matrix as
+        ``features.transform(preprocess(texts))`` without building lemma strings.
+        ``seconds``, when given, gains the time spent in ``preprocess`` and ``features``.
+        """
+        features = self.pipeline.named_steps["features"]
+        t0 = time.perf_counter()
+        if self.preprocessor.spacy_model is None:
+            encoder = self.__dict__.get("_encoder")
+            if encoder is None:
+                encoder = self.__dict__["_encoder"] = TokenEncoder(self.preprocessor, features)
+            ids, doc_of, n_tokens, unseen = encoder.encode_batch(texts)
+            t1 = time.perf_counter()
+            X = features.transform_ids(ids, doc_of, len(n_tokens), unseen)
+        else:
+            docs = self.preprocess(texts)
+            n_tokens = np.fromiter((len(d.split()) for d in docs), np.int64, count=len(docs))
+            t1 = time.perf_counter()
+            X = features.transform(docs)
+        if seconds is not None:
+            seconds["preprocess"] = seconds.get("preprocess", 0.0) + t1 - t0
+            seconds["features"] = seconds.get("features", 0.0) + time.perf_counter() - t1
+        return X, n_tokens
+
+    def proba_from_features(self, X: Any) -> np.ndarray:
+        """Calibrated probabilities from a feature matrix (see :meth:`featurize`)."""
+        if X.shape[0] == 0:
+            return np.zeros((0, len(self.labels)))
+        classifier = self.pipeline.named_steps["classify"]
+        scores = label_scores(classifier, classifier.decision_function(X), len(self.labels))
+        return self.calibrator.transform(scores)
+
     def predict_proba(self, texts: Iterable[Any]) -> np.ndarray:
         """Return calibrated probabilities, shape (n_texts, n_labels)."""
-        return self.proba_from_docs(self.preprocess(texts))
+        return self.proba_from_features(self.featurize(texts)[0])
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Turn probabilities into 0/1 label decisions with the model's thresholds."""

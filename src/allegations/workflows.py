@@ -501,7 +501,7 @@ def run_summary(
         "n_process": n_process,
         "chunk_rows": chunk_rows,
         "timings_seconds": seconds,
-        "timings_note": "preprocess, features_classify and label are summed over worker "
+        "timings_note": "preprocess, features, classify and label are summed over worker "
         "processes; total is wall-clock time",
         "rows_per_second": round(totals.rows / seconds_total, 1) if seconds_total > 0 else None,
     }

@@ -1,0 +1,190 @@
+"""The fast path from raw narratives to lemma ids, without building lemma strings.
+
+:class:`~allegations.preprocess.SpacyPreprocessor` turns a narrative into one string of
+lemmas, which :class:`~allegations.features.LemmaFeatures` splits again and looks up
+token by token: two passes of Python work per token. A :class:`TokenEncoder` joins the
+two steps for the default (blank English) pipeline. spaCy's tokenizer splits on
+whitespace first and handles each whitespace-free chunk on its own, so a chunk always
+becomes the same lemmas; the encoder keeps, for every distinct chunk, the feature step's
+ids of those lemmas in flat NumPy arrays. A batch is then split on whitespace, its chunks
+are looked up in one C-level ``map`` over a dictionary, and the token ids of the whole
+batch are gathered with array operations. Only chunks never seen before go through spaCy.
+
+The ids (and so the features) are exactly those of
+``features.transform(preprocessor.transform(texts))``; a test holds the two paths equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import chain, repeat
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .features import LemmaFeatures
+from .preprocess import SpacyPreprocessor, as_text, normalise_redactions
+
+__all__ = ["TokenEncoder"]
+
+#: Distinct chunks (and unseen lemmas) kept before the tables are cleared: bounded memory
+#: on a long stream of novel strings.
+MAX_CHUNKS = 500_000
+
+
+class _Buffer:
+    """A growable int64 array (amortised appends)."""
+
+    def __init__(self) -> None:
+        self.data = np.zeros(1024, dtype=np.int64)
+        self.size = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        end = self.size + len(values)
+        if end > len(self.data):
+            grown = np.zeros(max(end, 2 * len(self.data)), dtype=np.int64)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : end] = values
+        self.size = end
+
+    def view(self) -> np.ndarray:
+        return self.data[: self.size]
+
+
+class TokenEncoder:
+    """Raw narratives to the feature matrix of a fitted blank-pipeline model.
+
+    Parameters
+    ----------
+    preprocessor : SpacyPreprocessor
+        The model's fitted spaCy step; it must use the blank English pipeline
+        (``spacy_model=None``).
+    features : LemmaFeatures
+        The model's fitted feature step.
+    """
+
+    def __init__(self, preprocessor: SpacyPreprocessor, features: LemmaFeatures) -> None:
+        if preprocessor.spacy_model is not None:
+            raise ValueError("TokenEncoder needs the blank English pipeline (spacy_model=None).")
+        self.preprocessor = preprocessor
+        self.features = features
+        self._clear()
+
+    def _clear(self) -> None:
+        self._chunk_row: dict[str, int] = {}
+        self._start = _Buffer()  # first position of each chunk's ids in ``_ids``
+        self._count = _Buffer()  # number of lemmas of each chunk
+        self._ids = _Buffer()  # lemma ids of all chunks, concatenated
+        self._unseen: dict[str, int] = {}  # lemma outside the vocabulary -> id (after it)
+        self._unseen_names: list[str] = []  # the same lemmas, by id - len(vocabulary_)
+
+    # -- public --------------------------------------------------------------------------
+    def encode(self, texts: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Lemma ids of ``texts``.
+
+        Returns
+        -------
+        ids : numpy.ndarray of int64
+            Every lemma of every text, in order: vocabulary ids, and ids from
+            ``len(vocabulary_)`` on for lemmas outside it (in the order first met).
+        doc_of : numpy.ndarray of int64
+            The text number of each lemma (non-decreasing).
+        n_tokens : numpy.ndarray of int64
+            The number of lemmas of each text (0 for an empty text).
+        """
+        splits = [normalise_redactions(as_text(x)).split() for x in texts]
+        n_docs = len(splits)
+        chunks = list(chain.from_iterable(splits))
+        rows = self._rows(chunks)
+        count = self._count.view()[rows]
+        n_total = int(count.sum())
+        first = np.cumsum(count) - count
+        take = np.repeat(self._start.view()[rows] - first, count) + np.arange(n_total)
+        ids = self._ids.view()[take]
+        chunk_doc = np.repeat(
+            np.arange(n_docs, dtype=np.int64),
+            np.fromiter(map(len, splits), dtype=np.int64, count=n_docs),
+        )
+        doc_of = np.repeat(chunk_doc, count)
+        n_tokens = np.bincount(doc_of, minlength=n_docs).astype(np.int64)
+        return ids, doc_of, n_tokens
+
+    def encode_batch(
+        self, texts: Iterable[Any]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """Like :meth:`encode`, with the unseen lemmas numbered for this batch only.
+
+        Returns ``ids, doc_of, n_tokens, unseen``: ids from ``len(vocabulary_)`` on stand
+        for ``unseen[id - len(vocabulary_)]``, the form
+        :meth:`~allegations.features.LemmaFeatures.transform_ids` takes.
+        """
+        ids, doc_of, n_tokens = self.encode(texts)
+        n_vocab = len(self.features.vocabulary_)
+        outside = ids >= n_vocab
+        unseen: list[str] = []
+        if outside.any():
+            present, local = np.unique(ids[outside], return_inverse=True)
+            ids = ids.copy()
+            ids[outside] = n_vocab + local
+            names = self._unseen_names
+            unseen = [names[k] for k in (present - n_vocab).tolist()]
+        return ids, doc_of, n_tokens, unseen
+
+    def transform(self, texts: Iterable[Any]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """The feature matrix of ``texts`` and each text's number of lemmas."""
+        ids, doc_of, n_tokens, unseen = self.encode_batch(texts)
+        return self.features.transform_ids(ids, doc_of, len(n_tokens), unseen), n_tokens
+
+    # -- internals -----------------------------------------------------------------------
+    def _rows(self, chunks: list[str]) -> np.ndarray:
+        """The chunk table row of every chunk, adding the chunks never seen before."""
+        table = self._chunk_row
+        rows = np.fromiter(map(table.get, chunks, repeat(-1)), dtype=np.int64, count=len(chunks))
+        missing = np.flatnonzero(rows < 0)
+        if len(missing):
+            absent = list(map(chunks.__getitem__, missing.tolist()))
+            new = list(dict.fromkeys(absent))
+            full = len(table) + len(new) > MAX_CHUNKS or len(self._unseen) > MAX_CHUNKS
+            if full and table:  # start afresh; a batch's own chunks always fit
+                self._clear()
+                return self._rows(chunks)
+            self._add(new)
+            rows[missing] = np.fromiter(
+                map(self._chunk_row.__getitem__, absent), dtype=np.int64, count=len(absent)
+            )
+        return rows
+
+    def _add(self, new: list[str]) -> None:
+        """Run spaCy on ``new`` chunks and append their lemma ids to the tables."""
+        # Chunks the string path has met (while training, for one) are not re-tokenised.
+        known = self.preprocessor._chunk_cache()
+        forms = {chunk: known[chunk] for chunk in new if chunk in known}
+        if len(forms) < len(new):
+            rest = self.preprocessor._normalise_words(
+                {chunk for chunk in new if chunk not in forms}, forms
+            )
+            if rest:
+                self.preprocessor._normalise_chunks(sorted(rest), forms)
+        vocab = self.features.vocabulary_
+        unseen = self._unseen
+        base = len(vocab)
+        counts, ids = [], []
+        for chunk in new:
+            lemmas = forms[chunk].split()
+            counts.append(len(lemmas))
+            for lemma in lemmas:
+                k = vocab.get(lemma)
+                if k is None:
+                    k = unseen.get(lemma)
+                    if k is None:
+                        k = unseen[lemma] = base + len(unseen)
+                        self._unseen_names.append(lemma)
+                ids.append(k)
+        start = self._ids.size + np.cumsum([0, *counts[:-1]])
+        first_row = self._count.size
+        self._chunk_row.update(zip(new, range(first_row, first_row + len(new)), strict=True))
+        self._start.extend(np.asarray(start, dtype=np.int64))
+        self._count.extend(np.asarray(counts, dtype=np.int64))
+        self._ids.extend(np.asarray(ids, dtype=np.int64))
