@@ -51,7 +51,13 @@ from .io import (
     warn_skipped,
     write_table,
 )
-from .table_writer import _json_default, _write_failure, check_excel_rows, fsync_folder
+from .table_writer import (
+    _json_default,
+    _write_failure,
+    check_excel_rows,
+    format_rounded_floats,
+    fsync_folder,
+)
 from .tagger import nested_records
 
 __all__ = [
@@ -71,8 +77,9 @@ PARTIAL_SUFFIX = ".partial"
 _BLOCK = 1 << 20
 
 
-def scan_file(path: str | Path) -> tuple[str, bool]:
-    """Return the sha256 of a file and whether it is valid UTF-8, in one pass.
+def scan_file(path: str | Path) -> tuple[str, bool, bool]:
+    """Return the sha256 of a file, whether it is valid UTF-8 and whether it holds a NUL
+    byte, in one pass.
 
     Parameters
     ----------
@@ -80,15 +87,17 @@ def scan_file(path: str | Path) -> tuple[str, bool]:
 
     Returns
     -------
-    (str, bool)
-        The hex digest and True when every byte decodes as UTF-8.
+    (str, bool, bool)
+        The hex digest, True when every byte decodes as UTF-8, True when some byte is 0.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8 = True
+    nul = False
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(_BLOCK), b""):
             digest.update(block)
+            nul = nul or b"\x00" in block
             if utf8:
                 try:
                     decoder.decode(block)
@@ -99,7 +108,7 @@ def scan_file(path: str | Path) -> tuple[str, bool]:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return digest.hexdigest(), utf8
+    return digest.hexdigest(), utf8, nul
 
 
 class TableStream:
@@ -146,6 +155,8 @@ class TableStream:
         self.rows_read = 0
         self._chunks = chunks
         self._fraction: Callable[[], float | None] = lambda: None
+        #: False when the file is known to hold no NUL character (cells are not searched).
+        self.may_hold_nul = True
         self._done = False
 
     @property
@@ -159,8 +170,9 @@ class TableStream:
     def __iter__(self) -> Iterator[pd.DataFrame]:
         n_nul = 0
         for chunk, numbers in self._chunks(self):
-            chunk, n = strip_nul_cells(chunk)
-            n_nul += n
+            if self.may_hold_nul:
+                chunk, n = strip_nul_cells(chunk)
+                n_nul += n
             self.record_numbers = numbers
             self.rows_read += len(chunk)
             yield chunk
@@ -204,12 +216,16 @@ def open_table(
     if chunk_rows < 1:
         raise InputError(f"Chunk size {chunk_rows} must be at least 1 row.")
     try:
-        digest, _ = scan_file(path)
+        digest, _, nul = scan_file(path)
     except PermissionError:
         raise InputError(f"{path} cannot be read: permission denied.") from None
     report = ReadReport(source=path.name)
     if fmt in ("csv", "tsv"):
-        return _delimited_stream(path, fmt, encoding, policy, report, digest, chunk_rows)
+        stream = _delimited_stream(path, fmt, encoding, policy, report, digest, chunk_rows)
+        # A NUL character in delimited text is a 0 byte in every encoding read (UTF-8,
+        # cp1252, UTF-16/32), so a file without one needs no per-cell NUL search.
+        stream.may_hold_nul = nul
+        return stream
     if fmt == "jsonl":
         return TableStream(
             path, fmt, [], _jsonl_chunks(policy, chunk_rows), sha256=digest, report=report
@@ -485,6 +501,7 @@ class ChunkWriter:
     def _write_delimited(self, frame: pd.DataFrame) -> None:
         frame, n = neutralise_frame(frame)
         self.report.neutralised += n
+        frame = format_rounded_floats(frame)
         text = _io.TextIOWrapper(self.fh, encoding="utf-8", newline="")
         frame.to_csv(  # CRLF as io.write_table (RFC 4180): cells with CR or LF get quoted
             text,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import OutputError
@@ -41,6 +42,7 @@ __all__ = [
     "check_excel_size",
     "neutralise_formula",
     "neutralise_frame",
+    "format_rounded_floats",
     "write_table",
 ]
 
@@ -303,7 +305,36 @@ def _excel_safe(df: pd.DataFrame, report: WriteReport) -> pd.DataFrame:
     return out
 
 
+#: Every value in [0, 1] with at most four decimals (as ``numpy.round(x, 4)`` gives them),
+#: written exactly as pandas writes a float (numpy's shortest repr), built once.
+_FOUR_DECIMALS: np.ndarray | None = None
+
+
+def format_rounded_floats(df: pd.DataFrame) -> pd.DataFrame:
+    """Pre-format float columns whose values are all in [0, 1] with at most four decimals
+    (probabilities and confidence), by table look-up instead of one float-to-text
+    conversion per cell. The text is exactly what ``DataFrame.to_csv`` writes for them;
+    other columns are left alone.
+    """
+    global _FOUR_DECIMALS
+    out = None
+    for col in df.columns:
+        values = df[col].to_numpy()
+        if values.dtype != np.float64 or len(values) == 0:
+            continue
+        scaled = np.rint(values * 1e4)
+        if not (np.all(scaled / 1e4 == values) and scaled.min() >= 0 and scaled.max() <= 1e4):
+            continue
+        if _FOUR_DECIMALS is None:
+            _FOUR_DECIMALS = (np.arange(10_001, dtype=np.float64) / 1e4).astype(str).astype(object)
+        if out is None:
+            out = df.copy()
+        out[col] = pd.Series(_FOUR_DECIMALS[scaled.astype(np.int64)], index=df.index, dtype=object)
+    return df if out is None else out
+
+
 def _write_delimited(df: pd.DataFrame, fh: IO[bytes], sep: str) -> None:
+    df = format_rounded_floats(df)
     text = _io.TextIOWrapper(fh, encoding="utf-8", newline="")
     # CRLF as in RFC 4180: the csv writer then quotes every cell holding a CR or an LF, so
     # a lone CR inside a narrative cannot split the record.

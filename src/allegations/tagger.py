@@ -53,6 +53,26 @@ def nested_records(
     return pd.DataFrame(data, columns=list(data))
 
 
+def join_labels(decided: np.ndarray, labels: Sequence[str]) -> list[str]:
+    """The ``;``-joined names of each row's decided labels ("" for none).
+
+    Rows are grouped by their label combination, so each distinct combination is joined
+    once (a release has few combinations and many rows).
+    """
+    if len(decided) == 0:
+        return []
+    flags = np.asarray(decided, dtype=bool)
+    names = np.array(labels, dtype=object)
+    if flags.shape[1] <= 62:  # one integer per combination: a fast 1-D unique
+        codes = flags.astype(np.int64) @ (np.int64(1) << np.arange(flags.shape[1], dtype=np.int64))
+        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        combos = flags[first]
+    else:
+        combos, inverse = np.unique(flags, axis=0, return_inverse=True)
+    text = np.array([";".join(names[row]) for row in combos], dtype=object)
+    return text[np.asarray(inverse).reshape(-1)].tolist()
+
+
 class Tagger:
     """A trained allegation tagger.
 
@@ -196,8 +216,7 @@ class Tagger:
     def frame_from_proba(self, proba: np.ndarray, ids: Sequence[Any]) -> pd.DataFrame:
         """Build the prediction table for probabilities ``proba`` of cases ``ids``."""
         decided = self.decide(proba)
-        names = np.array(self.labels, dtype=object)
-        joined = [";".join(names[row.astype(bool)]) for row in decided]
+        joined = join_labels(decided, self.labels)
         data: dict[str, Any] = {"id": list(ids), "labels": joined}
         rounded = np.round(proba, 4)
         for j, label in enumerate(self.labels):
