@@ -94,21 +94,26 @@ class TokenEncoder:
         n_tokens : numpy.ndarray of int64
             The number of lemmas of each text (0 for an empty text).
         """
-        splits = [normalise_redactions(as_text(x)).split() for x in texts]
+        splits = [normalise_redactions(x if type(x) is str else as_text(x)).split() for x in texts]
         n_docs = len(splits)
         chunks = list(chain.from_iterable(splits))
         rows = self._rows(chunks)
         count = self._count.view()[rows]
-        n_total = int(count.sum())
-        first = np.cumsum(count) - count
-        take = np.repeat(self._start.view()[rows] - first, count) + np.arange(n_total)
-        ids = self._ids.view()[take]
-        chunk_doc = np.repeat(
-            np.arange(n_docs, dtype=np.int64),
-            np.fromiter(map(len, splits), dtype=np.int64, count=n_docs),
-        )
-        doc_of = np.repeat(chunk_doc, count)
-        n_tokens = np.bincount(doc_of, minlength=n_docs).astype(np.int64)
+        start = self._start.view()[rows]
+        ends = np.cumsum(count)
+        n_total = int(ends[-1]) if len(ends) else 0
+        if n_total == len(count) and bool((count == 1).all()):  # one lemma per chunk
+            ids = self._ids.view()[start]
+        else:
+            take = np.repeat(start - (ends - count), count) + np.arange(n_total)
+            ids = self._ids.view()[take]
+        # Lemmas per text: the lemma counts of its chunks, summed by prefix sums.
+        chunk_bounds = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, splits), np.int64, count=n_docs), out=chunk_bounds[1:])
+        lemma_bounds = np.zeros(len(count) + 1, dtype=np.int64)
+        lemma_bounds[1:] = ends
+        n_tokens = lemma_bounds[chunk_bounds[1:]] - lemma_bounds[chunk_bounds[:-1]]
+        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), n_tokens)
         return ids, doc_of, n_tokens
 
     def encode_batch(
