@@ -44,10 +44,11 @@ def release_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Long enough (60,000 rows) that a run can be interrupted halfway."""
+    """Long enough (300,000 rows, several seconds of tagging) that a run is surely
+    interrupted halfway, however fast the tagging gets."""
     path = tmp_path_factory.mktemp("big") / "big.csv"
     df = make_corpus(200, seed=5)[["text"]]
-    pd.concat([df] * 300, ignore_index=True).to_csv(path, index=False)
+    pd.concat([df] * 1500, ignore_index=True).to_csv(path, index=False)
     return path
 
 
