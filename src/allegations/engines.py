@@ -145,7 +145,7 @@ def tag_chunks(
         return
     global _WORKER_MODEL
     # Warm the model (spaCy pipeline, lemma table) once here: forked workers inherit it.
-    model.preprocess(["warm up"])
+    model.featurize(["warm up"])
     # Ctrl-C or kill during the fork would raise KeyboardInterrupt inside the interpreter's
     # after-fork hooks, where it is swallowed (the run then goes on) or leaves a lock
     # half-released. Block them until the pool exists; a pending one lands just below,
