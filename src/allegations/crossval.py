@@ -207,33 +207,49 @@ def cross_validate(
         (each fold calibrated by the other folds' calibrator: the honest figures for
         reliability diagrams).
     """
+    # Candidates (C, naive-Bayes scaling): NB scaling applies to multi-label models only.
+    nb_grid = (False,) if exclusive else tuple(dict.fromkeys(config.nb_grid))
+    c_grid = config.exclusive_C_grid if exclusive else config.C_grid
+    candidates: list[tuple[Any, Any]] = [(float(c), nb) for nb in nb_grid for c in c_grid]
     by_c = [
         _oof_scores(
-            build_pipeline(config, exclusive=exclusive, seed=seed, C=c),
+            build_pipeline(config, exclusive=exclusive, seed=seed, C=c, nb_scale=nb),
             docs,
             y,
             fold,
             exclusive,
             seeds,
         )
-        for c in config.C_grid
+        for c, nb in candidates
     ]
-    # Out-of-fold average precision (threshold-free ranking quality) picks C: per label
-    # for multi-label models, one for the model when labels are exclusive.
+    if config.ensemble and not exclusive and len(candidates) > 1:
+        # The mean of every candidate's logits: out of fold it is exactly the mean of
+        # their out-of-fold scores, so it costs no extra fit here.
+        by_c.append(np.mean(by_c, axis=0))
+        candidates.append((tuple(c for c, _ in candidates), tuple(nb for _, nb in candidates)))
+    # Out-of-fold average precision (threshold-free ranking quality) picks C (and the
+    # scaling): per label for multi-label models, one for the model when labels are
+    # exclusive.
     ap = np.array([[_average_precision(y[:, j], s[:, j]) for j in range(y.shape[1])] for s in by_c])
     if exclusive:
         best = np.full(y.shape[1], int(np.argmax(ap.mean(axis=1))))
     else:
         best = ap.argmax(axis=0)
     scores = np.column_stack([by_c[b][:, j] for j, b in enumerate(best)])
-    chosen = tuple(float(config.C_grid[b]) for b in best)
+    chosen = tuple(candidates[b][0] for b in best)
+    chosen_nb = tuple(candidates[b][1] for b in best)
     pipeline = build_pipeline(
-        config, exclusive=exclusive, seed=seed, C=chosen[0] if exclusive else chosen
+        config,
+        exclusive=exclusive,
+        seed=seed,
+        C=chosen[0] if exclusive else chosen,
+        nb_scale=False if exclusive else chosen_nb,
     )
     calibrator = PlattCalibrator(exclusive=exclusive).fit(scores, y)
     return {
         "pipeline": pipeline,
         "C": chosen,
+        "nb_scale": chosen_nb,
         "scores": scores,
         "calibrator": calibrator,
         "proba": calibrator.transform(scores),

@@ -196,6 +196,7 @@ def train(
     cv["near_duplicate_cosine"] = NEAR_DUPLICATE_COSINE
     cv["n_seed_examples"] = int(len(seeds[0]))
     cv["C"] = {label: c for label, c in zip(labels, cvd["C"], strict=True)}
+    cv["nb_scale"] = {label: nb for label, nb in zip(labels, cvd["nb_scale"], strict=True)}
     cv["n_groups"] = int(len(np.unique(group_ids)))
     cv["scheme"] = (
         f"{cv['n_folds']}-fold cross-validation, stratified on each case's rarest label, exact "
@@ -322,9 +323,12 @@ def _model_card(
             "features": f"TF-IDF of lemma 1-{config.ngram_max}-grams and of lemma affixes "
             f"(prefixes of {config.affix_range[0]}-{config.affix_range[1]} characters, "
             f"{config.affix_range[0]}-character suffix), sublinear tf, each block L2-normalised",
-            "classifier": "multinomial logistic regression"
+            "classifier": "multinomial logistic regression, C chosen by out-of-fold "
+            "average precision"
             if exclusive
-            else "one-vs-rest logistic regression",
+            else "one-vs-rest logistic regression; per label, out-of-fold average "
+            "precision chooses C, naive-Bayes feature scaling or not, or the mean of those "
+            "candidates' logits (one linear model either way)",
             "calibration": "per-label sigmoid (Platt) fitted on out-of-fold scores",
             "config": config.to_dict(),
         },
