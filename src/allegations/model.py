@@ -57,6 +57,10 @@ class ModelConfig:
     #: threshold tuned on few positives is noisy. 0 turns this off; a negative value
     #: chooses it from (0, 5, 20) on the training data's cross-fitted decisions.
     threshold_prior: float = -1.0
+    #: How an f1 goal's threshold is read off the out-of-fold probabilities: "half_f1"
+    #: (half the best out-of-fold F1, the optimum for calibrated probabilities) or
+    #: "best_cut" (the cut with the best out-of-fold F1).
+    threshold_rule: str = "half_f1"
     class_weight: str | None = "balanced"
     n_folds: int = 5
 

@@ -160,7 +160,9 @@ def train(
         # Inner choice: the shrinkage whose cross-fitted decisions score best (mean of
         # micro- and macro-F1) on the training data's own folds.
         def merit(candidate: float) -> float:
-            pred = cross_fitted_predictions(oof_proba, y, fold, goals, exclusive, candidate)
+            pred = cross_fitted_predictions(
+                oof_proba, y, fold, goals, exclusive, candidate, config.threshold_rule
+            )
             scored = score_predictions(y, pred, labels)
             return float(scored["micro_f1"] + (scored["macro_f1"] or 0.0))
 
@@ -168,10 +170,12 @@ def train(
     prior = max(prior, 0.0)
     thresholds, goal_met = [], []
     for j, g in enumerate(goals):
-        t, met = label_threshold(y[:, j], oof_proba[:, j], g, prior)
+        t, met = label_threshold(y[:, j], oof_proba[:, j], g, prior, config.threshold_rule)
         thresholds.append(0.5 if exclusive else t)
         goal_met.append(met)
-    cv_pred = cross_fitted_predictions(oof_proba, y, fold, goals, exclusive, prior)
+    cv_pred = cross_fitted_predictions(
+        oof_proba, y, fold, goals, exclusive, prior, config.threshold_rule
+    )
     cv = score_predictions(y, cv_pred, labels)
     cv["threshold_prior"] = prior
     intervals = bootstrap_intervals(y, cv_pred, seed=seed)
