@@ -66,3 +66,46 @@ def test_exclusive_models_keep_one_multinomial_candidate():
     assert set(cvd["nb_scale"]) == {False} and len(set(cvd["C"])) == 1
     assert cvd["C"][0] in config.exclusive_C_grid
     assert cvd["pipeline"].named_steps["classify"].__class__.__name__ == "LogisticRegression"
+
+
+def test_half_f1_rule_sets_the_threshold_at_half_the_best_out_of_fold_f1():
+    import pytest
+
+    from allegations.crossval import f1_at, label_threshold
+    from allegations.errors import InputError
+    from allegations.model import Goal, choose_threshold
+
+    rng = np.random.default_rng(5)
+    p = rng.beta(1, 6, 2000)
+    y = (rng.random(2000) < p).astype(int)  # calibrated by construction
+    cut, _ = choose_threshold(y, p, Goal("f1"))
+    assert label_threshold(y, p, Goal("f1"), rule="best_cut")[0] == cut
+    half, met = label_threshold(y, p, Goal("f1"))
+    assert met and half == pytest.approx(f1_at(y, p, cut) / 2)
+    # for calibrated probabilities half the best F1 is (close to) the best threshold
+    assert f1_at(y, p, half) > f1_at(y, p, cut) - 0.02
+    # a precision goal is unchanged by the rule; the shrinkage still applies after it
+    assert (
+        label_threshold(y, p, Goal("precision", 0.6))[0]
+        == choose_threshold(y, p, Goal("precision", 0.6))[0]
+    )
+    n_pos = int(y.sum())
+    shrunk, _ = label_threshold(y, p, Goal("f1"), prior=n_pos)
+    assert shrunk == pytest.approx((half + 0.5) / 2)
+    with pytest.raises(InputError, match="Threshold rule 'best'"):
+        label_threshold(y, p, Goal("f1"), rule="best")
+
+
+def test_half_f1_rule_resists_a_threshold_dragged_down_by_few_positives():
+    from allegations.crossval import label_threshold
+    from allegations.model import Goal
+
+    # 4 clear positives, then 6 positives mixed with 6 negatives at probability ~0.02,
+    # then 300 negatives lower still. The best cut goes down to 0.02 (F1 0.77 against
+    # 0.57): flagging every case scored like those 12. Half the best F1 keeps the 4.
+    p = np.r_[[0.9, 0.8, 0.7, 0.6], np.linspace(0.021, 0.02, 12), np.linspace(0.001, 0.01, 300)]
+    y = np.r_[np.ones(4), np.tile([1, 0], 6), np.zeros(300)].astype(int)
+    best_cut, _ = label_threshold(y, p, Goal("f1"), rule="best_cut")
+    half, _ = label_threshold(y, p, Goal("f1"))
+    assert best_cut < 0.05 and (p >= best_cut).sum() >= 14
+    assert 0.3 < half < 0.6 and (p >= half).sum() == 4
