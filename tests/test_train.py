@@ -262,7 +262,7 @@ def test_threshold_prior_pulls_f1_thresholds_toward_half():
     from allegations.model import ModelConfig
 
     texts, sets = _noisy_money(seed=2)
-    plain = train(texts, sets, seed=0)
+    plain = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=0.0))
     pulled = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=1e6))
     for label in plain.labels:
         assert abs(pulled.card["thresholds"][label] - 0.5) < 1e-3
@@ -271,6 +271,27 @@ def test_threshold_prior_pulls_f1_thresholds_toward_half():
 
     assert plain.card["cross_validation"]["threshold_prior"] == 0.0
     assert pulled.card["cross_validation"]["threshold_prior"] == 1e6
-    # a negative prior is chosen on the training data's own cross-fitted decisions
-    auto = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=-1.0))
+    # a negative prior (the default) is chosen on the training data's own cross-fitted
+    # decisions
+    auto = train(texts, sets, seed=0)
+    assert ModelConfig().threshold_prior < 0
     assert auto.card["cross_validation"]["threshold_prior"] in PRIOR_GRID
+
+
+def test_card_records_each_labels_candidate_and_the_config():
+    from allegations.model import ModelConfig
+
+    texts, sets = _noisy_money(seed=4)
+    model = train(texts, sets, seed=0)
+    cv = model.card["cross_validation"]
+    config = model.card["model"]["config"]
+    assert config["nb_grid"] == [False, True] and config["ensemble"] is True
+    assert config["exclusive_C_grid"] == list(ModelConfig().exclusive_C_grid)
+    classifier = model.pipeline.named_steps["classify"]
+    for j, label in enumerate(model.labels):
+        # the fitted classifier is the one the card names, member for member
+        assert cv["C"][label] == classifier.C[j]
+        assert cv["nb_scale"][label] == classifier.nb_scale[j]
+        members = np.atleast_1d(cv["C"][label])
+        assert set(members.tolist()) <= set(config["C_grid"])
+    assert "naive-Bayes" in model.card["model"]["classifier"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -39,13 +40,28 @@ class ModelConfig:
     min_df: int = 2
     max_df: float = 0.9
     affix_range: tuple[int, int] = (3, 5)
+    #: Scale of the affix block relative to the word block.
+    affix_weight: float = 1.0
     #: Inverse regularisation strengths tried; out-of-fold average precision picks one
-    #: per label (multi-label) or one for the model (exclusive).
+    #: per label (multi-label).
     C_grid: tuple[float, ...] = (2.0, 8.0)
+    #: The same for exclusive labels: one C for the multinomial model, by the mean over
+    #: labels (the grids were chosen on benchmarks/dev_quality.py's splits).
+    exclusive_C_grid: tuple[float, ...] = (1.0, 2.0, 8.0)
+    #: Naive-Bayes feature scaling (NBSVM-style; multi-label only) tried off and on: the
+    #: out-of-fold average precision picks per label, as for C.
+    nb_grid: tuple[bool, ...] = (False, True)
+    #: Also try, per label, the average of the logits of every (C, scaling) candidate
+    #: (one linear model: the mean of their weights).
+    ensemble: bool = True
     #: F1 thresholds are pulled toward 0.5 with weight prior / (prior + n_positive): a
     #: threshold tuned on few positives is noisy. 0 turns this off; a negative value
     #: chooses it from (0, 5, 20) on the training data's cross-fitted decisions.
-    threshold_prior: float = 0.0
+    threshold_prior: float = -1.0
+    #: How an f1 goal's threshold is read off the out-of-fold probabilities: "half_f1"
+    #: (half the best out-of-fold F1, the optimum for calibrated probabilities) or
+    #: "best_cut" (the cut with the best out-of-fold F1).
+    threshold_rule: str = "half_f1"
     class_weight: str | None = "balanced"
     n_folds: int = 5
 
@@ -99,10 +115,19 @@ class PerLabelLogistic(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    C : float or tuple of float
-        One value for every label, or one per label column.
+    C : float or tuple
+        One value for every label, or one entry per label column. An entry may be a
+        tuple of values: the label's model is then the average of the logits of one
+        regression per value (paired with the same-length entry of ``nb_scale``), which
+        is one linear model and stored as one.
     class_weight : str or None
     seed : int
+    nb_scale : bool or tuple
+        For every label, or per label column (entries as for ``C``): scale the features
+        by their naive-Bayes log-count ratio before fitting (NBSVM-style, Wang and
+        Manning 2012), so that words that separate the label's cases start with more
+        weight. The ratio is folded into ``coef_``, so prediction is unchanged
+        in cost.
 
     Attributes
     ----------
@@ -114,34 +139,49 @@ class PerLabelLogistic(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        C: float | tuple[float, ...] = 4.0,
+        C: float | tuple[Any, ...] = 4.0,
         class_weight: str | None = "balanced",
         seed: int = 0,
+        nb_scale: bool | tuple[Any, ...] = False,
     ) -> None:
         self.C = C
         self.class_weight = class_weight
         self.seed = seed
+        self.nb_scale = nb_scale
 
     def fit(self, X: Any, Y: np.ndarray) -> PerLabelLogistic:
         """Fit one liblinear logistic regression per column of the 0/1 matrix ``Y``."""
         Y = np.asarray(Y)
         n_labels = Y.shape[1]
-        cs = [float(self.C)] * n_labels if np.isscalar(self.C) else list(self.C)  # type: ignore[arg-type]
+        cs = [self.C] * n_labels if np.isscalar(self.C) else list(self.C)  # type: ignore[arg-type]
+        nbs = [self.nb_scale] * n_labels if np.isscalar(self.nb_scale) else list(self.nb_scale)  # type: ignore[arg-type]
         self.coef_ = np.zeros((n_labels, X.shape[1]))
         self.intercept_ = np.zeros(n_labels)
+        present = None
+        if any(np.any(nb) for nb in nbs):
+            present = sp.csr_matrix(X, copy=True)
+            present.data = (present.data != 0).astype(np.float64)
         for j in range(n_labels):
             yj = Y[:, j]
             if yj.min() == yj.max():
                 self.intercept_[j] = 1e3 if yj[0] else -1e3
                 continue
-            lr = LogisticRegression(
-                C=cs[j],
-                class_weight=self.class_weight,
-                solver="liblinear",
-                max_iter=2000,
-                random_state=self.seed,
-            ).fit(X, yj)
-            self.coef_[j], self.intercept_[j] = lr.coef_[0], lr.intercept_[0]
+            members = list(zip(np.atleast_1d(cs[j]), np.atleast_1d(nbs[j]), strict=True))
+            scale = nb_ratio(present, yj) if present is not None else None
+            for c, nb in members:
+                Xj = sp.csr_matrix(X).multiply(scale).tocsr() if nb and scale is not None else X
+                lr = LogisticRegression(
+                    C=float(c),
+                    class_weight=self.class_weight,
+                    solver="liblinear",
+                    max_iter=2000,
+                    random_state=self.seed,
+                ).fit(Xj, yj)
+                # NB scaling folds into the weights: (x * r) . w == x . (r * w); the mean
+                # of several members' logits is the logit of their mean weights.
+                w = lr.coef_[0] * scale if nb and scale is not None else lr.coef_[0]
+                self.coef_[j] += w / len(members)
+                self.intercept_[j] += lr.intercept_[0] / len(members)
         self.classes_ = np.arange(n_labels)
         return self
 
@@ -154,8 +194,26 @@ class PerLabelLogistic(ClassifierMixin, BaseEstimator):
         return (self.decision_function(X) > 0).astype(np.int8)
 
 
+def nb_ratio(present: Any, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """The naive-Bayes log-count ratio of each feature for the 0/1 labels ``y``.
+
+    ``log((a + p) / (a + p).sum()) - log((a + q) / (a + q).sum())`` where ``p`` and ``q``
+    count the positive and negative cases each feature occurs in (``present`` is the 0/1
+    occurrence matrix) and ``a`` is the smoothing ``alpha``.
+    """
+    y = np.asarray(y).astype(bool)
+    p = alpha + np.asarray(present[y].sum(axis=0)).ravel()
+    q = alpha + np.asarray(present[~y].sum(axis=0)).ravel()
+    return np.asarray(np.log(p / p.sum()) - np.log(q / q.sum()))
+
+
 def build_pipeline(
-    config: ModelConfig, *, exclusive: bool, seed: int, C: float | tuple[float, ...] | None = None
+    config: ModelConfig,
+    *,
+    exclusive: bool,
+    seed: int,
+    C: float | tuple[Any, ...] | None = None,
+    nb_scale: bool | tuple[Any, ...] = False,
 ) -> Pipeline:
     """Build the unfitted features + classifier pipeline (it takes preprocessed docs).
 
@@ -168,14 +226,18 @@ def build_pipeline(
         The random state of the solvers.
     C : float or tuple of float, optional
         The regularisation: one value, or one per label (multi-label only); by default
-        the first of ``config.C_grid``.
+        the first of ``config.C_grid`` (``config.exclusive_C_grid`` when exclusive).
+    nb_scale : bool or tuple of bool
+        Naive-Bayes feature scaling, for every label or per label (multi-label only).
     """
-    C = config.C_grid[0] if C is None else C
+    if C is None:
+        C = config.exclusive_C_grid[0] if exclusive else config.C_grid[0]
     features = LemmaFeatures(
         ngram_max=config.ngram_max,
         min_df=config.min_df,
         max_df=config.max_df,
         affix_range=config.affix_range,
+        affix_weight=config.affix_weight,
     )
     if exclusive:
         classifier: Any = LogisticRegression(
@@ -185,7 +247,9 @@ def build_pipeline(
             random_state=seed,
         )
     else:
-        classifier = PerLabelLogistic(C=C, class_weight=config.class_weight, seed=seed)
+        classifier = PerLabelLogistic(
+            C=C, class_weight=config.class_weight, seed=seed, nb_scale=nb_scale
+        )
     return Pipeline([("features", features), ("classify", classifier)])
 
 

@@ -160,7 +160,9 @@ def train(
         # Inner choice: the shrinkage whose cross-fitted decisions score best (mean of
         # micro- and macro-F1) on the training data's own folds.
         def merit(candidate: float) -> float:
-            pred = cross_fitted_predictions(oof_proba, y, fold, goals, exclusive, candidate)
+            pred = cross_fitted_predictions(
+                oof_proba, y, fold, goals, exclusive, candidate, config.threshold_rule
+            )
             scored = score_predictions(y, pred, labels)
             return float(scored["micro_f1"] + (scored["macro_f1"] or 0.0))
 
@@ -168,10 +170,12 @@ def train(
     prior = max(prior, 0.0)
     thresholds, goal_met = [], []
     for j, g in enumerate(goals):
-        t, met = label_threshold(y[:, j], oof_proba[:, j], g, prior)
+        t, met = label_threshold(y[:, j], oof_proba[:, j], g, prior, config.threshold_rule)
         thresholds.append(0.5 if exclusive else t)
         goal_met.append(met)
-    cv_pred = cross_fitted_predictions(oof_proba, y, fold, goals, exclusive, prior)
+    cv_pred = cross_fitted_predictions(
+        oof_proba, y, fold, goals, exclusive, prior, config.threshold_rule
+    )
     cv = score_predictions(y, cv_pred, labels)
     cv["threshold_prior"] = prior
     intervals = bootstrap_intervals(y, cv_pred, seed=seed)
@@ -196,6 +200,7 @@ def train(
     cv["near_duplicate_cosine"] = NEAR_DUPLICATE_COSINE
     cv["n_seed_examples"] = int(len(seeds[0]))
     cv["C"] = {label: c for label, c in zip(labels, cvd["C"], strict=True)}
+    cv["nb_scale"] = {label: nb for label, nb in zip(labels, cvd["nb_scale"], strict=True)}
     cv["n_groups"] = int(len(np.unique(group_ids)))
     cv["scheme"] = (
         f"{cv['n_folds']}-fold cross-validation, stratified on each case's rarest label, exact "
@@ -322,9 +327,12 @@ def _model_card(
             "features": f"TF-IDF of lemma 1-{config.ngram_max}-grams and of lemma affixes "
             f"(prefixes of {config.affix_range[0]}-{config.affix_range[1]} characters, "
             f"{config.affix_range[0]}-character suffix), sublinear tf, each block L2-normalised",
-            "classifier": "multinomial logistic regression"
+            "classifier": "multinomial logistic regression, C chosen by out-of-fold "
+            "average precision"
             if exclusive
-            else "one-vs-rest logistic regression",
+            else "one-vs-rest logistic regression; per label, out-of-fold average "
+            "precision chooses C, naive-Bayes feature scaling or not, or the mean of those "
+            "candidates' logits (one linear model either way)",
             "calibration": "per-label sigmoid (Platt) fitted on out-of-fold scores",
             "config": config.to_dict(),
         },

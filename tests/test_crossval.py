@@ -1,0 +1,111 @@
+"""The candidate choice inside cross-validation: C, naive-Bayes scaling, their ensemble."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from allegations.crossval import _average_precision, _oof_scores, cross_validate, make_folds
+from allegations.labels import canonical_labels, to_matrix
+from allegations.model import ModelConfig, build_pipeline
+from allegations.preprocess import SpacyPreprocessor
+
+from .conftest import make_corpus
+
+NO_SEEDS = (np.zeros(0, dtype=object), np.zeros((0, 3), dtype=np.int8))
+
+
+def _noisy(n=160, seed=3, flip=0.15):
+    corpus = make_corpus(n, seed=seed)
+    sets = [s.split(";") if s else [] for s in corpus.labels]
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        if rng.random() < flip:
+            sets[i] = sorted(set(sets[i]) ^ {"money"})
+    labels, sets = canonical_labels(sets)
+    docs = SpacyPreprocessor().fit(corpus.text).transform(corpus.text)
+    y = to_matrix(sets, labels)
+    return docs, y, make_folds(y, np.arange(n), 5, 0)
+
+
+def test_each_label_gets_the_candidate_with_best_out_of_fold_precision():
+    docs, y, fold = _noisy()
+    config = ModelConfig(C_grid=(0.05, 8.0), nb_grid=(False, True), ensemble=True)
+    cvd = cross_validate(docs, y, fold, config=config, exclusive=False, seed=0, seeds=NO_SEEDS)
+    singles = [(c, nb) for nb in (False, True) for c in (0.05, 8.0)]
+    by = [
+        _oof_scores(
+            build_pipeline(config, exclusive=False, seed=0, C=c, nb_scale=nb),
+            docs,
+            y,
+            fold,
+            False,
+            NO_SEEDS,
+        )
+        for c, nb in singles
+    ]
+    by.append(np.mean(by, axis=0))  # the ensemble's out-of-fold scores: the mean logit
+    for j in range(y.shape[1]):
+        ap = [_average_precision(y[:, j], s[:, j]) for s in by]
+        best = int(np.argmax(ap))
+        np.testing.assert_allclose(cvd["scores"][:, j], by[best][:, j], atol=1e-8)
+        if best < len(singles):
+            assert (cvd["C"][j], cvd["nb_scale"][j]) == singles[best]
+        else:  # the ensemble: every candidate is a member
+            assert tuple(zip(cvd["C"][j], cvd["nb_scale"][j], strict=True)) == tuple(singles)
+    # the unfitted final pipeline carries the per-label choice
+    classifier = cvd["pipeline"].named_steps["classify"]
+    assert tuple(classifier.C) == cvd["C"] and tuple(classifier.nb_scale) == cvd["nb_scale"]
+
+
+def test_exclusive_models_keep_one_multinomial_candidate():
+    docs, y, fold = _noisy()
+    one = np.zeros_like(y)
+    one[np.arange(len(y)), y.argmax(axis=1)] = 1
+    config = ModelConfig(nb_grid=(False, True), ensemble=True)
+    cvd = cross_validate(docs, one, fold, config=config, exclusive=True, seed=0, seeds=NO_SEEDS)
+    assert set(cvd["nb_scale"]) == {False} and len(set(cvd["C"])) == 1
+    assert cvd["C"][0] in config.exclusive_C_grid
+    assert cvd["pipeline"].named_steps["classify"].__class__.__name__ == "LogisticRegression"
+
+
+def test_half_f1_rule_sets_the_threshold_at_half_the_best_out_of_fold_f1():
+    import pytest
+
+    from allegations.crossval import f1_at, label_threshold
+    from allegations.errors import InputError
+    from allegations.model import Goal, choose_threshold
+
+    rng = np.random.default_rng(5)
+    p = rng.beta(1, 6, 2000)
+    y = (rng.random(2000) < p).astype(int)  # calibrated by construction
+    cut, _ = choose_threshold(y, p, Goal("f1"))
+    assert label_threshold(y, p, Goal("f1"), rule="best_cut")[0] == cut
+    half, met = label_threshold(y, p, Goal("f1"))
+    assert met and half == pytest.approx(f1_at(y, p, cut) / 2)
+    # for calibrated probabilities half the best F1 is (close to) the best threshold
+    assert f1_at(y, p, half) > f1_at(y, p, cut) - 0.02
+    # a precision goal is unchanged by the rule; the shrinkage still applies after it
+    assert (
+        label_threshold(y, p, Goal("precision", 0.6))[0]
+        == choose_threshold(y, p, Goal("precision", 0.6))[0]
+    )
+    n_pos = int(y.sum())
+    shrunk, _ = label_threshold(y, p, Goal("f1"), prior=n_pos)
+    assert shrunk == pytest.approx((half + 0.5) / 2)
+    with pytest.raises(InputError, match="Threshold rule 'best'"):
+        label_threshold(y, p, Goal("f1"), rule="best")
+
+
+def test_half_f1_rule_resists_a_threshold_dragged_down_by_few_positives():
+    from allegations.crossval import label_threshold
+    from allegations.model import Goal
+
+    # 4 clear positives, then 6 positives mixed with 6 negatives at probability ~0.02,
+    # then 300 negatives lower still. The best cut goes down to 0.02 (F1 0.77 against
+    # 0.57): flagging every case scored like those 12. Half the best F1 keeps the 4.
+    p = np.r_[[0.9, 0.8, 0.7, 0.6], np.linspace(0.021, 0.02, 12), np.linspace(0.001, 0.01, 300)]
+    y = np.r_[np.ones(4), np.tile([1, 0], 6), np.zeros(300)].astype(int)
+    best_cut, _ = label_threshold(y, p, Goal("f1"), rule="best_cut")
+    half, _ = label_threshold(y, p, Goal("f1"))
+    assert best_cut < 0.05 and (p >= best_cut).sum() >= 14
+    assert 0.3 < half < 0.6 and (p >= half).sum() == 4
