@@ -468,6 +468,19 @@ def test_parquet_binary_that_is_not_text_and_corrupt_parquet(tmp_path: Path):
         load_table(tmp_path / "c.parquet")
 
 
+def test_parquet_text_column_with_invalid_utf8(tmp_path: Path):
+    """Found by the fuzzer: a string column whose bytes are not UTF-8 (Parquet readers do
+    not validate them) is a clear error in whole and streamed reads, not a crash."""
+    bad = pa.array([b"ok", b"\xff\xfe broken"], pa.binary()).view(pa.string())
+    pq.write_table(pa.table({"text": bad}), tmp_path / "s.parquet")
+    with pytest.raises(InputError, match="Column 'text' of s.parquet holds bytes that are not"):
+        load_table(tmp_path / "s.parquet")
+    from allegations.stream import open_table
+
+    with pytest.raises(InputError, match="Column 'text' of s.parquet holds bytes that are not"):
+        list(open_table(tmp_path / "s.parquet"))
+
+
 def test_parquet_duplicate_columns(tmp_path: Path):
     table = pa.Table.from_arrays([pa.array(["a"]), pa.array(["b"])], names=["text", "text"])
     pq.write_table(table, tmp_path / "d.parquet")

@@ -349,7 +349,7 @@ def arrow_text_frame(table: Any, columns: list[str], source: str) -> pd.DataFram
     Raises
     ------
     InputError
-        If a binary column holds bytes that are not UTF-8.
+        If a binary or text column holds bytes that are not UTF-8.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -368,7 +368,14 @@ def arrow_text_frame(table: Any, columns: list[str], source: str) -> pd.DataFram
                     f"Column {show_name(name)} of {source} holds bytes that are not UTF-8 "
                     "text; convert it to text before tagging."
                 ) from None
-        data[name] = pd.array([_cell_text(v) for v in column.to_pylist()], dtype="str")
+        try:
+            values = column.to_pylist()
+        except UnicodeDecodeError:  # a text column whose bytes are not UTF-8
+            raise InputError(
+                f"Column {show_name(name)} of {source} holds bytes that are not UTF-8 "
+                "text; re-export the file with UTF-8 text."
+            ) from None
+        data[name] = pd.array([_cell_text(v) for v in values], dtype="str")
     return pd.DataFrame(data, columns=columns)
 
 
