@@ -42,3 +42,22 @@ def test_rounded_floats_are_written_exactly_as_pandas_writes_them():
 def test_rounded_floats_with_missing_values_are_left_alone():
     frame = pd.DataFrame({"p": [0.5, np.nan]})
     assert format_rounded_floats(frame) is frame
+
+
+def test_freeze_gc_gives_the_same_output(tmp_path, trained_model, corpus):
+    """The command line freezes the collector's view of the loaded model and libraries;
+    the output is byte-for-byte that of a run without it."""
+    import gc
+
+    from allegations.workflows import predict_file
+
+    data = tmp_path / "in.csv"
+    corpus[["id", "text"]].to_csv(data, index=False)
+    plain, frozen = tmp_path / "plain.csv", tmp_path / "frozen.csv"
+    predict_file(data, plain, trained_model, id_col="id", chunk_rows=40)
+    try:
+        predict_file(data, frozen, trained_model, id_col="id", chunk_rows=40, freeze_gc=True)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert plain.read_bytes() == frozen.read_bytes()

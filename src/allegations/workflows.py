@@ -7,6 +7,7 @@ Each function takes paths and options, returns a plain dict summary, and raises
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import time
@@ -271,6 +272,7 @@ def predict_file(
     return_frame: bool = False,
     write_summary: bool = True,
     evidence: bool = False,
+    freeze_gc: bool = False,
 ) -> dict[str, Any]:
     """Tag every row of a table, streaming it in chunks, and write the predictions to ``out``.
 
@@ -306,6 +308,12 @@ def predict_file(
         Add ``evidence`` (``label: "phrase" | ...``) and ``evidence_sentences`` columns
         (an ``evidence`` list in JSON Lines): the phrases that pushed each predicted label
         most and the sentences they stand in. Several times slower.
+    freeze_gc : bool
+        For a process that does nothing but this run (the command line): once the model
+        is loaded and warm, move every live object to the collector's permanent
+        generation (:func:`gc.freeze`), so the cyclic garbage collector stops rescanning
+        the libraries' and the model's objects during the run (about 15 % of a
+        100,000-row run). Leave it off in a notebook or a long-lived program.
 
     Returns
     -------
@@ -329,6 +337,9 @@ def predict_file(
     out_format = table_format(out, for_output=True)
     if not isinstance(model, Tagger):
         model = load_model(model, allow_version_mismatch=allow_version_mismatch)
+    if freeze_gc:
+        model.featurize(["warm up"])  # imports spaCy, builds its pipeline and the tables
+        gc.freeze()
     stream = open_table(
         data_path, sheet=sheet, encoding=encoding, chunk_rows=chunk_rows, on_bad_rows=on_bad_rows
     )

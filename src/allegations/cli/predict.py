@@ -255,4 +255,5 @@ def _run(
                 n_process=n_process,
                 chunk_rows=chunk_rows,
                 progress=progress,
+                freeze_gc=True,  # this process does nothing else
             )
