@@ -43,6 +43,18 @@ FILLER = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """Commands run in-process configure the 'allegations' logger (--quiet raises its
+    level): every test gets it back as it was."""
+    import logging
+
+    logger = logging.getLogger("allegations")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved
+
+
 def make_corpus(n: int = 120, seed: int = 0) -> pd.DataFrame:
     """A small multi-label corpus with an id, text and labels column."""
     rng = random.Random(seed)

@@ -13,18 +13,6 @@ from allegations.workflows import predict_file
 
 from .conftest import make_corpus
 
-
-@pytest.fixture(autouse=True)
-def _restore_logging():
-    """The CLI configures the 'allegations' logger (--quiet raises its level): undo it."""
-    import logging
-
-    logger = logging.getLogger("allegations")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
-
-
 pytest.importorskip("distributed")
 
 pytestmark = [

@@ -20,18 +20,6 @@ from allegations.workflows import predict_file
 
 from .conftest import console_script, make_corpus, run_cli
 
-
-@pytest.fixture(autouse=True)
-def _restore_logging():
-    """The CLI configures the 'allegations' logger (--quiet raises its level): undo it."""
-    import logging
-
-    logger = logging.getLogger("allegations")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
-
-
 runner = CliRunner()
 
 

@@ -23,18 +23,6 @@ from allegations.release import (
 
 from .conftest import FILLER, PEOPLE, PHRASES, make_corpus
 
-
-@pytest.fixture(autouse=True)
-def _restore_logging():
-    """The CLI configures the 'allegations' logger (--quiet raises its level): undo it."""
-    import logging
-
-    logger = logging.getLogger("allegations")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
-
-
 runner = CliRunner()
 SECRET = "Zanzibar-Canary-4471"
 

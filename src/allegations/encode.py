@@ -164,14 +164,7 @@ class TokenEncoder:
     def _add(self, new: list[str]) -> None:
         """Run spaCy on ``new`` chunks and append their lemma ids to the tables."""
         # Chunks the string path has met (while training, for one) are not re-tokenised.
-        known = self.preprocessor._chunk_cache()
-        forms = {chunk: known[chunk] for chunk in new if chunk in known}
-        if len(forms) < len(new):
-            rest = self.preprocessor._normalise_words(
-                {chunk for chunk in new if chunk not in forms}, forms
-            )
-            if rest:
-                self.preprocessor._normalise_chunks(sorted(rest), forms)
+        forms = self.preprocessor.chunk_forms(new)
         vocab = self.features.vocabulary_
         unseen = self._unseen
         base = len(vocab)

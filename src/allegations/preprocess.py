@@ -19,7 +19,7 @@ which the feature step splits on whitespace (:func:`split_tokens`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -209,15 +209,29 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         if batch:
             yield from self._join_batch(batch, chunks)
 
+    def chunk_forms(self, chunks: Collection[str]) -> dict[str, str]:
+        """The normalised form of each whitespace-free chunk, as ``transform`` joins them.
+
+        A form is its lemmas, each followed by a space (``"officer search "``; ``""`` for
+        a chunk of punctuation). Chunks already in this preprocessor's cache are read from
+        it; plain and punctuated words take the shortcut of :meth:`_normalise_words`; the
+        rest go through spaCy's tokenizer in one call. The cache is not changed.
+        """
+        known = self._chunk_cache()
+        forms = {chunk: known[chunk] for chunk in chunks if chunk in known}
+        if len(forms) < len(chunks):
+            rest = self._normalise_words({c for c in chunks if c not in forms}, forms)
+            if rest:
+                self._normalise_chunks(sorted(rest), forms)
+        return forms
+
     def _join_batch(self, batch: list[list[str]], chunks: dict[str, str]) -> Iterator[str]:
         get = chunks.get
         new = {chunk for split in batch for chunk in split if get(chunk) is None}
         if new:
             if len(chunks) + len(new) > 500_000:  # bounded memory on a long stream
                 chunks.clear()
-            rest = self._normalise_words(new, chunks)
-            if rest:
-                self._normalise_chunks(sorted(rest), chunks)
+            chunks.update(self.chunk_forms(new))
         for split in batch:
             # Cached forms end with a space (or are empty), so a plain concatenation joins
             # them; the last space is cut.

@@ -236,11 +236,7 @@ def pr_curves_figure(
     rows, cols = _grid(len(names))
 
     def draw(fig: Figure) -> None:
-        axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
-        for k, ax in enumerate(axes.flat):
-            if k >= len(names):
-                ax.set_visible(False)
-                continue
+        for k, ax in enumerate(_panels(fig, rows, cols, len(names))):
             label = names[k]
             curve = curves[label]
             colour = GREY if label in too_rare else OKABE_ITO["blue"]
@@ -269,6 +265,15 @@ def pr_curves_figure(
     )
 
 
+def _panels(fig: Figure, rows: int, cols: int, n: int) -> list[Any]:
+    """The first ``n`` axes of a ``rows`` x ``cols`` grid sharing both axes; the spare
+    cells of the last row are hidden."""
+    axes = list(fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True).flat)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return axes[:n]
+
+
 def _unit_panel(
     ax: Any, k: int, cols: int, n: int, xlabel: str, ylabel: str, top: float = 1.02
 ) -> None:
@@ -294,11 +299,7 @@ def calibration_figure(calibration: dict[str, Any] | None) -> str | None:
     rows, cols = _grid(len(names))
 
     def draw(fig: Figure) -> None:
-        axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
-        for k, ax in enumerate(axes.flat):
-            if k >= len(names):
-                ax.set_visible(False)
-                continue
+        for k, ax in enumerate(_panels(fig, rows, cols, len(names))):
             entry = calibration[names[k]]
             bins = entry["bins"]
             total = sum(b["count"] for b in bins) or 1

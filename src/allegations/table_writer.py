@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import functools
 import io as _io
 import json
 import logging
@@ -305,9 +306,11 @@ def _excel_safe(df: pd.DataFrame, report: WriteReport) -> pd.DataFrame:
     return out
 
 
-#: Every value in [0, 1] with at most four decimals (as ``numpy.round(x, 4)`` gives them),
-#: written exactly as pandas writes a float (numpy's shortest repr), built once.
-_FOUR_DECIMALS: np.ndarray | None = None
+@functools.cache
+def _four_decimals() -> np.ndarray:
+    """Every value in [0, 1] with at most four decimals (as ``numpy.round(x, 4)`` gives
+    them), as text exactly as pandas writes a float (numpy's shortest repr)."""
+    return (np.arange(10_001, dtype=np.float64) / 1e4).astype(str).astype(object)
 
 
 def format_rounded_floats(df: pd.DataFrame) -> pd.DataFrame:
@@ -316,7 +319,6 @@ def format_rounded_floats(df: pd.DataFrame) -> pd.DataFrame:
     conversion per cell. The text is exactly what ``DataFrame.to_csv`` writes for them;
     other columns are left alone.
     """
-    global _FOUR_DECIMALS
     out = None
     for col in df.columns:
         values = df[col].to_numpy()
@@ -325,11 +327,11 @@ def format_rounded_floats(df: pd.DataFrame) -> pd.DataFrame:
         scaled = np.rint(values * 1e4)
         if not (np.all(scaled / 1e4 == values) and scaled.min() >= 0 and scaled.max() <= 1e4):
             continue
-        if _FOUR_DECIMALS is None:
-            _FOUR_DECIMALS = (np.arange(10_001, dtype=np.float64) / 1e4).astype(str).astype(object)
         if out is None:
             out = df.copy()
-        out[col] = pd.Series(_FOUR_DECIMALS[scaled.astype(np.int64)], index=df.index, dtype=object)
+        out[col] = pd.Series(
+            _four_decimals()[scaled.astype(np.int64)], index=df.index, dtype=object
+        )
     return df if out is None else out
 
 

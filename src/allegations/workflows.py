@@ -337,9 +337,6 @@ def predict_file(
     out_format = table_format(out, for_output=True)
     if not isinstance(model, Tagger):
         model = load_model(model, allow_version_mismatch=allow_version_mismatch)
-    if freeze_gc:
-        model.featurize(["warm up"])  # imports spaCy, builds its pipeline and the tables
-        gc.freeze()
     stream = open_table(
         data_path, sheet=sheet, encoding=encoding, chunk_rows=chunk_rows, on_bad_rows=on_bad_rows
     )
@@ -356,6 +353,9 @@ def predict_file(
             with logging_disabled():
                 n_rows = sum(len(chunk) for chunk in counting)
         check_excel_rows(n_rows, out)
+    if freeze_gc:  # once the input has passed its checks
+        model.featurize(["warm up"])  # imports spaCy, builds its pipeline and the tables
+        gc.freeze()
     totals = RunTotals(labels=model.labels)
     frames: list[pd.DataFrame] = []
     number_counts = [0, 0]  # non-blank texts, number-only texts
