@@ -159,12 +159,34 @@ def test_shortcut_agrees_with_spacy_on_awkward_and_bundled_texts():
     assert _check_shortcut(chunks) > 1000
 
 
-def test_shortcut_agrees_with_spacy_on_real_narratives():
-    path = needs_shared("philly_2013_2018", "ppd_complaints_7-18.csv")
+def _shared_narratives(corpus: str) -> list[str]:
+    if corpus == "philly":
+        path = needs_shared("philly_2013_2018", "ppd_complaints_7-18.csv")
+        return pd.read_csv(path, dtype=str)["summary"].dropna().tolist()
+    if corpus == "govtrack":
+        path = needs_shared("govtrack_misconduct", "misconduct-instances.csv")
+        frame = pd.read_csv(path, dtype=str)
+        return (frame["allegation"].fillna("") + ". " + frame["text"].fillna("")).tolist()
+    if corpus == "cfpb":
+        path = needs_shared("cfpb_sample", "complaints_sample.csv")
+        return pd.read_csv(path, dtype=str)["Consumer complaint narrative"].dropna().tolist()
+    path = needs_shared("cpd_intake", "initial_intake_allegations.csv")
+    frame = pd.read_csv(
+        path, sep="\t", header=None, quoting=3, names=["file", "n", "text"], dtype=str
+    )
+    return frame["text"].dropna().tolist()
+
+
+@pytest.mark.parametrize(
+    ("corpus", "at_least"),
+    [("philly", 10_000), ("govtrack", 3_000), ("cfpb", 3_000), ("chicago", 3_000)],
+)
+def test_shortcut_agrees_with_spacy_on_real_narratives(corpus, at_least):
+    pre = SpacyPreprocessor().fit([])
     chunks = set()
-    for text in pd.read_csv(path, dtype=str)["summary"].dropna():
-        chunks.update(normalise_redactions(text).split())
-    assert _check_shortcut(chunks) > 10_000
+    for text in _shared_narratives(corpus):
+        chunks.update(pre.normalise(text).split())
+    assert _check_shortcut(chunks) > at_least
 
 
 # -- the redaction pre-filter never hides a marker ------------------------------------------
@@ -189,3 +211,96 @@ def test_redaction_prefilter_passes_markers(text):
     from allegations.preprocess import _REDACTION_RE, REDACTED
 
     assert normalise_redactions(text) == _REDACTION_RE.sub(f" {REDACTED} ", text)
+
+
+# -- digit groups and web addresses ---------------------------------------------------------
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("0123456789-,.;:/")), min_size=1, max_size=14),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_digit_groups_agree_with_spacy(chunks):
+    """The digit-group shortcut gives spaCy's tokens wherever it applies."""
+    from allegations.preprocess import _digit_groups
+
+    chunks = [c for c in dict.fromkeys(chunks) if c[0].isdigit()]
+    fast = {c: _digit_groups(c) for c in chunks}
+    slow = _spacy_forms([c for c, n in fast.items() if n is not None]) if chunks else {}
+    for chunk, n in fast.items():
+        if n is not None:
+            assert slow[chunk] == "_num_ " * n, chunk
+
+
+@pytest.mark.parametrize(
+    ("chunk", "n"),
+    [
+        ("2019", 1),
+        ("12-15-2016,", 3),
+        ("1-800-555-1212.", 4),
+        ("7;", 1),
+        ("10:30", None),
+        ("3/4/2016", None),
+        ("1.5", None),
+        ("12-", None),
+        ("12,,", None),
+    ],
+)
+def test_digit_group_shapes(chunk, n):
+    from allegations.preprocess import _digit_groups
+
+    assert _digit_groups(chunk) == n
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("See [the report](https://example.gov/a/b-c?d=1). Next", "See [the report"),
+        ("at www.example.com/path, then", "at "),
+        ("HTTP://EXAMPLE.COM/A and", ""),
+        ("(source: https://example.org/x) done", "(source: "),
+        ("no address here", "no address here"),
+    ],
+)
+def test_web_addresses_are_blanked_at_the_same_length(text, kept):
+    from allegations.preprocess import blank_urls
+
+    out = blank_urls(text)
+    assert len(out) == len(text)
+    assert out.startswith(kept)
+    assert "example" not in out.lower() and "http" not in out.lower()
+    assert out.split() == [w for w in out.split() if w in text]
+
+
+def test_web_addresses_leave_the_features_and_evidence_spans_stay_exact():
+    pre = SpacyPreprocessor().fit([])
+    text = "Officer took a bribe, see [story](https://news.example.com/officer-bribe-case)."
+    doc = pre.transform([text])[0]
+    assert doc == "officer take a bribe see story"
+    written, spans = pre.tokens_with_offsets(text)
+    assert written == text  # evidence quotes the narrative as written
+    assert [written[a:b] for _, a, b in spans] == ["Officer", "took", "a", "bribe", "see", "story"]
+    # A model saved before this step kept addresses: loading it keeps its behaviour.
+    state = pre.__getstate__()
+    state.pop("drop_urls")
+    old = SpacyPreprocessor.__new__(SpacyPreprocessor)
+    old.__setstate__(state)
+    assert old.drop_urls is False
+    assert "news.example.com" in old.transform([text])[0]
+
+
+def test_a_trained_model_starts_with_its_training_chunks(corpus, monkeypatch):
+    """As spaCy's tokenizer cache keeps the training words, the model as trained knows its
+    training chunks: predicting them needs no spaCy call, and gives the string path's scores."""
+    model, pre, _ = _model_parts(corpus)
+    assert len(model.__dict__["_encoder"]._chunk_row) == len(pre.known_chunks()) > 40
+
+    def no_spacy(*args, **kwargs):
+        raise AssertionError("spaCy was called for a chunk met in training")
+
+    monkeypatch.setattr(SpacyPreprocessor, "_normalise_chunks", no_spacy)
+    texts = corpus["text"].tolist()
+    fast = model.predict_proba(texts)
+    np.testing.assert_allclose(fast, model.proba_from_docs(pre.transform(texts)), atol=1e-12)

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .features import LemmaFeatures
-from .preprocess import SpacyPreprocessor, as_text, normalise_redactions
+from .preprocess import SpacyPreprocessor, as_text
 
 __all__ = ["TokenEncoder"]
 
@@ -71,6 +71,12 @@ class TokenEncoder:
         self.preprocessor = preprocessor
         self.features = features
         self._clear()
+        # Start from the chunks the string path has already normalised (those of the
+        # training texts, right after training): no spaCy call, and a fresh batch then
+        # only pays for chunks the model has never met, as spaCy's own tokenizer cache does.
+        known = preprocessor.known_chunks()
+        if known:
+            self._add(known[:MAX_CHUNKS])
 
     def _clear(self) -> None:
         self._chunk_row: dict[str, int] = {}
@@ -94,7 +100,8 @@ class TokenEncoder:
         n_tokens : numpy.ndarray of int64
             The number of lemmas of each text (0 for an empty text).
         """
-        splits = [normalise_redactions(x if type(x) is str else as_text(x)).split() for x in texts]
+        normalise = self.preprocessor.normalise
+        splits = [normalise(x if type(x) is str else as_text(x)).split() for x in texts]
         n_docs = len(splits)
         chunks = list(chain.from_iterable(splits))
         rows = self._rows(chunks)
@@ -165,24 +172,27 @@ class TokenEncoder:
         """Run spaCy on ``new`` chunks and append their lemma ids to the tables."""
         # Chunks the string path has met (while training, for one) are not re-tokenised.
         forms = self.preprocessor.chunk_forms(new)
-        vocab = self.features.vocabulary_
-        unseen = self._unseen
-        base = len(vocab)
-        counts, ids = [], []
-        for chunk in new:
-            lemmas = forms[chunk].split()
-            counts.append(len(lemmas))
-            for lemma in lemmas:
-                k = vocab.get(lemma)
+        lemmas = [forms[chunk].split() for chunk in new]
+        counts = np.fromiter(map(len, lemmas), dtype=np.int64, count=len(new))
+        flat = list(chain.from_iterable(lemmas))
+        ids = np.fromiter(
+            map(self.features.vocabulary_.get, flat, repeat(-1)), dtype=np.int64, count=len(flat)
+        )
+        outside = np.flatnonzero(ids < 0)
+        if len(outside):  # lemmas outside the vocabulary: numbered after it, first met first
+            unseen = self._unseen
+            base = len(self.features.vocabulary_)
+            for pos in outside.tolist():
+                lemma = flat[pos]
+                k = unseen.get(lemma)
                 if k is None:
-                    k = unseen.get(lemma)
-                    if k is None:
-                        k = unseen[lemma] = base + len(unseen)
-                        self._unseen_names.append(lemma)
-                ids.append(k)
-        start = self._ids.size + np.cumsum([0, *counts[:-1]])
+                    k = unseen[lemma] = base + len(unseen)
+                    self._unseen_names.append(lemma)
+                ids[pos] = k
+        start = np.zeros(len(new), dtype=np.int64)
+        np.cumsum(counts[:-1], out=start[1:])
         first_row = self._count.size
         self._chunk_row.update(zip(new, range(first_row, first_row + len(new)), strict=True))
-        self._start.extend(np.asarray(start, dtype=np.int64))
-        self._count.extend(np.asarray(counts, dtype=np.int64))
-        self._ids.extend(np.asarray(ids, dtype=np.int64))
+        self._start.extend(start + self._ids.size)
+        self._count.extend(counts)
+        self._ids.extend(ids)

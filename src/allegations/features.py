@@ -15,6 +15,7 @@ is one dictionary look-up.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,29 @@ def _l2_normalise(X: sp.csr_matrix) -> sp.csr_matrix:
     norms[norms == 0] = 1.0
     X.data = X.data / np.repeat(norms, np.diff(X.indptr))
     return X
+
+
+def _grouped_by_row(
+    parts: list[tuple[np.ndarray, np.ndarray]], n_rows: int, n_cols: int
+) -> sp.csr_matrix:
+    """A CSR matrix of ones at ``(rows, cols)`` of every part, duplicates kept.
+
+    The rows of each part are non-decreasing; each row holds its entries of the first
+    part, then of the second, and so on. Placing them costs a few passes of NumPy, with
+    no sort (unlike building from coordinates).
+    """
+    per_part = [np.bincount(rows, minlength=n_rows) for rows, _ in parts]
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.sum(per_part, axis=0), out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=np.int64)
+    offset = indptr[:-1].copy()  # where each row's entries of the next part go
+    for (rows, cols), counts in zip(parts, per_part, strict=True):
+        starts = np.zeros(n_rows, dtype=np.int64)
+        np.cumsum(counts[:-1], out=starts[1:])
+        indices[np.arange(len(cols)) + (offset - starts)[rows]] = cols
+        offset += counts
+    data = np.ones(len(indices), dtype=np.float32)
+    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
 
 
 def _sublinear_tfidf(X: sp.csr_matrix, idf: np.ndarray, weight: float = 1.0) -> sp.csr_matrix:
@@ -262,20 +286,19 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         if len(cache) > 200_000:  # bounded: a long stream of novel strings
             cache.clear()
         lo, hi = self.affix_range
+        get = self.affix_vocabulary_.get
         rows = []
         for tok in unknown:
             found = cache.get(tok)
             if found is None:
-                cols = (self.affix_vocabulary_.get(g, -1) for g in affixes(tok, lo, hi))
-                found = cache[tok] = np.array([c for c in cols if c >= 0], dtype=np.int64)
+                cols = map(get, affixes(tok, lo, hi))
+                found = cache[tok] = tuple(c for c in cols if c is not None)
             rows.append(found)
-        lens = [len(r) for r in rows]
-        cols_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)), out=indptr[1:])
+        cols_all = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(indptr[-1]))
         out = sp.csr_matrix(
-            (
-                np.ones(len(cols_all), dtype=np.float32),
-                (np.repeat(np.arange(len(rows)), lens), cols_all),
-            ),
+            (np.ones(len(cols_all), dtype=np.float32), cols_all, indptr),
             shape=(len(rows), n_affix),
         )
         out.sum_duplicates()
@@ -307,13 +330,14 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         lookup = self._lookup_tables()
         # Word block: unigram columns, then bigram columns, counted in one pass.
         col = lookup["unigram_col"][np.minimum(ids, n_vocab)]
-        cols, rows = [col[col >= 0]], [doc_of[col >= 0]]
+        parts = [(doc_of[col >= 0], col[col >= 0])]
         if len(self.bigram_keys_):
             keys, bi_doc = self._bigram_keys(ids, doc_of, max(n_vocab, 1))
             pos = lookup["bigram_index"].get_indexer(keys)
-            cols.append(pos[pos >= 0] + len(self.unigram_lemmas_))
-            rows.append(bi_doc[pos >= 0])
-        word = self._counts(np.concatenate(cols), np.concatenate(rows), n_docs, len(self.word_idf_))
+            parts.append((bi_doc[pos >= 0], pos[pos >= 0] + len(self.unigram_lemmas_)))
+        # Occurrences grouped by document (duplicates kept) times the identity: the sparse
+        # product adds duplicates up without sorting each row, as sum_duplicates would.
+        word = _grouped_by_row(parts, n_docs, len(self.word_idf_)) @ lookup["word_identity"]
         word = _sublinear_tfidf(word, self.word_idf_)
         if self.affix_matrix_.shape[1] == 0:
             return word
@@ -336,7 +360,8 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
 
         ``unigram_col`` maps a lemma id to its unigram column (-1: none; the last entry
         serves every lemma outside the vocabulary); ``bigram_index`` is a hash index of
-        the bigram keys (a hashed look-up beats a binary search over them).
+        the bigram keys (a hashed look-up beats a binary search over them);
+        ``word_identity`` is the identity matrix over the word block's columns.
         """
         tables = self.__dict__.get("_lookup")
         if tables is None:
@@ -347,6 +372,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
             tables = self.__dict__["_lookup"] = {
                 "unigram_col": unigram_col,
                 "bigram_index": pd.Index(self.bigram_keys_),
+                "word_identity": sp.identity(len(self.word_idf_), dtype=np.float32, format="csr"),
             }
         return tables
 

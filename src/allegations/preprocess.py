@@ -9,7 +9,14 @@ Normalisation, in order:
 
 1. FOIA redaction markers (``(b)(6)``, ``(b)(7)(C)``, ``[REDACTED]``, ``XXXX``...) become
    one token, ``_redacted_``, so that redactions neither vanish nor split into noise.
-2. Tokens are lower-cased and lemmatised; punctuation and whitespace are dropped;
+2. Web addresses (``https://...``, ``www...``, and the markdown ``](...)`` around a link
+   target; the link's text stays) are blanked, keeping the string's length so that
+   evidence spans still index the narrative as written. An address cites a source; kept,
+   it is one string no other case shares, whose only features are its affixes
+   (``" htt"``), which then count links rather than say what a case is about, and spaCy's
+   tokenizer pays its slowest rules on it (measured in ``docs/model-quality.md``).
+   Models saved before this step keep their addresses (``drop_urls=False``).
+3. Tokens are lower-cased and lemmatised; punctuation and whitespace are dropped;
    number-like tokens become ``_num_``.
 
 The output of :meth:`SpacyPreprocessor.transform` is one space-joined string per text,
@@ -31,6 +38,7 @@ __all__ = [
     "SpacyPreprocessor",
     "as_text",
     "normalise_redactions",
+    "blank_urls",
     "split_tokens",
     "REDACTED",
     "NUMBER",
@@ -88,6 +96,33 @@ def normalise_redactions(text: str) -> str:
     return _REDACTION_RE.sub(f" {REDACTED} ", text)
 
 
+#: A web address: markdown link targets ``](https://...)`` with their brackets, and bare
+#: ``http(s)://`` / ``www.`` addresses up to whitespace or a closing bracket or quote.
+_URL_RE = re.compile(
+    r"\]\((?:(?i:https?|ftp)://|www\.|WWW\.)[^\s)]*\)?"
+    r"|(?:(?i:https?|ftp)://|www\.|WWW\.)[^\s<>\"')\]]*"
+)
+
+
+def blank_urls(text: str) -> str:
+    """``text`` with each web address replaced by spaces (the same length).
+
+    Parameters
+    ----------
+    text : str
+        One narrative.
+
+    Returns
+    -------
+    str
+        The narrative with every web address (and the markdown ``](...)`` around a link
+        target) blanked; the link's own text stays.
+    """
+    if "://" not in text and "www." not in text and "WWW." not in text:
+        return text
+    return _URL_RE.sub(lambda m: " " * len(m.group()), text)
+
+
 def split_tokens(doc: str) -> list[str]:
     """Split a preprocessed document into its tokens (the feature step's tokenizer)."""
     return doc.split()
@@ -110,9 +145,17 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         The spaCy version the transformer was fitted with.
     """
 
-    def __init__(self, spacy_model: str | None = None, batch_size: int = 1000) -> None:
+    def __init__(
+        self, spacy_model: str | None = None, batch_size: int = 1000, drop_urls: bool = True
+    ) -> None:
         self.spacy_model = spacy_model
         self.batch_size = batch_size
+        self.drop_urls = drop_urls
+
+    def normalise(self, text: str) -> str:
+        """Steps 1 and 2 of the normalisation (redaction markers, web addresses)."""
+        text = normalise_redactions(text)
+        return blank_urls(text) if self.drop_urls else text
 
     # -- scikit-learn contract -------------------------------------------------------
     def fit(self, X: Iterable[str], y: Any = None) -> SpacyPreprocessor:
@@ -140,7 +183,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
 
     def iter_transform(self, X: Iterable[str]) -> Iterator[str]:
         """Yield the normalised string of each text, streaming through spaCy."""
-        texts = (normalise_redactions(as_text(x)) for x in X)
+        texts = (self.normalise(as_text(x)) for x in X)
         if self.spacy_model is None:
             yield from self._blank_stream(texts)
         else:
@@ -154,10 +197,12 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         exactly those :meth:`transform` joins.
         """
         text = normalise_redactions(as_text(text))
+        # Web addresses are blanked at the same length: spans index ``text``.
+        read = blank_urls(text) if self.drop_urls else text
         nlp = self._get_nlp()
         out: list[tuple[str, int, int]] = []
         if self.spacy_model is not None:
-            for tok in nlp(text):
+            for tok in nlp(read):
                 form = self._trained_form(tok)
                 if form:
                     out.append((form, tok.idx, tok.idx + len(tok.text)))
@@ -167,7 +212,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         spans = self.__dict__.setdefault("_spans", {})
         if len(spans) > 200_000:  # bounded memory
             spans.clear()
-        for match in re.finditer(r"\S+", text):
+        for match in re.finditer(r"\S+", read):
             base, chunk = match.start(), match.group()
             found = spans.get(chunk)
             if found is None:
@@ -225,6 +270,10 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
                 self._normalise_chunks(sorted(rest), forms)
         return forms
 
+    def known_chunks(self) -> list[str]:
+        """The chunks whose normalised form this preprocessor has cached (oldest first)."""
+        return list(self._chunk_cache())
+
     def _join_batch(self, batch: list[list[str]], chunks: dict[str, str]) -> Iterator[str]:
         get = chunks.get
         new = {chunk for split in batch for chunk in split if get(chunk) is None}
@@ -254,6 +303,11 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         specials = nlp.tokenizer.rules or {}
         like_num = nlp.vocab.lex_attr_getters[LIKE_NUM]
         lemmas = self._lemmas()
+        # The form of each lower-cased word ("Officer", "officer," and "(officer)" share
+        # it); like_num only lower-cases a word of letters before its look-ups.
+        words = self.__dict__.setdefault("_words", {})
+        if len(words) > 500_000:  # bounded memory
+            words.clear()
         rest = []
         for chunk in new:
             word = chunk if chunk.isascii() and chunk.isalpha() else None
@@ -261,8 +315,14 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
                 word = _punctuated_word(chunk, specials)
             if word is not None:
                 lower = word.lower()
-                form = NUMBER if like_num(word) else lemmas.get(lower, lower).lower()
-                chunks[chunk] = form + " "
+                form = words.get(lower)
+                if form is None:
+                    form = words[lower] = (
+                        NUMBER if like_num(lower) else lemmas.get(lower, lower).lower()
+                    ) + " "
+                chunks[chunk] = form
+            elif chunk[0].isdigit() and (numbers := _digit_groups(chunk)) is not None:
+                chunks[chunk] = (NUMBER + " ") * numbers
             else:
                 rest.append(chunk)
         return rest
@@ -335,20 +395,25 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         # The spaCy pipeline and caches are rebuilt on demand, never pickled.
         state = dict(super().__getstate__())  # a copy: the live caches stay
-        for key in ("_nlp", "_lemma_table", "_norm", "_chunks", "_spans"):
+        for key in ("_nlp", "_lemma_table", "_norm", "_chunks", "_spans", "_words"):
             state.pop(key, None)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Models saved before web addresses were blanked kept them.
+        state.setdefault("drop_urls", False)
+        super().__setstate__(state)
 
 
 #: An ASCII word with opening brackets before it and closing punctuation after it; a
 #: full stop may only follow the word directly.
-_PUNCTUATED_WORD = re.compile(r"([(\[]*)([A-Za-z]+)(\.?)([,;:!?)\]]*)")
+_PUNCTUATED_WORD = re.compile(r'([(\["]*)([A-Za-z]+)(\.?)([,;:!?)\]"]*)')
 
 
 def _punctuated_word(chunk: str, specials: Any) -> str | None:
     """The word of a chunk that spaCy's English tokenizer splits into punctuation + word.
 
-    ``(`` and ``[`` are prefixes and ``, ; : ! ? ) ]`` suffixes in every context; a full
+    ``(``, ``[`` and ``"`` are prefixes and ``, ; : ! ? ) ] "`` suffixes in every context; a full
     stop is split off after a lower-case letter or two capitals (``officer.``,
     ``OFFICER.``) but not after one capital (``J.``). The tokenizer checks its special
     cases (``Mr.``, ``cannot``, emoticons) on the chunk and on every string left while
@@ -369,6 +434,25 @@ def _punctuated_word(chunk: str, specials: Any) -> str | None:
             if (lead[i:] + end[: len(end) - j]) in specials:
                 return None
     return word
+
+
+#: ASCII digit groups joined by hyphens, with at most one closing comma, full stop or
+#: semicolon: a date (``12-15-2016,``), a phone or case number, a plain number.
+_DIGIT_GROUPS = re.compile(r"[0-9]+(?:-[0-9]+)*[,.;]?")
+
+
+def _digit_groups(chunk: str) -> int | None:
+    r"""How many numbers spaCy's English tokenizer finds in a chunk of digit groups.
+
+    The closing ``,`` ``.`` or ``;`` is a suffix after a digit, a hyphen between digits is
+    an infix (``(?<=[0-9])[+\-\*^](?=[0-9-])``), and no special case, prefix, suffix or
+    URL rule matches digits and hyphens alone, so ``12-15-2016,`` is the tokens ``12``
+    ``-`` ``15`` ``-`` ``2016`` ``,``: three number-like tokens and punctuation, which
+    normalisation drops. Returns None for a chunk of any other shape.
+    """
+    if _DIGIT_GROUPS.fullmatch(chunk) is None:
+        return None
+    return chunk.count("-") + 1
 
 
 def as_text(value: Any) -> str:

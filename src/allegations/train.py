@@ -265,6 +265,10 @@ def train(
         ece=ece,
         card=card,
     )
+    # The fast path's chunk table starts from every chunk normalised while training, as
+    # spaCy's tokenizer cache keeps the training texts' words: a model used in the same
+    # process then pays spaCy only for chunks it has never met. (Not saved with the model.)
+    model.featurize([])
     return model
 
 
