@@ -304,3 +304,32 @@ def test_a_trained_model_starts_with_its_training_chunks(corpus, monkeypatch):
     texts = corpus["text"].tolist()
     fast = model.predict_proba(texts)
     np.testing.assert_allclose(fast, model.proba_from_docs(pre.transform(texts)), atol=1e-12)
+
+
+def test_the_collector_is_paused_for_a_batch_and_restored(parts, monkeypatch):
+    import gc
+
+    model, _, _ = parts
+    model.featurize(["warm"])
+    encoder = model.__dict__["_encoder"]
+    seen = []
+    real = encoder.encode_batch
+
+    def spy(texts):
+        seen.append(gc.isenabled())
+        return real(texts)
+
+    monkeypatch.setattr(encoder, "encode_batch", spy)
+    assert gc.isenabled()
+    model.featurize(["Officer searched the database."])
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        model.featurize(["Officer searched the database."])
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+    monkeypatch.setattr(encoder, "encode_batch", lambda texts: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        model.featurize(["x"])
+    assert gc.isenabled()

@@ -74,9 +74,13 @@ class TokenEncoder:
         # Start from the chunks the string path has already normalised (those of the
         # training texts, right after training): no spaCy call, and a fresh batch then
         # only pays for chunks the model has never met, as spaCy's own tokenizer cache does.
-        known = preprocessor.known_chunks()
+        known = preprocessor.known_chunks()[:MAX_CHUNKS]
         if known:
-            self._add(known[:MAX_CHUNKS])
+            # Fresh copies of the chunk strings, made one after another, sit close together
+            # in memory: looking a batch up then touches few cache lines, while the
+            # originals lie scattered over everything training allocated. (Chunks hold no
+            # whitespace, so the join and split give the same strings back.)
+            self._add("\n".join(known).split("\n"))
 
     def _clear(self) -> None:
         self._chunk_row: dict[str, int] = {}
