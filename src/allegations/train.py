@@ -201,6 +201,11 @@ def train(
     cv["n_seed_examples"] = int(len(seeds[0]))
     cv["C"] = {label: c for label, c in zip(labels, cvd["C"], strict=True)}
     cv["nb_scale"] = {label: nb for label, nb in zip(labels, cvd["nb_scale"], strict=True)}
+    if "stacked" in cvd:
+        cv["stacked"] = [labels[j] for j in cvd["stacked"]]
+    if "balance" in cvd:
+        cv["class_balance"] = cvd["balance"]
+        cv["prior_shift"] = cvd["prior_shift"]
     cv["n_groups"] = int(len(np.unique(group_ids)))
     cv["scheme"] = (
         f"{cv['n_folds']}-fold cross-validation, stratified on each case's rarest label, exact "
