@@ -239,6 +239,10 @@ def cross_validate(
         best = np.full(y.shape[1], int(np.argmax(ap.mean(axis=1))))
     else:
         best = ap.argmax(axis=0)
+        if config.ensemble and len(by_c) > 2:
+            # Too few positives to rank the candidates reliably: take their logit mean.
+            few = y.sum(axis=0) < config.ensemble_below
+            best[few] = len(by_c) - 1
     scores = np.column_stack([by_c[b][:, j] for j, b in enumerate(best)])
     chosen = tuple(candidates[b][0] for b in best)
     chosen_nb = tuple(candidates[b][1] for b in best)
