@@ -18,7 +18,6 @@ from .errors import InputError
 from .metrics import MIN_SUPPORT
 from .model import (
     Goal,
-    LabelStack,
     ModelConfig,
     PlattCalibrator,
     build_pipeline,
@@ -36,7 +35,6 @@ __all__ = [
     "fit_with_seeds",
     "label_threshold",
     "cross_fitted_predictions",
-    "stacked_oof_scores",
 ]
 
 
@@ -209,8 +207,6 @@ def cross_validate(
         (each fold calibrated by the other folds' calibrator: the honest figures for
         reliability diagrams).
     """
-    if exclusive:
-        return _cross_validate_exclusive(docs, y, fold, config=config, seed=seed, seeds=seeds)
     # Candidates (C, naive-Bayes scaling): NB scaling applies to multi-label models only.
     nb_grid = (False,) if exclusive else tuple(dict.fromkeys(config.nb_grid))
     c_grid = config.exclusive_C_grid if exclusive else config.C_grid
@@ -226,7 +222,8 @@ def cross_validate(
         )
         for c, nb in candidates
     ]
-    if config.ensemble and not exclusive and len(candidates) > 1:
+    has_mean = config.ensemble and not exclusive and len(candidates) > 1
+    if has_mean:
         # The mean of every candidate's logits: out of fold it is exactly the mean of
         # their out-of-fold scores, so it costs no extra fit here.
         by_c.append(np.mean(by_c, axis=0))
@@ -239,8 +236,9 @@ def cross_validate(
         best = np.full(y.shape[1], int(np.argmax(ap.mean(axis=1))))
     else:
         best = ap.argmax(axis=0)
-        if config.ensemble and len(by_c) > 2:
-            # Too few positives to rank the candidates reliably: take their logit mean.
+        if has_mean:
+            # With few positives the candidates' out-of-fold average precisions differ by
+            # noise, and the best of them is picked for its luck: take their logit mean.
             few = y.sum(axis=0) < config.ensemble_below
             best[few] = len(by_c) - 1
     scores = np.column_stack([by_c[b][:, j] for j, b in enumerate(best)])
@@ -253,137 +251,15 @@ def cross_validate(
         C=chosen[0] if exclusive else chosen,
         nb_scale=False if exclusive else chosen_nb,
     )
-    stack = None
-    stacked_labels: list[int] = []
-    if config.stack_C > 0:
-        stacked = stacked_oof_scores(scores, y, fold, config)
-        first = np.array([_average_precision(y[:, j], scores[:, j]) for j in range(y.shape[1])])
-        second = np.array([_average_precision(y[:, j], stacked[:, j]) for j in range(y.shape[1])])
-        use = second > first
-        if use.any():
-            stack = LabelStack(C=config.stack_C, class_weight=config.class_weight).fit(
-                scores, y, use
-            )
-            scores = np.where(use, stacked, scores)
-            stacked_labels = np.flatnonzero(use).tolist()
-    calibrator = PlattCalibrator(exclusive=exclusive, stack=stack).fit(scores, y)
+    calibrator = PlattCalibrator(exclusive=exclusive).fit(scores, y)
     return {
         "pipeline": pipeline,
         "C": chosen,
         "nb_scale": chosen_nb,
-        "stacked": stacked_labels,
         "scores": scores,
         "calibrator": calibrator,
         "proba": calibrator.transform(scores),
         "crossfit_proba": _cross_fitted_proba(scores, y, fold, exclusive),
-    }
-
-
-def stacked_oof_scores(
-    scores: np.ndarray, y: np.ndarray, fold: np.ndarray, config: ModelConfig
-) -> np.ndarray:
-    """Second-stage scores of every label for each fold, from a :class:`LabelStack` fitted
-    on the other folds' first-stage out-of-fold scores and labels only."""
-    out = np.zeros(y.shape, dtype=np.float64)
-    for k in np.unique(fold):
-        rest, here = fold != k, fold == k
-        stack = LabelStack(C=config.stack_C, class_weight=config.class_weight)
-        out[here] = stack.fit(scores[rest], y[rest]).transform(scores[here])
-    return out
-
-
-def _fold_log_priors(y: np.ndarray, fold: np.ndarray, seeds: tuple[Any, Any]) -> np.ndarray:
-    """Each case's ``log(n_c / n)`` of the labels its fold's model was trained on (seed
-    pseudo-examples included), as :class:`ExclusiveLogistic` computes it at fit time."""
-    seed_counts = np.asarray(seeds[1]).reshape(-1, y.shape[1]).sum(axis=0)
-    out = np.zeros(y.shape, dtype=np.float64)
-    for k in np.unique(fold):
-        counts = y[fold != k].sum(axis=0) + seed_counts
-        out[fold == k] = np.log(np.maximum(counts, 1) / counts.sum())
-    return out
-
-
-def _argmax_merit(y: np.ndarray, scores: np.ndarray) -> float:
-    """Micro- plus macro-F1 (labels with at least MIN_SUPPORT cases) of argmax decisions."""
-    pred = np.zeros(y.shape, dtype=bool)
-    pred[np.arange(len(y)), scores.argmax(axis=1)] = True
-    truth = y.astype(bool)
-    tp, n_pred, support = (pred & truth).sum(0), pred.sum(0), truth.sum(0)
-    f1 = 2 * tp / np.maximum(n_pred + support, 1)
-    keep = support >= MIN_SUPPORT
-    macro = float(f1[keep].mean()) if keep.any() else 0.0
-    return float(tp.sum() / len(y)) + macro
-
-
-def _cross_validate_exclusive(
-    docs: np.ndarray,
-    y: np.ndarray,
-    fold: np.ndarray,
-    *,
-    config: ModelConfig,
-    seed: int,
-    seeds: tuple[Any, Any],
-) -> dict[str, Any]:
-    """:func:`cross_validate` for exclusive labels: one multinomial model.
-
-    Per class-balancing exponent, out-of-fold average precision (mean over labels)
-    picks C or the mean of the C candidates' logits; among the exponents and the
-    logit-adjustment shifts, the out-of-fold mean of micro- and macro-F1 of the argmax
-    decides (the micro/macro trade-off the weighting controls).
-    """
-    grid = tuple(float(c) for c in config.exclusive_C_grid)
-    options = []  # (balance, C, out-of-fold scores)
-    for balance in dict.fromkeys(config.exclusive_balance_grid):
-        by_c = [
-            _oof_scores(
-                build_pipeline(config, exclusive=True, seed=seed, C=c, balance=balance),
-                docs,
-                y,
-                fold,
-                True,
-                seeds,
-            )
-            for c in grid
-        ]
-        cands: list[Any] = list(grid)
-        if config.exclusive_ensemble and len(grid) > 1:
-            # Out of fold, the mean of the members' logits is the mean of their scores.
-            by_c.append(np.mean(by_c, axis=0))
-            cands.append(grid)
-        ap = [
-            np.mean([_average_precision(y[:, j], s[:, j]) for j in range(y.shape[1])]) for s in by_c
-        ]
-        b = int(np.argmax(ap))
-        options.append((float(balance), cands[b], by_c[b]))
-    shifts = tuple(dict.fromkeys(float(b) for b in config.exclusive_prior_shift_grid))
-    if len(options) * len(shifts) > 1:
-        log_prior = _fold_log_priors(y, fold, seeds)
-        ranked = [
-            (_argmax_merit(y, scores + shift * log_prior), -i, -m, (balance, c, shift))
-            for i, (balance, c, scores) in enumerate(options)
-            for m, shift in enumerate(shifts)
-        ]
-        balance, chosen_c, shift = max(ranked)[3]
-        scores = next(s for b, _, s in options if b == balance) + shift * log_prior
-    else:
-        balance, chosen_c, scores = options[0]
-        shift = shifts[0]
-        if shift:
-            scores = scores + shift * _fold_log_priors(y, fold, seeds)
-    pipeline = build_pipeline(
-        config, exclusive=True, seed=seed, C=chosen_c, balance=balance, prior_shift=shift
-    )
-    calibrator = PlattCalibrator(exclusive=True).fit(scores, y)
-    return {
-        "pipeline": pipeline,
-        "C": (chosen_c,) * y.shape[1],
-        "nb_scale": (False,) * y.shape[1],
-        "balance": balance,
-        "prior_shift": shift,
-        "scores": scores,
-        "calibrator": calibrator,
-        "proba": calibrator.transform(scores),
-        "crossfit_proba": _cross_fitted_proba(scores, y, fold, True),
     }
 
 

@@ -28,8 +28,6 @@ __all__ = [
     "decision_scores",
     "label_scores",
     "PlattCalibrator",
-    "ExclusiveLogistic",
-    "LabelStack",
     "choose_threshold",
 ]
 
@@ -56,9 +54,9 @@ class ModelConfig:
     #: Also try, per label, the average of the logits of every (C, scaling) candidate
     #: (one linear model: the mean of their weights).
     ensemble: bool = True
-    #: Labels with fewer positive training cases than this take the logit mean without
-    #: a choice (0: every label chooses).
-    ensemble_below: int = 0
+    #: A label with fewer positive training cases than this takes that logit mean without
+    #: a choice (0: every label chooses by out-of-fold average precision).
+    ensemble_below: int = 100
     #: F1 thresholds are pulled toward 0.5 with weight prior / (prior + n_positive): a
     #: threshold tuned on few positives is noisy. 0 turns this off; a negative value
     #: chooses it from (0, 5, 20) on the training data's cross-fitted decisions.
@@ -68,23 +66,6 @@ class ModelConfig:
     #: "best_cut" (the cut with the best out-of-fold F1).
     threshold_rule: str = "half_f1"
     class_weight: str | None = "balanced"
-    #: Exclusive models: exponents ``alpha`` of partial class balancing, class weight
-    #: ``(n / (k * n_c)) ** alpha`` (1 is "balanced", 0 unweighted). With several values,
-    #: training picks one by the out-of-fold mean of micro- and macro-F1.
-    exclusive_balance_grid: tuple[float, ...] = (1.0,)
-    #: Exclusive models: also try the mean of the logits of every ``exclusive_C_grid``
-    #: member (one linear model: the mean of their weights).
-    exclusive_ensemble: bool = False
-    #: Exclusive models: add ``beta * log(class frequency)`` to each class's logit (logit
-    #: adjustment, which undoes part of the balancing after the fit), ``beta`` chosen
-    #: from this grid by the out-of-fold mean of micro- and macro-F1. Folded into the
-    #: intercepts.
-    exclusive_prior_shift_grid: tuple[float, ...] = (0.0,)
-    #: Multi-label models: stacked binary relevance. A second logistic regression per
-    #: label on the first stage's scores of every label (label co-occurrence), fitted on
-    #: out-of-fold scores and kept for a label when its out-of-fold average precision
-    #: beats the first stage's. 0 turns it off; otherwise the second stage's C.
-    stack_C: float = 0.0
     n_folds: int = 5
 
     def to_dict(self) -> dict[str, Any]:
@@ -216,83 +197,6 @@ class PerLabelLogistic(ClassifierMixin, BaseEstimator):
         return (self.decision_function(X) > 0).astype(np.int8)
 
 
-class ExclusiveLogistic(ClassifierMixin, BaseEstimator):
-    """Multinomial logistic regression with partial class balancing and member averaging.
-
-    Parameters
-    ----------
-    C : float or tuple of float
-        One value, or several: the model is then the mean of the logits of one
-        regression per value, stored as one linear model (the mean of their weights).
-    balance : float
-        Class weights ``(n / (k * n_c)) ** balance`` when ``class_weight`` is
-        ``"balanced"``: 1 is scikit-learn's balanced weighting, 0 none.
-    class_weight : str or None
-    seed : int
-    prior_shift : float
-        Added to each class's logit: ``prior_shift * log(n_c / n)`` of the training
-        labels, folded into ``intercept_``.
-
-    Attributes
-    ----------
-    coef_, intercept_, classes_
-        As :class:`sklearn.linear_model.LogisticRegression` (one row for two classes).
-    """
-
-    def __init__(
-        self,
-        C: float | tuple[float, ...] = 1.0,
-        balance: float = 1.0,
-        class_weight: str | None = "balanced",
-        seed: int = 0,
-        prior_shift: float = 0.0,
-    ) -> None:
-        self.C = C
-        self.balance = balance
-        self.class_weight = class_weight
-        self.seed = seed
-        self.prior_shift = prior_shift
-
-    def fit(self, X: Any, y: np.ndarray) -> ExclusiveLogistic:
-        """Fit the multinomial regression(s) on class indices ``y``."""
-        y = np.asarray(y)
-        classes, counts = np.unique(y, return_counts=True)
-        weights: Any = None
-        if self.class_weight == "balanced":
-            base = len(y) / (len(classes) * counts)
-            weights = {c: float(w) for c, w in zip(classes, base**self.balance, strict=True)}
-        members = np.atleast_1d(np.asarray(self.C, dtype=np.float64))
-        coef: Any = 0.0
-        intercept: Any = 0.0
-        for c in members:
-            lr = LogisticRegression(
-                C=float(c), class_weight=weights, max_iter=2000, random_state=self.seed
-            ).fit(X, y)
-            coef = coef + lr.coef_ / len(members)
-            intercept = intercept + lr.intercept_ / len(members)
-        shift = self.prior_shift * np.log(counts / len(y))
-        if len(classes) == 2:  # one row: the score of the second class minus the first
-            intercept = intercept + (shift[1] - shift[0])
-        else:
-            intercept = intercept + shift
-        self.coef_ = np.asarray(coef)
-        self.intercept_ = np.asarray(intercept)
-        self.classes_ = classes
-        return self
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Raw scores: (n_docs, n_classes), or (n_docs,) for two classes as scikit-learn."""
-        scores = np.asarray(X @ self.coef_.T) + self.intercept_
-        return scores[:, 0] if scores.shape[1] == 1 else scores
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The class with the highest score."""
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[scores.argmax(axis=1)]
-
-
 def nb_ratio(present: Any, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """The naive-Bayes log-count ratio of each feature for the 0/1 labels ``y``.
 
@@ -313,8 +217,6 @@ def build_pipeline(
     seed: int,
     C: float | tuple[Any, ...] | None = None,
     nb_scale: bool | tuple[Any, ...] = False,
-    balance: float = 1.0,
-    prior_shift: float = 0.0,
 ) -> Pipeline:
     """Build the unfitted features + classifier pipeline (it takes preprocessed docs).
 
@@ -330,9 +232,6 @@ def build_pipeline(
         the first of ``config.C_grid`` (``config.exclusive_C_grid`` when exclusive).
     nb_scale : bool or tuple of bool
         Naive-Bayes feature scaling, for every label or per label (multi-label only).
-    balance, prior_shift : float
-        Exclusive only: see :class:`ExclusiveLogistic`. With the defaults (1 and 0) and
-        one ``C`` the classifier is scikit-learn's ``LogisticRegression``.
     """
     if C is None:
         C = config.exclusive_C_grid[0] if exclusive else config.C_grid[0]
@@ -343,17 +242,9 @@ def build_pipeline(
         affix_range=config.affix_range,
         affix_weight=config.affix_weight,
     )
-    if exclusive and (not np.isscalar(C) or balance != 1.0 or prior_shift != 0.0):
-        classifier: Any = ExclusiveLogistic(
-            C=float(C) if np.isscalar(C) else tuple(float(c) for c in C),  # type: ignore[arg-type,union-attr]
-            balance=balance,
-            class_weight=config.class_weight,
-            seed=seed,
-            prior_shift=prior_shift,
-        )
-    elif exclusive:
-        classifier = LogisticRegression(
-            C=float(C),  # type: ignore[arg-type]
+    if exclusive:
+        classifier: Any = LogisticRegression(
+            C=float(C if np.isscalar(C) else C[0]),  # type: ignore[index,arg-type]
             class_weight=config.class_weight,
             max_iter=2000,
             random_state=seed,
@@ -387,57 +278,6 @@ def label_scores(classifier: Any, raw: Any, n_labels: int) -> np.ndarray:
     return scores
 
 
-#: First-stage scores are clipped to this range before the second stage (a label
-#: constant in training scores -/+ 1000).
-STACK_CLIP = 10.0
-
-
-class LabelStack:
-    """The second stage of stacked binary relevance: ``clip(scores) @ weights.T + bias``.
-
-    Row ``j`` of ``weights`` combines every label's first-stage score into label ``j``'s
-    new score; a label that keeps its first-stage score has the unit row and bias 0.
-    Prediction costs one small dense product on the label scores.
-    """
-
-    def __init__(self, C: float = 1.0, class_weight: str | None = "balanced") -> None:
-        self.C = C
-        self.class_weight = class_weight
-
-    def fit(self, scores: np.ndarray, y: np.ndarray, use: np.ndarray | None = None) -> LabelStack:
-        """Fit label ``j``'s row on the first-stage ``scores`` against column ``j`` of
-        ``y``, for the labels where ``use`` (default: all) is true."""
-        n_labels = scores.shape[1]
-        use = np.ones(n_labels, dtype=bool) if use is None else np.asarray(use, dtype=bool)
-        Z = np.clip(scores, -STACK_CLIP, STACK_CLIP)
-        self.weights_ = np.eye(n_labels)
-        self.bias_ = np.zeros(n_labels)
-        for j in np.flatnonzero(use):
-            yj = y[:, j]
-            if yj.min() == yj.max():
-                continue
-            lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=1000).fit(
-                Z, yj
-            )
-            self.weights_[j] = lr.coef_[0]
-            self.bias_[j] = lr.intercept_[0]
-        return self
-
-    def transform(self, scores: np.ndarray) -> np.ndarray:
-        """The second-stage scores, same shape as ``scores``."""
-        out = np.clip(scores, -STACK_CLIP, STACK_CLIP) @ self.weights_.T + self.bias_
-        # Labels left to the first stage keep their scores unclipped.
-        plain = self.plain_
-        out[:, plain] = scores[:, plain]
-        return out
-
-    @property
-    def plain_(self) -> np.ndarray:
-        """The labels that keep their first-stage score."""
-        eye = np.eye(len(self.bias_))
-        return np.asarray((self.weights_ == eye).all(axis=1) & (self.bias_ == 0))
-
-
 class PlattCalibrator:
     """Calibration of raw scores, fitted on out-of-fold scores.
 
@@ -447,11 +287,8 @@ class PlattCalibrator:
     sigmoids renormalised would reorder labels and cost macro-F1).
     """
 
-    def __init__(self, exclusive: bool = False, stack: LabelStack | None = None) -> None:
+    def __init__(self, exclusive: bool = False) -> None:
         self.exclusive = exclusive
-        #: A fitted second stage applied to the raw scores first (multi-label only);
-        #: ``fit`` then takes the second stage's scores.
-        self.stack = stack
 
     def fit(self, scores: np.ndarray, y: np.ndarray) -> PlattCalibrator:
         """Fit one sigmoid per column of ``scores`` against the 0/1 column of ``y``."""
@@ -471,9 +308,6 @@ class PlattCalibrator:
 
     def transform(self, scores: np.ndarray) -> np.ndarray:
         """Return calibrated probabilities, same shape as ``scores``."""
-        stack = getattr(self, "stack", None)  # absent from models saved before stacking
-        if stack is not None:
-            scores = stack.transform(scores)
         if self.exclusive:
             return _softmax(scores * self.a_)
         z = np.clip(scores * self.a_ + self.b_, -35.0, 35.0)

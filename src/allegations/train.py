@@ -201,11 +201,6 @@ def train(
     cv["n_seed_examples"] = int(len(seeds[0]))
     cv["C"] = {label: c for label, c in zip(labels, cvd["C"], strict=True)}
     cv["nb_scale"] = {label: nb for label, nb in zip(labels, cvd["nb_scale"], strict=True)}
-    if "stacked" in cvd:
-        cv["stacked"] = [labels[j] for j in cvd["stacked"]]
-    if "balance" in cvd:
-        cv["class_balance"] = cvd["balance"]
-        cv["prior_shift"] = cvd["prior_shift"]
     cv["n_groups"] = int(len(np.unique(group_ids)))
     cv["scheme"] = (
         f"{cv['n_folds']}-fold cross-validation, stratified on each case's rarest label, exact "
@@ -337,7 +332,8 @@ def _model_card(
             if exclusive
             else "one-vs-rest logistic regression; per label, out-of-fold average "
             "precision chooses C, naive-Bayes feature scaling or not, or the mean of those "
-            "candidates' logits (one linear model either way)",
+            "candidates' logits (one linear model either way); a label with fewer than "
+            f"{config.ensemble_below} positive cases takes the mean",
             "calibration": "per-label sigmoid (Platt) fitted on out-of-fold scores",
             "config": config.to_dict(),
         },
