@@ -199,8 +199,11 @@ def train(
     cv["n_grouped_near_duplicates"] = n_near
     cv["near_duplicate_cosine"] = NEAR_DUPLICATE_COSINE
     cv["n_seed_examples"] = int(len(seeds[0]))
-    cv["C"] = {label: c for label, c in zip(labels, cvd["C"], strict=True)}
-    cv["nb_scale"] = {label: nb for label, nb in zip(labels, cvd["nb_scale"], strict=True)}
+    # An ensemble label's members as a list, as the card reads back from JSON.
+    cv["C"] = {label: _jsonable(c) for label, c in zip(labels, cvd["C"], strict=True)}
+    cv["nb_scale"] = {
+        label: _jsonable(nb) for label, nb in zip(labels, cvd["nb_scale"], strict=True)
+    }
     cv["n_groups"] = int(len(np.unique(group_ids)))
     cv["scheme"] = (
         f"{cv['n_folds']}-fold cross-validation, stratified on each case's rarest label, exact "
@@ -266,6 +269,10 @@ def train(
         card=card,
     )
     return model
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _versions() -> dict[str, str]:
