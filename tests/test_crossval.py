@@ -29,7 +29,7 @@ def _noisy(n=160, seed=3, flip=0.15):
 
 def test_each_label_gets_the_candidate_with_best_out_of_fold_precision():
     docs, y, fold = _noisy()
-    config = ModelConfig(C_grid=(0.05, 8.0), nb_grid=(False, True), ensemble=True)
+    config = ModelConfig(C_grid=(0.05, 8.0), nb_grid=(False, True), ensemble=True, ensemble_below=0)
     cvd = cross_validate(docs, y, fold, config=config, exclusive=False, seed=0, seeds=NO_SEEDS)
     singles = [(c, nb) for nb in (False, True) for c in (0.05, 8.0)]
     by = [
@@ -55,6 +55,42 @@ def test_each_label_gets_the_candidate_with_best_out_of_fold_precision():
     # the unfitted final pipeline carries the per-label choice
     classifier = cvd["pipeline"].named_steps["classify"]
     assert tuple(classifier.C) == cvd["C"] and tuple(classifier.nb_scale) == cvd["nb_scale"]
+
+
+def test_labels_with_few_positives_take_the_logit_mean_without_a_choice():
+    docs, y, fold = _noisy()
+    counts = y.sum(axis=0)
+    below = int(np.sort(counts)[-1])  # every label but the most frequent is "few"
+    config = ModelConfig(
+        C_grid=(0.05, 8.0), nb_grid=(False, True), ensemble=True, ensemble_below=below
+    )
+    cvd = cross_validate(docs, y, fold, config=config, exclusive=False, seed=0, seeds=NO_SEEDS)
+    singles = [(c, nb) for nb in (False, True) for c in (0.05, 8.0)]
+    by = [
+        _oof_scores(
+            build_pipeline(config, exclusive=False, seed=0, C=c, nb_scale=nb),
+            docs,
+            y,
+            fold,
+            False,
+            NO_SEEDS,
+        )
+        for c, nb in singles
+    ]
+    mean = np.mean(by, axis=0)
+    overruled = 0
+    for j in range(y.shape[1]):
+        ap = [_average_precision(y[:, j], s[:, j]) for s in [*by, mean]]
+        if counts[j] < below:
+            np.testing.assert_allclose(cvd["scores"][:, j], mean[:, j], atol=1e-8)
+            assert tuple(zip(cvd["C"][j], cvd["nb_scale"][j], strict=True)) == tuple(singles)
+            overruled += int(np.argmax(ap) < len(singles))
+        else:  # enough positives: still the best out-of-fold average precision
+            best = [*by, mean][int(np.argmax(ap))]
+            np.testing.assert_allclose(cvd["scores"][:, j], best[:, j], atol=1e-8)
+    # the rule changed at least one label's choice (else this test shows nothing)
+    assert overruled >= 1
+    assert ModelConfig().ensemble_below == 100
 
 
 def test_exclusive_models_keep_one_multinomial_candidate():

@@ -290,8 +290,11 @@ def test_card_records_each_labels_candidate_and_the_config():
     classifier = model.pipeline.named_steps["classify"]
     for j, label in enumerate(model.labels):
         # the fitted classifier is the one the card names, member for member
-        assert cv["C"][label] == classifier.C[j]
-        assert cv["nb_scale"][label] == classifier.nb_scale[j]
+        assert np.atleast_1d(cv["C"][label]).tolist() == np.atleast_1d(classifier.C[j]).tolist()
+        assert (
+            np.atleast_1d(cv["nb_scale"][label]).tolist()
+            == np.atleast_1d(classifier.nb_scale[j]).tolist()
+        )
         members = np.atleast_1d(cv["C"][label])
         assert set(members.tolist()) <= set(config["C_grid"])
     assert "naive-Bayes" in model.card["model"]["classifier"]

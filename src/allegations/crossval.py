@@ -222,7 +222,8 @@ def cross_validate(
         )
         for c, nb in candidates
     ]
-    if config.ensemble and not exclusive and len(candidates) > 1:
+    has_mean = config.ensemble and not exclusive and len(candidates) > 1
+    if has_mean:
         # The mean of every candidate's logits: out of fold it is exactly the mean of
         # their out-of-fold scores, so it costs no extra fit here.
         by_c.append(np.mean(by_c, axis=0))
@@ -235,6 +236,11 @@ def cross_validate(
         best = np.full(y.shape[1], int(np.argmax(ap.mean(axis=1))))
     else:
         best = ap.argmax(axis=0)
+        if has_mean:
+            # With few positives the candidates' out-of-fold average precisions differ by
+            # noise, and the best of them is picked for its luck: take their logit mean.
+            few = y.sum(axis=0) < config.ensemble_below
+            best[few] = len(by_c) - 1
     scores = np.column_stack([by_c[b][:, j] for j, b in enumerate(best)])
     chosen = tuple(candidates[b][0] for b in best)
     chosen_nb = tuple(candidates[b][1] for b in best)

@@ -54,6 +54,9 @@ class ModelConfig:
     #: Also try, per label, the average of the logits of every (C, scaling) candidate
     #: (one linear model: the mean of their weights).
     ensemble: bool = True
+    #: A label with fewer positive training cases than this takes that logit mean without
+    #: a choice (0: every label chooses by out-of-fold average precision).
+    ensemble_below: int = 100
     #: F1 thresholds are pulled toward 0.5 with weight prior / (prior + n_positive): a
     #: threshold tuned on few positives is noisy. 0 turns this off; a negative value
     #: chooses it from (0, 5, 20) on the training data's cross-fitted decisions.

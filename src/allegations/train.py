@@ -200,8 +200,11 @@ def train(
     cv["n_grouped_near_duplicates"] = n_near
     cv["near_duplicate_cosine"] = NEAR_DUPLICATE_COSINE
     cv["n_seed_examples"] = int(len(seeds[0]))
-    cv["C"] = {label: c for label, c in zip(labels, cvd["C"], strict=True)}
-    cv["nb_scale"] = {label: nb for label, nb in zip(labels, cvd["nb_scale"], strict=True)}
+    # An ensemble label's members as a list, as the card reads back from JSON.
+    cv["C"] = {label: _jsonable(c) for label, c in zip(labels, cvd["C"], strict=True)}
+    cv["nb_scale"] = {
+        label: _jsonable(nb) for label, nb in zip(labels, cvd["nb_scale"], strict=True)
+    }
     cv["n_groups"] = int(len(np.unique(group_ids)))
     cv["scheme"] = (
         f"{cv['n_folds']}-fold cross-validation, stratified on each case's rarest label, exact "
@@ -276,6 +279,10 @@ def train(
     return model
 
 
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _versions() -> dict[str, str]:
     import joblib
     import numpy
@@ -340,7 +347,8 @@ def _model_card(
             if exclusive
             else "one-vs-rest logistic regression; per label, out-of-fold average "
             "precision chooses C, naive-Bayes feature scaling or not, or the mean of those "
-            "candidates' logits (one linear model either way)",
+            "candidates' logits (one linear model either way); a label with fewer than "
+            f"{config.ensemble_below} positive cases takes the mean",
             "calibration": "per-label sigmoid (Platt) fitted on out-of-fold scores",
             "config": config.to_dict(),
         },
