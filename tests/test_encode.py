@@ -143,6 +143,11 @@ def _check_shortcut(chunks: set[str]) -> int:
         ("e.g.,", None),
         ("officer's", None),
         ("2019,", None),
+        ("ex-girlfriend,", "ex-girlfriend"),  # the caller splits at the hyphens
+        ("Ex-Officer", "Ex-Officer"),
+        ("Minneapolis-St.", None),  # "St." is a special case spanning two tokens
+        ("A-B.", None),
+        ("ex--wife", None),
     ],
 )
 def test_punctuated_word_shapes(chunk, word):
@@ -333,3 +338,26 @@ def test_the_collector_is_paused_for_a_batch_and_restored(parts, monkeypatch):
     with pytest.raises(ZeroDivisionError):
         model.featurize(["x"])
     assert gc.isenabled()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list('0123456789aZ-:,.;("')), min_size=1, max_size=10),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_every_shortcut_agrees_with_spacy_on_generated_chunks(chunks):
+    """Digit groups, clock times, hyphenated and punctuated words: wherever a shortcut
+    applies, it gives spaCy's tokens."""
+    _check_shortcut(set(chunks))
+
+
+@pytest.mark.parametrize(
+    ("chunk", "time"), [("10:30", "10:30"), ("9:05,", "9:05"), ("10:30pm", None), ("100:30", None)]
+)
+def test_clock_time_shapes(chunk, time):
+    from allegations.preprocess import _clock_time
+
+    assert _clock_time(chunk) == time

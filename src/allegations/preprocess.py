@@ -308,21 +308,33 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         words = self.__dict__.setdefault("_words", {})
         if len(words) > 500_000:  # bounded memory
             words.clear()
+
+        def word_form(word: str) -> str:
+            lower = word.lower()
+            form = words.get(lower)
+            if form is None:
+                form = words[lower] = (
+                    NUMBER if like_num(lower) else lemmas.get(lower, lower).lower()
+                ) + " "
+            return form
+
         rest = []
         for chunk in new:
             word = chunk if chunk.isascii() and chunk.isalpha() else None
             if word is None or chunk in specials:
                 word = _punctuated_word(chunk, specials)
             if word is not None:
-                lower = word.lower()
-                form = words.get(lower)
-                if form is None:
-                    form = words[lower] = (
-                        NUMBER if like_num(lower) else lemmas.get(lower, lower).lower()
-                    ) + " "
-                chunks[chunk] = form
-            elif chunk[0].isdigit() and (numbers := _digit_groups(chunk)) is not None:
-                chunks[chunk] = (NUMBER + " ") * numbers
+                # A hyphen between letters is an infix: "ex-girlfriend" is three tokens.
+                chunks[chunk] = (
+                    "".join(map(word_form, word.split("-"))) if "-" in word else word_form(word)
+                )
+            elif chunk[0].isdigit():
+                if (time := _clock_time(chunk)) is not None:
+                    chunks[chunk] = word_form(time)
+                elif (numbers := _digit_groups(chunk)) is not None:
+                    chunks[chunk] = (NUMBER + " ") * numbers
+                else:
+                    rest.append(chunk)
             else:
                 rest.append(chunk)
         return rest
@@ -405,9 +417,9 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         super().__setstate__(state)
 
 
-#: An ASCII word with opening brackets before it and closing punctuation after it; a
-#: full stop may only follow the word directly.
-_PUNCTUATED_WORD = re.compile(r'([(\["]*)([A-Za-z]+)(\.?)([,;:!?)\]"]*)')
+#: An ASCII word (or words joined by single hyphens) with opening brackets before it and
+#: closing punctuation after it; a full stop may only follow the word directly.
+_PUNCTUATED_WORD = re.compile(r'([(\["]*)([A-Za-z]+(?:-[A-Za-z]+)*)(\.?)([,;:!?)\]"]*)')
 
 
 def _punctuated_word(chunk: str, specials: Any) -> str | None:
@@ -418,15 +430,23 @@ def _punctuated_word(chunk: str, specials: Any) -> str | None:
     ``OFFICER.``) but not after one capital (``J.``). The tokenizer checks its special
     cases (``Mr.``, ``cannot``, emoticons) on the chunk and on every string left while
     stripping, so a chunk any of whose partly stripped forms is a special case is left
-    to spaCy. Returns None when the chunk is not of this shape.
+    to spaCy. Words joined by single hyphens (``ex-girlfriend,``) are returned whole: a
+    hyphen between letters is an infix, ``(?<=[a-zA-Z0-9])(?:-|...)(?=[a-zA-Z])``, so the
+    caller takes each word as a token. The special cases spaCy matches across tokens are
+    abbreviations with a full stop (``St.``), so a hyphenated word before a full stop is
+    left to spaCy. Returns None when the chunk is not of this shape.
     """
     match = _PUNCTUATED_WORD.fullmatch(chunk)
     if match is None:
         return None
     lead, word, stop, trail = match.groups()
-    if not (lead or stop or trail):
+    if not (lead or stop or trail or "-" in word):
         return None
-    if stop and not (word[-1].islower() or (len(word) > 1 and word[-2:].isupper())):
+    if stop and "-" in word:  # "Minneapolis-St.": the special case "St." spans two tokens
+        return None
+    if stop and not (
+        word[-1].islower() or (len(word) > 1 and word[-2:].isalpha() and word[-2:].isupper())
+    ):
         return None
     end = word + stop + trail
     for i in range(len(lead) + 1):
@@ -453,6 +473,18 @@ def _digit_groups(chunk: str) -> int | None:
     if _DIGIT_GROUPS.fullmatch(chunk) is None:
         return None
     return chunk.count("-") + 1
+
+
+#: A clock time (``10:30``) with at most one closing comma, full stop or semicolon.
+_CLOCK_TIME = re.compile(r"([0-9]{1,2}:[0-9]{2})[,.;]?")
+
+
+def _clock_time(chunk: str) -> str | None:
+    """The time of a chunk such as ``10:30,``: spaCy keeps ``10:30`` whole (a colon is an
+    infix only before a letter) and splits the closing punctuation off after a digit.
+    Returns None for a chunk of any other shape."""
+    match = _CLOCK_TIME.fullmatch(chunk)
+    return None if match is None else match.group(1)
 
 
 def as_text(value: Any) -> str:
