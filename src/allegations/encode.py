@@ -76,11 +76,7 @@ class TokenEncoder:
         # only pays for chunks the model has never met, as spaCy's own tokenizer cache does.
         known = preprocessor.known_chunks()[:MAX_CHUNKS]
         if known:
-            # Fresh copies of the chunk strings, made one after another, sit close together
-            # in memory: looking a batch up then touches few cache lines, while the
-            # originals lie scattered over everything training allocated. (Chunks hold no
-            # whitespace, so the join and split give the same strings back.)
-            self._add("\n".join(known).split("\n"))
+            self._add(known)
 
     def _clear(self) -> None:
         self._chunk_row: dict[str, int] = {}
