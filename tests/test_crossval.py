@@ -27,11 +27,10 @@ def _noisy(n=160, seed=3, flip=0.15):
     return docs, y, make_folds(y, np.arange(n), 5, 0)
 
 
-def test_each_label_gets_the_candidate_with_best_out_of_fold_precision():
-    docs, y, fold = _noisy()
-    config = ModelConfig(C_grid=(0.05, 8.0), nb_grid=(False, True), ensemble=True, ensemble_below=0)
-    cvd = cross_validate(docs, y, fold, config=config, exclusive=False, seed=0, seeds=NO_SEEDS)
-    singles = [(c, nb) for nb in (False, True) for c in (0.05, 8.0)]
+def _single_candidates(docs, y, fold, config):
+    """Every (C, scaling) candidate of ``config`` and its out-of-fold scores, fitted here
+    independently of ``cross_validate``."""
+    singles = [(c, nb) for nb in config.nb_grid for c in config.C_grid]
     by = [
         _oof_scores(
             build_pipeline(config, exclusive=False, seed=0, C=c, nb_scale=nb),
@@ -43,6 +42,14 @@ def test_each_label_gets_the_candidate_with_best_out_of_fold_precision():
         )
         for c, nb in singles
     ]
+    return singles, by
+
+
+def test_each_label_gets_the_candidate_with_best_out_of_fold_precision():
+    docs, y, fold = _noisy()
+    config = ModelConfig(C_grid=(0.05, 8.0), nb_grid=(False, True), ensemble=True, ensemble_below=0)
+    cvd = cross_validate(docs, y, fold, config=config, exclusive=False, seed=0, seeds=NO_SEEDS)
+    singles, by = _single_candidates(docs, y, fold, config)
     by.append(np.mean(by, axis=0))  # the ensemble's out-of-fold scores: the mean logit
     for j in range(y.shape[1]):
         ap = [_average_precision(y[:, j], s[:, j]) for s in by]
@@ -65,18 +72,7 @@ def test_labels_with_few_positives_take_the_logit_mean_without_a_choice():
         C_grid=(0.05, 8.0), nb_grid=(False, True), ensemble=True, ensemble_below=below
     )
     cvd = cross_validate(docs, y, fold, config=config, exclusive=False, seed=0, seeds=NO_SEEDS)
-    singles = [(c, nb) for nb in (False, True) for c in (0.05, 8.0)]
-    by = [
-        _oof_scores(
-            build_pipeline(config, exclusive=False, seed=0, C=c, nb_scale=nb),
-            docs,
-            y,
-            fold,
-            False,
-            NO_SEEDS,
-        )
-        for c, nb in singles
-    ]
+    singles, by = _single_candidates(docs, y, fold, config)
     mean = np.mean(by, axis=0)
     overruled = 0
     for j in range(y.shape[1]):

@@ -170,9 +170,13 @@ class PerLabelLogistic(ClassifierMixin, BaseEstimator):
                 self.intercept_[j] = 1e3 if yj[0] else -1e3
                 continue
             members = list(zip(np.atleast_1d(cs[j]), np.atleast_1d(nbs[j]), strict=True))
-            scale = nb_ratio(present, yj) if present is not None else None
+            scale: np.ndarray | None = None
+            scaled: Any = None
+            if any(nb for _, nb in members):  # one scaled matrix for the label's NB members
+                scale = nb_ratio(present, yj)
+                scaled = sp.csr_matrix(X).multiply(scale).tocsr()
             for c, nb in members:
-                Xj = sp.csr_matrix(X).multiply(scale).tocsr() if nb and scale is not None else X
+                Xj = scaled if nb else X
                 lr = LogisticRegression(
                     C=float(c),
                     class_weight=self.class_weight,

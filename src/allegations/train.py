@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import platform
 from collections.abc import Sequence
@@ -273,9 +272,6 @@ def train(
     # spaCy's tokenizer cache keeps the training texts' words: a model used in the same
     # process then pays spaCy only for chunks it has never met. (Not saved with the model.)
     model.featurize([])
-    # Training leaves many dead temporaries and newly long-lived objects; one full
-    # collection now, rather than in the middle of the first batch tagged.
-    gc.collect()
     return model
 
 
