@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from allegations.errors import InputError
+from allegations.features import LemmaFeatures
 from allegations.model import (
     Goal,
+    ModelConfig,
     PlattCalibrator,
     choose_threshold,
     parse_goal,
@@ -149,3 +151,12 @@ def test_member_average_is_the_mean_of_member_logits():
     np.testing.assert_allclose(scores[:, 0], (a + b) / 2, atol=1e-8)
     np.testing.assert_allclose(scores[:, 1], c, atol=1e-8)
     assert both.coef_.shape == (2, X.shape[1])
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_config_refuses_an_ngram_length_the_features_do_not_build(n):
+    # Only unigrams and bigrams exist: 3 used to be read as 2 while the card said 1-3.
+    with pytest.raises(ValueError, match=f"ngram_max is {n}; expected 1 or 2"):
+        ModelConfig(ngram_max=n)
+    with pytest.raises(ValueError, match=f"ngram_max is {n}; expected 1 or 2"):
+        LemmaFeatures(ngram_max=n).fit(["officer stop car", "officer stop car"])

@@ -138,6 +138,8 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
     # -- fitting ---------------------------------------------------------------------
     def fit(self, X: Sequence[str], y: Any = None) -> LemmaFeatures:
         """Learn the vocabularies and inverse document frequencies from ``X``."""
+        if self.ngram_max not in (1, 2):
+            raise ValueError(f"ngram_max is {self.ngram_max!r}; expected 1 or 2.")
         docs = [str(d) for d in X]
         n_docs = len(docs)
         lemmas = sorted({tok for doc in docs for tok in doc.split()})

@@ -68,6 +68,12 @@ class ModelConfig:
     class_weight: str | None = "balanced"
     n_folds: int = 5
 
+    def __post_init__(self) -> None:
+        # The feature step builds unigrams and bigrams only: a larger value would be
+        # silently read as 2 while the model card named it.
+        if self.ngram_max not in (1, 2):
+            raise ValueError(f"ModelConfig.ngram_max is {self.ngram_max!r}; expected 1 or 2.")
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy for the model card."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
