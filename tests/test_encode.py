@@ -43,6 +43,7 @@ def parts(corpus):
 
 def _string_path(preprocessor: SpacyPreprocessor, features, texts):
     fresh = pickle.loads(pickle.dumps(preprocessor))  # own caches, like a separate run
+    fresh.__dict__.pop("_chunks", None)  # not even the chunks saved with the model
     return features.transform(fresh.transform(texts))
 
 
@@ -99,7 +100,10 @@ def test_pickling_keeps_the_live_caches(parts):
     assert pre.__dict__.get("_chunks") and "_nlp" in pre.__dict__
     assert features.__dict__.get("_unknown_cache")
     restored = pickle.loads(pickle.dumps(pre))
-    assert "_chunks" not in restored.__dict__ and "_nlp" not in restored.__dict__
+    assert "_nlp" not in restored.__dict__
+    # Only the chunks saved in training come back, not what the model read since.
+    assert restored.known_chunks() == list(pre.saved_chunks_)
+    assert "Officer" in pre.known_chunks() and "database." not in restored.known_chunks()
 
 
 def test_encoder_refuses_a_trained_pipeline(parts):
@@ -289,6 +293,39 @@ def test_a_trained_model_starts_with_its_training_chunks(corpus, monkeypatch):
     texts = corpus["text"].tolist()
     fast = model.predict_proba(texts)
     np.testing.assert_allclose(fast, model.proba_from_docs(pre.transform(texts)), atol=1e-12)
+
+
+def test_a_loaded_model_starts_with_the_chunks_of_two_or_more_training_cases(
+    corpus, monkeypatch
+):
+    """The model file keeps the forms of the chunks that two or more training cases share
+    (never rarer ones: often names), so a loaded model needs no spaCy call for them."""
+    from collections import Counter
+
+    rare = corpus.copy()
+    rare.loc[0, "text"] += " Complainant Wolfeschlegel, called."  # one case only
+    model, pre, _ = _model_parts(rare)
+    texts = rare["text"].tolist()
+    df = Counter(c for t in texts for c in set(pre.normalise(t).split()))
+    loaded = pickle.loads(pickle.dumps(model))
+    kept = loaded.preprocessor.known_chunks()
+    assert kept == sorted(c for c in pre.known_chunks() if df[c] >= 2)  # the same every run
+    assert len(kept) > 40 and "Wolfeschlegel," in pre.known_chunks()
+    assert "Wolfeschlegel," not in kept and b"Wolfeschlegel" not in pickle.dumps(model)
+
+    def no_spacy(*args, **kwargs):
+        raise AssertionError("a chunk of two or more training cases was tokenised again")
+
+    shared = [" ".join(c for c in pre.normalise(t).split() if df[c] >= 2) for t in texts]
+    expected = model.proba_from_docs(pre.transform(shared))
+    monkeypatch.setattr(SpacyPreprocessor, "_normalise_chunks", no_spacy)
+    monkeypatch.setattr(SpacyPreprocessor, "_normalise_words", no_spacy)
+    np.testing.assert_allclose(loaded.predict_proba(shared), expected, atol=1e-12)
+    monkeypatch.undo()
+    # What the loaded model reads later is not saved with it again.
+    loaded.preprocessor.transform(["Witness Quintavius, attended."])
+    assert "Quintavius," in loaded.preprocessor.known_chunks()
+    assert b"Quintavius" not in pickle.dumps(loaded)
 
 
 def test_the_collector_is_paused_for_a_batch_and_restored(parts, monkeypatch):

@@ -26,7 +26,9 @@ which the feature step splits on whitespace (:func:`split_tokens`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -274,6 +276,28 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         """The chunks whose normalised form this preprocessor has cached (oldest first)."""
         return list(self._chunk_cache())
 
+    def keep_chunks(self, texts: Iterable[Any], min_df: int = 2) -> int:
+        """Save with the model the forms of the chunks found in ``min_df`` or more of
+        ``texts`` (the training narratives, already transformed).
+
+        A model loaded from disk then starts from those forms, as a model fresh from
+        training starts from all of its training chunks: a new release pays spaCy only
+        for chunks the training cases did not share. Rarer chunks (often names: personal
+        data) are never saved, as the feature step keeps no lemma seen in fewer than two
+        cases. Only the blank pipeline uses the table. Returns the number of chunks kept.
+        """
+        if self.spacy_model is not None:
+            self.saved_chunks_: dict[str, str] = {}
+            return 0
+        min_df = max(int(min_df), 2)
+        df = Counter(chain.from_iterable(set(self.normalise(as_text(t)).split()) for t in texts))
+        cache = self._chunk_cache()
+        # Sorted: the cache's order follows set iteration, which varies between processes,
+        # and the same data must give a byte-identical model file.
+        kept = sorted(c for c in cache if df.get(c, 0) >= min_df)
+        self.saved_chunks_ = {c: cache[c] for c in kept}
+        return len(self.saved_chunks_)
+
     def _join_batch(self, batch: list[list[str]], chunks: dict[str, str]) -> Iterator[str]:
         get = chunks.get
         new = {chunk for split in batch for chunk in split if get(chunk) is None}
@@ -415,6 +439,11 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         # Models saved before web addresses were blanked kept them.
         state.setdefault("drop_urls", False)
         super().__setstate__(state)
+        # The chunk cache starts from the saved training chunks (a copy: the saved table
+        # stays what training kept, whatever the model reads later).
+        saved = state.get("saved_chunks_")
+        if saved:
+            self.__dict__["_chunks"] = dict(saved)
 
 
 #: An ASCII word (or words joined by single hyphens) with opening brackets before it and

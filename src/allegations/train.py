@@ -149,6 +149,7 @@ def train(
 
     preprocessor = SpacyPreprocessor(spacy_model=spacy_model).fit(texts)
     docs = preprocessor.transform(texts)
+    preprocessor.keep_chunks(texts)  # saved with the model: see keep_chunks
     empty = int(sum(1 for d in docs if not d))
     group_ids, n_dup, n_near = assign_groups(docs, groups)
     fold = make_folds(y, group_ids, config.n_folds, seed)
