@@ -26,6 +26,7 @@ AWKWARD = [
     "",
     "   ",
     "Officer searched the database for his neighbour",
+    "\u3000 Officer\x1cqueried\x85TECS\u2028for\xa0her\u200bex \t\n",  # Unicode spaces
 ]
 
 
@@ -64,6 +65,35 @@ def test_encoder_equals_string_path_on_awkward_texts(parts, corpus):
     assert n_tokens[4] == n_tokens[5] == n_tokens[-1] == n_tokens[-2] == 0
     # A second batch reuses the cached chunks (a different mix and order) and still agrees.
     again = texts[::-1] + ["An unseen wordd, and (another)."]
+    _assert_same(encoder.transform(again)[0], _string_path(pre, features, again))
+
+
+def test_arrow_splits_on_exactly_the_whitespace_str_split_does():
+    """The encoder splits with Arrow's ``utf8_split_whitespace``: on every code point it
+    must agree with ``str.split`` (apart from the empty chunks Arrow gives at the ends)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    texts = [f" a{chr(c)}b{chr(c)}" for c in points]
+    split = pc.utf8_split_whitespace(pa.array(texts, pa.large_string())).to_pylist()
+    pairs = zip(points, texts, split, strict=True)
+    wrong = [hex(c) for c, t, s in pairs if t.split() != [x for x in s if x]]
+    assert not wrong
+
+
+def test_text_that_is_not_utf8_fails_as_on_the_string_path(parts):
+    """A lone surrogate (text decoded with surrogateescape) is not UTF-8: Arrow cannot
+    hold it and spaCy cannot tokenise it, so both paths refuse it alike (the file readers
+    never produce one); the encoder still works for the next batch."""
+    _, pre, features = parts
+    encoder = TokenEncoder(pickle.loads(pickle.dumps(pre)), features)
+    odd = ["Officer queried caf\udce9 records.", "  Officer queried records  "]
+    with pytest.raises(UnicodeEncodeError):
+        _string_path(pre, features, odd)
+    with pytest.raises(UnicodeEncodeError):
+        encoder.transform(odd)
+    again = ["Officer queried records of the caf\u00e9.", "records"]
     _assert_same(encoder.transform(again)[0], _string_path(pre, features, again))
 
 
@@ -284,7 +314,8 @@ def test_a_trained_model_starts_with_its_training_chunks(corpus, monkeypatch):
     """As spaCy's tokenizer cache keeps the training words, the model as trained knows its
     training chunks: predicting them needs no spaCy call, and gives the string path's scores."""
     model, pre, _ = _model_parts(corpus)
-    assert len(model.__dict__["_encoder"]._chunk_row) == len(pre.known_chunks()) > 40
+    table = model.__dict__["_encoder"]._chunk_row
+    assert len(table) == len(pre.known_chunks()) + 1 > 40 and table[""] == 0  # + the empty chunk
 
     def no_spacy(*args, **kwargs):
         raise AssertionError("spaCy was called for a chunk met in training")
@@ -295,9 +326,7 @@ def test_a_trained_model_starts_with_its_training_chunks(corpus, monkeypatch):
     np.testing.assert_allclose(fast, model.proba_from_docs(pre.transform(texts)), atol=1e-12)
 
 
-def test_a_loaded_model_starts_with_the_chunks_of_two_or_more_training_cases(
-    corpus, monkeypatch
-):
+def test_a_loaded_model_starts_with_the_chunks_of_two_or_more_training_cases(corpus, monkeypatch):
     """The model file keeps the forms of the chunks that two or more training cases share
     (never rarer ones: often names), so a loaded model needs no spaCy call for them."""
     from collections import Counter

@@ -21,6 +21,8 @@ from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from .features import LemmaFeatures
@@ -85,6 +87,15 @@ class TokenEncoder:
         self._ids = _Buffer()  # lemma ids of all chunks, concatenated
         self._unseen: dict[str, int] = {}  # lemma outside the vocabulary -> id (after it)
         self._unseen_names: list[str] = []  # the same lemmas, by id - len(vocabulary_)
+        # The chunks again, by row, as Arrow arrays (joined on demand): the look-up table
+        # of the Arrow path. Row 0 is the empty chunk, which Arrow's split gives for
+        # leading and trailing whitespace; it has no lemmas.
+        self._key_parts: list[pa.Array] = [pa.array([""], pa.large_string())]
+        self._keys: pa.Array | None = None
+        self._chunk_row[""] = 0
+        self._start.extend(np.zeros(1, dtype=np.int64))
+        self._count.extend(np.zeros(1, dtype=np.int64))
+        self._generation = getattr(self, "_generation", -1) + 1
 
     # -- public --------------------------------------------------------------------------
     def encode(self, texts: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -101,10 +112,16 @@ class TokenEncoder:
             The number of lemmas of each text (0 for an empty text).
         """
         normalise = self.preprocessor.normalise
-        splits = [normalise(x if type(x) is str else as_text(x)).split() for x in texts]
-        n_docs = len(splits)
-        chunks = list(chain.from_iterable(splits))
-        rows = self._rows(chunks)
+        normed = [normalise(x if type(x) is str else as_text(x)) for x in texts]
+        n_docs = len(normed)
+        found = self._arrow_rows(normed)
+        if found is None:  # not UTF-8 (a lone surrogate): Python's split, and spaCy's error
+            splits = [text.split() for text in normed]
+            chunk_bounds = np.zeros(n_docs + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, splits), np.int64, count=n_docs), out=chunk_bounds[1:])
+            rows = self._rows(list(chain.from_iterable(splits)))
+        else:
+            rows, chunk_bounds = found
         count = self._count.view()[rows]
         start = self._start.view()[rows]
         ends = np.cumsum(count)
@@ -115,8 +132,6 @@ class TokenEncoder:
             take = np.repeat(start - (ends - count), count) + np.arange(n_total)
             ids = self._ids.view()[take]
         # Lemmas per text: the lemma counts of its chunks, summed by prefix sums.
-        chunk_bounds = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, splits), np.int64, count=n_docs), out=chunk_bounds[1:])
         lemma_bounds = np.zeros(len(count) + 1, dtype=np.int64)
         lemma_bounds[1:] = ends
         n_tokens = lemma_bounds[chunk_bounds[1:]] - lemma_bounds[chunk_bounds[:-1]]
@@ -150,6 +165,39 @@ class TokenEncoder:
         return self.features.transform_ids(ids, doc_of, len(n_tokens), unseen), n_tokens
 
     # -- internals -----------------------------------------------------------------------
+    def _arrow_rows(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The chunk table row of every chunk of ``texts`` and each text's chunk bounds,
+        split and looked up by Arrow's compute kernels (no Python string per chunk).
+
+        ``utf8_split_whitespace`` splits on exactly the characters ``str.split`` does
+        (tested on every code point), but gives an empty chunk for leading and trailing
+        whitespace: row 0, with no lemmas. Returns None for text Arrow cannot hold.
+        """
+        try:
+            array = pa.array(texts, type=pa.large_string())
+        except (pa.ArrowException, UnicodeError):
+            return None
+        lists = pc.utf8_split_whitespace(array)
+        offsets = lists.offsets.to_numpy()
+        bounds = (offsets - offsets[0]).astype(np.int64)
+        flat = lists.flatten()
+        rows = pc.index_in(flat, value_set=self._key_array()).fill_null(-1).to_numpy()
+        rows = rows.astype(np.int64)
+        missing = np.flatnonzero(rows < 0)
+        if len(missing):
+            generation = self._generation
+            absent = flat.take(pa.array(missing)).to_pylist()
+            rows[missing] = self._rows(absent)
+            if self._generation != generation:  # the tables were cleared: look up again
+                rows = self._rows(flat.to_pylist())
+        return rows, bounds
+
+    def _key_array(self) -> pa.Array:
+        if self._keys is None:
+            self._keys = pa.concat_arrays(self._key_parts)
+            self._key_parts = [self._keys]
+        return self._keys
+
     def _rows(self, chunks: list[str]) -> np.ndarray:
         """The chunk table row of every chunk, adding the chunks never seen before."""
         table = self._chunk_row
@@ -159,7 +207,8 @@ class TokenEncoder:
             absent = list(map(chunks.__getitem__, missing.tolist()))
             new = list(dict.fromkeys(absent))
             full = len(table) + len(new) > MAX_CHUNKS or len(self._unseen) > MAX_CHUNKS
-            if full and table:  # start afresh; a batch's own chunks always fit
+            # Start afresh (row 0, the empty chunk, always stays); a batch's chunks fit.
+            if full and len(table) > 1:
                 self._clear()
                 return self._rows(chunks)
             self._add(new)
@@ -193,6 +242,8 @@ class TokenEncoder:
         np.cumsum(counts[:-1], out=start[1:])
         first_row = self._count.size
         self._chunk_row.update(zip(new, range(first_row, first_row + len(new)), strict=True))
+        self._key_parts.append(pa.array(new, type=pa.large_string()))  # spaCy took them: UTF-8
+        self._keys = None
         self._start.extend(start + self._ids.size)
         self._count.extend(counts)
         self._ids.extend(ids)
