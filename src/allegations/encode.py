@@ -6,9 +6,10 @@ token by token: two passes of Python work per token. A :class:`TokenEncoder` joi
 two steps for the default (blank English) pipeline. spaCy's tokenizer splits on
 whitespace first and handles each whitespace-free chunk on its own, so a chunk always
 becomes the same lemmas; the encoder keeps, for every distinct chunk, the feature step's
-ids of those lemmas in flat NumPy arrays. A batch is then split on whitespace, its chunks
-are looked up in one C-level ``map`` over a dictionary, and the token ids of the whole
-batch are gathered with array operations. Only chunks never seen before go through spaCy.
+ids of those lemmas in flat NumPy arrays. A batch is then split on whitespace and its
+chunks are looked up by Arrow's compute kernels (no Python string per chunk), and the
+token ids of the whole batch are gathered with array operations. Only the batch's new
+chunks come back to Python, and only those never seen before go through spaCy.
 
 The ids (and so the features) are exactly those of
 ``features.transform(preprocessor.transform(texts))``; a test holds the two paths equal.

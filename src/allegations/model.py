@@ -57,10 +57,11 @@ class ModelConfig:
     #: A label with fewer positive training cases than this takes that logit mean without
     #: a choice (0: every label chooses by out-of-fold average precision).
     ensemble_below: int = 100
-    #: F1 thresholds are pulled toward 0.5 with weight prior / (prior + n_positive): a
-    #: threshold tuned on few positives is noisy. 0 turns this off; a negative value
-    #: chooses it from (0, 5, 20) on the training data's cross-fitted decisions.
-    threshold_prior: float = -1.0
+    #: F1 thresholds are pulled toward 0.5 with weight prior / (prior + n_positive). 0 (the
+    #: default) turns this off; a negative value chooses it from (0, 5, 20) on the training
+    #: data's cross-fitted decisions. The training folds cannot see a later release, where
+    #: rare labels lose recall: off did better there (benchmarks/dev_quality.py).
+    threshold_prior: float = 0.0
     #: How an f1 goal's threshold is read off the out-of-fold probabilities: "half_f1"
     #: (half the best out-of-fold F1, the optimum for calibrated probabilities) or
     #: "best_cut" (the cut with the best out-of-fold F1).
