@@ -414,14 +414,25 @@ def test_corrupt_and_password_protected_xlsx(tmp_path: Path):
         (b'{"text": "a", "text": "b"}\n', "b.jsonl line 1 has the key 'text' more than once"),
         (b'{"text": "a"}\n{"text": "\xff"}\n', "b.jsonl line 2 is not valid UTF-8"),
         (b'{"text": "a"}\n{"text": "trunc', "b.jsonl line 2 is not valid JSON"),
+        (
+            b'{"text": "a"}\n{"text": "caf\\udce9"}\n',
+            "b.jsonl line 2 holds a .u escape of half a character (a lone surrogate",
+        ),
     ],
-    ids=["not-json", "not-object", "nan", "duplicate-key", "not-utf8", "truncated"],
+    ids=["not-json", "not-object", "nan", "duplicate-key", "not-utf8", "truncated", "surrogate"],
 )
 def test_bad_jsonl_lines(tmp_path: Path, body: bytes, message: str):
     """Checklist 14."""
     (tmp_path / "b.jsonl").write_bytes(body)
     with pytest.raises(BadRecordError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_table(tmp_path / "b.jsonl")
+
+
+def test_jsonl_surrogate_pairs_are_text(tmp_path: Path):
+    """A pair of surrogate escapes is one character (an emoji); an escaped backslash
+    before "ud" is text too. Neither is a lone surrogate."""
+    (tmp_path / "b.jsonl").write_bytes(b'{"text": "ok \\ud83d\\ude00 C:\\\\udata"}\n')
+    assert load_table(tmp_path / "b.jsonl")["text"].tolist() == ["ok \U0001f600 C:\\udata"]
 
 
 def test_jsonl_bom_blank_lines_and_skip(tmp_path: Path):

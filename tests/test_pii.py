@@ -166,6 +166,8 @@ def _jsonl(kind: str) -> bytes:
         lines[2] = json.dumps({"text": MARKER})[:-1] + f', "text": "{MARKER}"}}'
     elif kind == "not-object":
         lines[2] = json.dumps([MARKER])
+    elif kind == "surrogate":
+        lines[2] = json.dumps({"id": "C1", "text": f"{MARKER} caf\udce9"})
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -319,6 +321,13 @@ CASES = [
         PREDICT,
         1,
         "j.jsonl line 3 has the key 'text' more than once",
+    ),
+    Case(
+        "jsonl-surrogate",
+        _write("j.jsonl", _jsonl("surrogate")),
+        PREDICT,
+        1,
+        "j.jsonl line 3 holds a \\u escape of half a character (a lone surrogate",
     ),
     Case(
         "jsonl-not-object",

@@ -115,14 +115,7 @@ class TokenEncoder:
         normalise = self.preprocessor.normalise
         normed = [normalise(x if type(x) is str else as_text(x)) for x in texts]
         n_docs = len(normed)
-        found = self._arrow_rows(normed)
-        if found is None:  # not UTF-8 (a lone surrogate): Python's split, and spaCy's error
-            splits = [text.split() for text in normed]
-            chunk_bounds = np.zeros(n_docs + 1, dtype=np.int64)
-            np.cumsum(np.fromiter(map(len, splits), np.int64, count=n_docs), out=chunk_bounds[1:])
-            rows = self._rows(list(chain.from_iterable(splits)))
-        else:
-            rows, chunk_bounds = found
+        rows, chunk_bounds = self._arrow_rows(normed)
         count = self._count.view()[rows]
         start = self._start.view()[rows]
         ends = np.cumsum(count)
@@ -166,18 +159,16 @@ class TokenEncoder:
         return self.features.transform_ids(ids, doc_of, len(n_tokens), unseen), n_tokens
 
     # -- internals -----------------------------------------------------------------------
-    def _arrow_rows(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    def _arrow_rows(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The chunk table row of every chunk of ``texts`` and each text's chunk bounds,
         split and looked up by Arrow's compute kernels (no Python string per chunk).
 
         ``utf8_split_whitespace`` splits on exactly the characters ``str.split`` does
         (tested on every code point), but gives an empty chunk for leading and trailing
-        whitespace: row 0, with no lemmas. Returns None for text Arrow cannot hold.
+        whitespace: row 0, with no lemmas. Text that is not valid Unicode (a lone
+        surrogate) raises UnicodeEncodeError, as spaCy's tokenizer does on the string path.
         """
-        try:
-            array = pa.array(texts, type=pa.large_string())
-        except (pa.ArrowException, UnicodeError):
-            return None
+        array = pa.array(texts, type=pa.large_string())
         lists = pc.utf8_split_whitespace(array)
         offsets = lists.offsets.to_numpy()
         bounds = (offsets - offsets[0]).astype(np.int64)

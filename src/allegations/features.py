@@ -44,6 +44,13 @@ def affixes(token: str, n_min: int, n_max: int) -> list[str]:
     return out
 
 
+def check_ngram_max(ngram_max: int) -> None:
+    """Refuse a longest n-gram the feature step does not build (it builds words and word
+    pairs): a larger value would otherwise be read as 2 while the model card named it."""
+    if ngram_max not in (1, 2):
+        raise ValueError(f"ngram_max is {ngram_max!r}; expected 1 or 2.")
+
+
 def _l2_normalise(X: sp.csr_matrix) -> sp.csr_matrix:
     X = sp.csr_matrix(X)
     norms = np.sqrt(
@@ -138,8 +145,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
     # -- fitting ---------------------------------------------------------------------
     def fit(self, X: Sequence[str], y: Any = None) -> LemmaFeatures:
         """Learn the vocabularies and inverse document frequencies from ``X``."""
-        if self.ngram_max not in (1, 2):
-            raise ValueError(f"ngram_max is {self.ngram_max!r}; expected 1 or 2.")
+        check_ngram_max(self.ngram_max)
         docs = [str(d) for d in X]
         n_docs = len(docs)
         lemmas = sorted({tok for doc in docs for tok in doc.split()})

@@ -305,6 +305,12 @@ def iter_jsonl_objects(
                         'is not a JSON object; each line must be an object such as {"text": "..."}',
                         "not a JSON object",
                     )
+                elif _SURROGATE_ESCAPE.search(raw_line) and not _is_unicode(obj):
+                    problem, reason = (
+                        "holds a \\u escape of half a character (a lone surrogate, "
+                        "\\ud800-\\udfff without its pair), which is not text",
+                        "lone surrogate",
+                    )
             except UnicodeDecodeError:
                 problem, reason = "is not valid UTF-8 (JSON Lines must be UTF-8)", "not UTF-8"
             except _DuplicateKey as exc:
@@ -325,6 +331,20 @@ def iter_jsonl_objects(
             yield obj
     if not record:
         raise InputError(f"{path.name} is empty: it has no JSON lines.")
+
+
+#: A JSON ``\\u`` escape of a surrogate (half of a UTF-16 pair); a pair decodes to one
+#: character, a lone one to a string that cannot be written as UTF-8.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
+def _is_unicode(obj: Any) -> bool:
+    """True when every string in ``obj`` can be written as UTF-8 (no lone surrogate)."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def jsonl_frame(objects: list[dict[str, Any]], source: str) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .errors import InputError
-from .features import LemmaFeatures
+from .features import LemmaFeatures, check_ngram_max
 
 __all__ = [
     "ModelConfig",
@@ -70,10 +70,7 @@ class ModelConfig:
     n_folds: int = 5
 
     def __post_init__(self) -> None:
-        # The feature step builds unigrams and bigrams only: a larger value would be
-        # silently read as 2 while the model card named it.
-        if self.ngram_max not in (1, 2):
-            raise ValueError(f"ModelConfig.ngram_max is {self.ngram_max!r}; expected 1 or 2.")
+        check_ngram_max(self.ngram_max)  # before any training work, not at the first fit
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy for the model card."""
