@@ -141,3 +141,39 @@ def test_half_f1_rule_resists_a_threshold_dragged_down_by_few_positives():
     half, _ = label_threshold(y, p, Goal("f1"))
     assert best_cut < 0.05 and (p >= best_cut).sum() >= 14
     assert 0.3 < half < 0.6 and (p >= half).sum() == 4
+
+
+def _positional_corpus(n=120, seed=4):
+    """Every case names both acts; its label is the act its first sentence names."""
+    rng = np.random.default_rng(seed)
+    acts = {"theft": "stole", "assault": "assaulted"}
+    pool = ["quietly", "again", "on friday", "at night", "near the depot", "twice", "openly"]
+    texts, sets = [], []
+    for _ in range(n):
+        first, second = rng.permutation(list(acts))
+        a, b, c, d = rng.choice(pool, 4)
+        texts.append(f"The officer {a} {acts[first]} {b}. A witness {c} {acts[second]} {d}.")
+        sets.append([str(first)])
+    labels, sets = canonical_labels(sets)
+    docs = SpacyPreprocessor().fit(texts).transform(texts)
+    y = to_matrix(sets, labels)
+    return docs, y, make_folds(y, np.arange(n), 5, 0)
+
+
+def test_the_lead_block_tells_apart_cases_whose_opening_sentence_decides():
+    docs, y, fold = _positional_corpus()
+    for exclusive in (False, True):
+        ap = {}
+        for lead in (0, 1):
+            config = ModelConfig(lead_sentences=lead)
+            cvd = cross_validate(
+                docs, y, fold, config=config, exclusive=exclusive, seed=0, seeds=NO_SEEDS
+            )
+            features = cvd["pipeline"].named_steps["features"]
+            assert features.lead_sentences == lead
+            ap[lead] = np.mean(
+                [_average_precision(y[:, j], cvd["scores"][:, j]) for j in range(y.shape[1])]
+            )
+        # Without the lead, every case holds the same words: only the lead tells them apart.
+        assert ap[0] < 0.75 < 0.95 < ap[1]
+    assert ModelConfig().lead_sentences == 1 and ModelConfig().lead_weight == 0.5

@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 from allegations import encode
 from allegations.encode import TokenEncoder
-from allegations.preprocess import SpacyPreprocessor, _punctuated_word, normalise_redactions
+from allegations.preprocess import (
+    SpacyPreprocessor,
+    _punctuated_word,
+    normalise_redactions,
+    split_tokens,
+)
 
 from .conftest import ROOT, needs_shared
 
@@ -30,16 +35,23 @@ AWKWARD = [
 ]
 
 
-def _model_parts(corpus: pd.DataFrame):
+def _model_parts(corpus: pd.DataFrame, lead_sentences: int | None = None):
     from allegations import train
+    from allegations.model import ModelConfig
 
-    model = train(corpus["text"].tolist(), [s.split(";") if s else [] for s in corpus["labels"]])
+    config = ModelConfig() if lead_sentences is None else ModelConfig(lead_sentences=lead_sentences)
+    sets = [s.split(";") if s else [] for s in corpus["labels"]]
+    model = train(corpus["text"].tolist(), sets, config=config)
     return model, model.preprocessor, model.pipeline.named_steps["features"]
 
 
-@pytest.fixture(scope="module")
-def parts(corpus):
-    return _model_parts(corpus)
+@pytest.fixture(scope="module", params=[0, 2], ids=["no-lead", "lead"])
+def parts(corpus, request):
+    """A trained model's parts, without and with the lead block (its sentence marks and
+    the lead's own columns go through both paths)."""
+    model, pre, features = _model_parts(corpus, request.param)
+    assert len(features.lead_idf_) > 0 if request.param else len(features.lead_idf_) == 0
+    return model, pre, features
 
 
 def _string_path(preprocessor: SpacyPreprocessor, features, texts):
@@ -61,7 +73,7 @@ def test_encoder_equals_string_path_on_awkward_texts(parts, corpus):
     X, n_tokens = encoder.transform(texts)
     _assert_same(X, _string_path(pre, features, texts))
     docs = pre.transform(texts)
-    assert n_tokens.tolist() == [len(d.split()) for d in docs]
+    assert n_tokens.tolist() == [len(split_tokens(d)) for d in docs]
     assert n_tokens[4] == n_tokens[5] == n_tokens[-1] == n_tokens[-2] == 0
     # A second batch reuses the cached chunks (a different mix and order) and still agrees.
     again = texts[::-1] + ["An unseen wordd, and (another)."]
@@ -297,10 +309,12 @@ def test_web_addresses_leave_the_features_and_evidence_spans_stay_exact():
     pre = SpacyPreprocessor().fit([])
     text = "Officer took a bribe, see [story](https://news.example.com/officer-bribe-case)."
     doc = pre.transform([text])[0]
-    assert doc == "officer take a bribe see story"
+    assert doc == "officer take a bribe see story ."  # the full stop after the link ends it
     written, spans = pre.tokens_with_offsets(text)
     assert written == text  # evidence quotes the narrative as written
-    assert [written[a:b] for _, a, b in spans] == ["Officer", "took", "a", "bribe", "see", "story"]
+    words = [written[a:b] for form, a, b in spans if form != "."]
+    assert words == ["Officer", "took", "a", "bribe", "see", "story"]
+    assert spans[-1] == (".", len(text), len(text))
     # A model saved before this step kept addresses: loading it keeps its behaviour.
     state = pre.__getstate__()
     state.pop("drop_urls")

@@ -62,3 +62,39 @@ def test_evidence_columns_only_when_asked(trained_model):
     assert list(frame.columns[-2:]) == ["evidence", "evidence_sentences"]
     assert frame.loc[1, "evidence"] == ""
     assert isinstance(frame, pd.DataFrame) and frame["id"].tolist() == ["a", "b"]
+
+
+def test_every_contribution_is_shared_out_with_the_lead_block():
+    """Token scores add up to the label's score: the lead block's columns included."""
+    import numpy as np
+
+    from allegations.evidence import _token_scores, label_weights
+    from allegations.model import ModelConfig
+    from allegations.preprocess import SENTENCE_END
+
+    texts, sets = _planted_corpus()
+    model = train(texts, sets, seed=0, config=ModelConfig(lead_sentences=1, lead_weight=1.0))
+    features = model.pipeline.named_steps["features"]
+    assert len(features.lead_idf_)
+    new = (
+        "The officer falsified the overtime report for March. Officers arrived at the scene. "
+        "The case was closed after review."
+    )
+    _, marked = model.preprocessor.tokens_with_offsets(new)
+    X = features.transform([" ".join(t for t, _, _ in marked)])
+    assert (X != model.featurize([new])[0]).nnz == 0  # the evidence sees the model's features
+    tokens = [t for t, _, _ in marked if t != SENTENCE_END]
+    lead = [t for t, _, _ in marked].index(SENTENCE_END)
+    weights = label_weights(model.pipeline.named_steps["classify"], len(model.labels))
+    first_lead_col = X.shape[1] - len(features.lead_idf_)
+    for j in range(len(model.labels)):
+        values = (X.data * weights[j, X.indices]).tolist()
+        contrib = dict(zip(X.indices.tolist(), values, strict=True))
+        scores = _token_scores(features, tokens, lead, contrib)
+        np.testing.assert_allclose(scores.sum(), sum(contrib.values()), rtol=1e-9)
+        from_lead = sum(v for c, v in contrib.items() if c >= first_lead_col)
+        assert from_lead != 0.0
+    frame = model.predict([new], evidence=True)
+    assert frame.loc[0, "labels"] == "falsification"
+    cited = frame.attrs["evidence"][0][0]
+    assert cited["sentence"] == "The officer falsified the overtime report for March."

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from allegations.features import LemmaFeatures, affixes
-from allegations.preprocess import SpacyPreprocessor
+from allegations.preprocess import SpacyPreprocessor, split_tokens
 
 DOCS = [
     "officer search the database",
@@ -76,4 +76,52 @@ def test_chunk_cache_matches_spacy_tokenizer(text):
         )
         if f
     ]
-    assert fast.split() == expected
+    assert split_tokens(fast) == expected  # the sentence marks aside
+
+
+LEAD_DOCS = [
+    "officer steal money . later he search the database .",
+    "officer steal money . the file be search later .",
+    "officer search the database . he steal money later .",
+    "officer search the file . then steal money .",
+    "no sentence mark here officer",
+]
+
+
+def test_lead_block_holds_the_opening_sentences_only():
+    feats = LemmaFeatures(max_df=1.0, lead_sentences=1, lead_weight=0.5).fit(LEAD_DOCS)
+    names = list(feats.get_feature_names_out())
+    X = feats.transform(LEAD_DOCS).toarray()
+    lead = np.array([n.startswith("l") for n in names])
+    assert "lw:steal" in names and "lb:officer steal" in names and "lw:later" not in names
+    # "steal" opens the first two documents only; "search" opens the next two.
+    steal, search = names.index("lw:steal"), names.index("lw:search")
+    assert (X[:, steal] > 0).tolist() == [True, True, False, False, False]
+    assert (X[:, search] > 0).tolist() == [False, False, True, True, False]
+    # A document without a mark is all lead; the block is unit length times its weight.
+    np.testing.assert_allclose(np.linalg.norm(X[:, lead], axis=1), 0.5, rtol=1e-5)
+    # The other blocks are those of the unmarked documents.
+    plain = LemmaFeatures(max_df=1.0).fit([d.replace(" .", "") for d in LEAD_DOCS])
+    assert plain.get_feature_names_out().tolist() == [n for n in names if not n.startswith("l")]
+    np.testing.assert_array_equal(
+        plain.transform([d.replace(" .", "") for d in LEAD_DOCS]).toarray(), X[:, ~lead]
+    )
+
+
+def test_marks_change_nothing_without_a_lead_block():
+    feats = LemmaFeatures().fit(LEAD_DOCS)
+    assert not any(n.startswith("l") for n in feats.get_feature_names_out())
+    assert "w:." not in feats.vocabulary_ and "." not in feats.vocabulary_
+    plain = LemmaFeatures().fit([d.replace(" .", "") for d in LEAD_DOCS])
+    assert (feats.transform(LEAD_DOCS) != plain.transform(LEAD_DOCS)).nnz == 0
+
+
+def test_feature_steps_fitted_before_the_lead_block_still_transform():
+    feats = LemmaFeatures().fit(DOCS)
+    state = feats.__getstate__()
+    for key in ("lead_sentences", "lead_weight", "lead_unigram_lemmas_", "lead_bigram_keys_"):
+        state.pop(key)
+    state.pop("lead_idf_")
+    old = LemmaFeatures.__new__(LemmaFeatures)
+    old.__setstate__(state)
+    assert (old.transform(DOCS) != feats.transform(DOCS)).nnz == 0

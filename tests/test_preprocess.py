@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from allegations.errors import ModelError
-from allegations.preprocess import NUMBER, REDACTED, SpacyPreprocessor, normalise_redactions
+from allegations.preprocess import (
+    NUMBER,
+    REDACTED,
+    SENTENCE_END,
+    SpacyPreprocessor,
+    ends_sentence,
+    lemma_text,
+    normalise_redactions,
+    split_tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -26,7 +35,7 @@ from allegations.preprocess import NUMBER, REDACTED, SpacyPreprocessor, normalis
 )
 def test_redaction_markers_become_one_token(marker):
     out = SpacyPreprocessor().fit([]).transform([f"Agent {marker} queried TECS."])[0]
-    assert out.split() == ["agent", REDACTED, "query", "tecs"]
+    assert split_tokens(out) == ["agent", REDACTED, "query", "tecs"]
 
 
 def test_normalise_keeps_ordinary_words():
@@ -35,7 +44,7 @@ def test_normalise_keeps_ordinary_words():
 
 def test_lemmas_lowercase_numbers_and_punctuation():
     out = SpacyPreprocessor().fit([]).transform(["SA QUERIED plates 3 times, and RAN names!"])[0]
-    assert out == f"sa query plate {NUMBER} time and run name"
+    assert out == f"sa query plate {NUMBER} time and run name {SENTENCE_END}"
 
 
 def test_empty_and_missing_texts():
@@ -61,3 +70,68 @@ def test_transform_is_deterministic_and_streaming_matches():
 def test_unknown_trained_pipeline_is_a_clear_error():
     with pytest.raises(ModelError, match="spaCy pipeline 'en_no_such_model' is not installed"):
         SpacyPreprocessor(spacy_model="en_no_such_model").fit([])
+
+
+@pytest.mark.parametrize(
+    "chunk, ends",
+    [
+        ("abused.", True),
+        ('right."', True),
+        ("him!", True),
+        ("why?)", True),
+        ("...", True),
+        ("5.", True),
+        ("officer", False),
+        ("officer,", False),
+        ("Mr.", False),
+        ("(Sgt.", False),
+        ("Rep.", False),
+        ("Jan.", False),
+        ("J.", False),
+        ("U.S.", False),
+        ("a.m.", False),
+        ("p.m.,", False),
+    ],
+)
+def test_sentence_ends(chunk, ends):
+    assert ends_sentence(chunk) is ends
+
+
+def test_sentence_ends_are_marked_and_split_tokens_drops_them():
+    text = 'Sgt. J. Smith hit her. He said "no!" Then he left at 9 a.m. on Jan. 5'
+    out = SpacyPreprocessor().fit([]).transform([text])[0]
+    assert out == "sgt j. smith hit her . he say no . then he leave at _num_ a.m. on jan. _num_"
+    assert SENTENCE_END not in split_tokens(out) and lemma_text(out) == " ".join(split_tokens(out))
+    unmarked = SpacyPreprocessor(mark_sentences=False).fit([]).transform([text])[0]
+    assert unmarked == lemma_text(out)
+
+
+def test_marks_agree_between_the_string_path_and_the_spans():
+    pre = SpacyPreprocessor().fit([])
+    raw = "Officer stopped him.  He ran (fast!) away. [REDACTED] said: ok."
+    text, spans = pre.tokens_with_offsets(raw)
+    assert " ".join(t for t, _, _ in spans) == pre.transform([raw])[0]
+    marks = [(a, b) for t, a, b in spans if t == SENTENCE_END]
+    assert [text[a - 1] for a, _ in marks] == [".", ")", ".", "."]
+    assert all(a == b for a, b in marks)
+
+
+def test_trained_pipeline_marks_the_same_chunks():
+    """The trained-pipeline path applies the chunk rule to the same whitespace chunks."""
+    import spacy
+
+    pre = SpacyPreprocessor().fit([])
+    text = 'He was hit.  "Stop!" she said (twice). Then Mr. Doe left'
+    doc = spacy.blank("en")(text)
+    marks = [a for form, a, _ in pre._trained_tokens(doc) if form == SENTENCE_END]
+    expected = [a for form, a, _ in pre.tokens_with_offsets(text)[1] if form == SENTENCE_END]
+    assert marks == expected and len(marks) == 3
+
+
+def test_models_saved_before_marks_keep_none():
+    pre = SpacyPreprocessor().fit([])
+    state = pre.__getstate__()
+    state.pop("mark_sentences")
+    old = SpacyPreprocessor.__new__(SpacyPreprocessor)
+    old.__setstate__(state)
+    assert old.transform(["He left. She stayed."]).tolist() == ["he leave she stay"]

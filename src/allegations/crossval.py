@@ -25,7 +25,7 @@ from .model import (
     decision_scores,
 )
 from .neardup import NEAR_DUPLICATE_COSINE, near_duplicate_pairs
-from .preprocess import SpacyPreprocessor
+from .preprocess import SpacyPreprocessor, lemma_text
 
 __all__ = [
     "make_folds",
@@ -93,7 +93,7 @@ def assign_groups(
     first: dict[str, int] = {}
     n_dup = 0
     for i, doc in enumerate(docs):
-        key = hashlib.sha1(str(doc).encode("utf-8")).hexdigest()
+        key = hashlib.sha1(lemma_text(doc).encode("utf-8")).hexdigest()
         if key in first:
             union(first[key], i)
             n_dup += 1
@@ -133,7 +133,7 @@ def seed_examples(
     y = np.zeros((len(phrases), len(labels)), dtype=np.int8)
     y[np.arange(len(rows)), rows] = 1
     docs = preprocessor.transform(phrases) if phrases else np.zeros(0, dtype=object)
-    keep = np.array([bool(d) for d in docs], dtype=bool)
+    keep = np.array([bool(lemma_text(d)) for d in docs], dtype=bool)
     return np.asarray(docs, dtype=object)[keep], y[keep]
 
 

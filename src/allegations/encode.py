@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from .features import LemmaFeatures
-from .preprocess import SpacyPreprocessor, as_text
+from .features import MARK, LemmaFeatures
+from .preprocess import SENTENCE_END, SpacyPreprocessor, as_text
 
 __all__ = ["TokenEncoder"]
 
@@ -106,11 +106,12 @@ class TokenEncoder:
         -------
         ids : numpy.ndarray of int64
             Every lemma of every text, in order: vocabulary ids, and ids from
-            ``len(vocabulary_)`` on for lemmas outside it (in the order first met).
+            ``len(vocabulary_)`` on for lemmas outside it (in the order first met);
+            sentence marks are :data:`~allegations.features.MARK`.
         doc_of : numpy.ndarray of int64
-            The text number of each lemma (non-decreasing).
+            The text number of each lemma or mark (non-decreasing).
         n_tokens : numpy.ndarray of int64
-            The number of lemmas of each text (0 for an empty text).
+            The number of lemmas of each text, marks aside (0 for an empty text).
         """
         normalise = self.preprocessor.normalise
         normed = [normalise(x if type(x) is str else as_text(x)) for x in texts]
@@ -130,6 +131,9 @@ class TokenEncoder:
         lemma_bounds[1:] = ends
         n_tokens = lemma_bounds[chunk_bounds[1:]] - lemma_bounds[chunk_bounds[:-1]]
         doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), n_tokens)
+        marks = ids == MARK
+        if marks.any():
+            n_tokens = n_tokens - np.bincount(doc_of[marks], minlength=n_docs)
         return ids, doc_of, n_tokens
 
     def encode_batch(
@@ -225,6 +229,9 @@ class TokenEncoder:
             base = len(self.features.vocabulary_)
             for pos in outside.tolist():
                 lemma = flat[pos]
+                if lemma == SENTENCE_END:  # never a lemma of the vocabulary
+                    ids[pos] = MARK
+                    continue
                 k = unseen.get(lemma)
                 if k is None:
                     k = unseen[lemma] = base + len(unseen)

@@ -3,7 +3,8 @@
 The model is linear, so a label's score is a sum of contributions, one per feature of
 the document: ``tf-idf value x weight``. Each contribution is handed to the tokens that
 carry the feature (a lemma's unigram to each occurrence, a bigram half to each of its two
-tokens, an affix to the lemma it belongs to). The evidence for a label is the one- or
+tokens, an affix to the lemma it belongs to; the lead block's to the occurrences in the
+opening sentences). The evidence for a label is the one- or
 two-token span of the narrative with the largest positive total, quoted as written
 (after redaction markers are normalised), with the sentence around it.
 
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .features import LemmaFeatures, affixes
-from .preprocess import SpacyPreprocessor
+from .preprocess import SENTENCE_END, SpacyPreprocessor
 
 __all__ = ["label_weights", "explain", "format_evidence", "MAX_PHRASES"]
 
@@ -56,23 +57,25 @@ def _sentence(text: str, start: int, end: int) -> str:
     return sentence
 
 
-def _token_scores(
-    features: LemmaFeatures, tokens: list[str], contrib: dict[int, float], uni_col: dict[int, int]
-) -> np.ndarray:
-    """Share each feature's contribution out among the tokens that carry it."""
-    vocab = features.vocabulary_
-    n_lemmas = max(len(vocab), 1)
-    n_uni, n_bi = len(features.unigram_lemmas_), len(features.bigram_keys_)
-    n_word = n_uni + n_bi
-    ids = [vocab.get(tok, -1) for tok in tokens]
-    scores = np.zeros(len(tokens))
-    lemma_count = Counter(tokens)
-    # unigrams
-    for k, i in enumerate(ids):
-        col = uni_col.get(i, -1) if i >= 0 else -1
-        if col >= 0 and col in contrib:
-            scores[k] += contrib[col] / lemma_count[tokens[k]]
-    # bigrams
+def _word_scores(
+    scores: np.ndarray,
+    ids: list[int],
+    contrib: dict[int, float],
+    unigrams: np.ndarray,
+    bigrams: np.ndarray,
+    n_lemmas: int,
+    offset: int,
+) -> None:
+    """Add a word block's contributions to the ``scores`` of the tokens with lemma ``ids``
+    (the block's columns start at ``offset``): a unigram's to each occurrence, a bigram's
+    half to each of its two tokens."""
+    n_uni, n_bi = len(unigrams), len(bigrams)
+    uni_col = {int(lemma): c for c, lemma in enumerate(unigrams)}
+    cols = [uni_col.get(i, -1) if i >= 0 else -1 for i in ids]
+    counts = Counter(c for c in cols if c >= 0)
+    for k, col in enumerate(cols):
+        if col >= 0 and offset + col in contrib:
+            scores[k] += contrib[offset + col] / counts[col]
     pairs = [
         (k, ids[k] * n_lemmas + ids[k + 1])
         for k in range(len(ids) - 1)
@@ -80,15 +83,41 @@ def _token_scores(
     ]
     if pairs and n_bi:
         keys = np.array([p[1] for p in pairs], dtype=np.int64)
-        pos = np.minimum(np.searchsorted(features.bigram_keys_, keys), n_bi - 1)
-        hit = features.bigram_keys_[pos] == keys
-        cols = [n_uni + int(p) if h else -1 for p, h in zip(pos, hit, strict=True)]
-        counts = Counter(c for c in cols if c >= 0)
-        for (k, _), col in zip(pairs, cols, strict=True):
+        pos = np.minimum(np.searchsorted(bigrams, keys), n_bi - 1)
+        hit = bigrams[pos] == keys
+        bi_cols = [offset + n_uni + int(p) if h else -1 for p, h in zip(pos, hit, strict=True)]
+        bi_counts = Counter(c for c in bi_cols if c >= 0)
+        for (k, _), col in zip(pairs, bi_cols, strict=True):
             if col >= 0 and col in contrib:
-                share = contrib[col] / counts[col] / 2.0
+                share = contrib[col] / bi_counts[col] / 2.0
                 scores[k] += share
                 scores[k + 1] += share
+
+
+def _token_scores(
+    features: LemmaFeatures, tokens: list[str], lead: int, contrib: dict[int, float]
+) -> np.ndarray:
+    """Share each feature's contribution out among the tokens that carry it; the first
+    ``lead`` tokens are those of the lead block."""
+    vocab = features.vocabulary_
+    n_lemmas = max(len(vocab), 1)
+    n_word = len(features.unigram_lemmas_) + len(features.bigram_keys_)
+    ids = [vocab.get(tok, -1) for tok in tokens]
+    scores = np.zeros(len(tokens))
+    _word_scores(scores, ids, contrib, features.unigram_lemmas_, features.bigram_keys_, n_lemmas, 0)
+    if len(features.lead_idf_):
+        lead_scores = np.zeros(lead)
+        offset = n_word + features.affix_matrix_.shape[1]
+        _word_scores(
+            lead_scores,
+            ids[:lead],
+            contrib,
+            features.lead_unigram_lemmas_,
+            features.lead_bigram_keys_,
+            n_lemmas,
+            offset,
+        )
+        scores[:lead] += lead_scores
     # affixes
     lo, hi = features.affix_range
     if features.affix_matrix_.shape[1]:
@@ -129,25 +158,30 @@ def explain(
         ``label``, ``phrase`` (as written), ``sentence`` and ``weight`` (the span's
         contribution to the label's score), strongest first within each label.
     """
-    uni_col = {int(lemma): c for c, lemma in enumerate(features.unigram_lemmas_)}
     todo = [i for i in range(len(texts)) if decided[i].any()]
     parsed = {i: preprocessor.tokens_with_offsets(texts[i]) for i in todo}
     X_all = features.transform([" ".join(t[0] for t in parsed[i][1]) for i in todo])
     row_of = {i: r for r, i in enumerate(todo)}
+    n_lead = max(getattr(features, "lead_sentences", 0), 0)
     out: list[list[dict[str, Any]]] = []
     for i in range(len(texts)):
-        if i not in parsed or not parsed[i][1]:
+        marked = parsed.get(i, ("", []))[1]
+        toks = [t for t in marked if t[0] != SENTENCE_END]
+        if not toks:
             out.append([])
             continue
-        text, toks = parsed[i]
+        text = parsed[i][0]
         tokens = [t[0] for t in toks]
+        # The lead block's tokens: those before the n_lead-th sentence mark.
+        ends = [k for k, t in enumerate(marked) if t[0] == SENTENCE_END]
+        lead = len(toks) if len(ends) < n_lead or n_lead == 0 else ends[n_lead - 1] - n_lead + 1
         X = X_all[row_of[i]]
         cited = []
         for j in np.flatnonzero(decided[i]):
             contrib = dict(
                 zip(X.indices.tolist(), (X.data * weights[j, X.indices]).tolist(), strict=True)
             )
-            scores = _token_scores(features, tokens, contrib, uni_col)
+            scores = _token_scores(features, tokens, lead, contrib)
             spans = [(scores[k], k, k) for k in range(len(tokens))]
             spans += [(scores[k] + scores[k + 1], k, k + 1) for k in range(len(tokens) - 1)]
             spans.sort(key=lambda s: (-s[0], s[1], s[2]))

@@ -1,4 +1,5 @@
-"""Fast TF-IDF features of preprocessed documents: lemma 1-2 grams plus lemma affixes.
+"""Fast TF-IDF features of preprocessed documents: lemma 1-2 grams, lemma affixes, and
+the lemma 1-2 grams of the opening sentences.
 
 The affix block gives much of what character n-grams give (spelling variants,
 morphology, words cut short in hand-typed narratives) at almost no cost per token: the
@@ -7,6 +8,12 @@ affixes of each lemma are computed once per vocabulary entry, stored as a sparse
 ``U @ M`` of its lemma counts ``U``. Lemmas never seen in training get their affixes
 from a per-string cache, so a misspelling still lands on the affixes it shares with
 the right word.
+
+The lead block repeats the word block for the tokens of a narrative's first
+``lead_sentences`` sentences (the preprocessor marks sentence ends with the token
+``.``): the opening of a case narrative usually states what is alleged ("The
+complainant states that she was physically abused by ..."), and the same word weighs
+differently there than in the account that follows.
 
 Everything per batch is vectorised with NumPy/SciPy; the only per-token Python work
 is one dictionary look-up.
@@ -23,8 +30,13 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import NoFeaturesError
+from .preprocess import SENTENCE_END
 
-__all__ = ["LemmaFeatures", "affixes"]
+__all__ = ["LemmaFeatures", "affixes", "MARK"]
+
+#: The id of the sentence mark (:data:`~allegations.preprocess.SENTENCE_END`) in the lemma
+#: ids that :meth:`LemmaFeatures.transform_ids` takes.
+MARK = -2
 
 
 def affixes(token: str, n_min: int, n_max: int) -> list[str]:
@@ -118,6 +130,11 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         ``(0, 0)`` turns the block off.
     affix_weight : float
         Scale of the affix block relative to the word block.
+    lead_sentences : int
+        The lead block holds the word 1-2 grams of each document's first this many
+        sentences (0: no lead block). A document with fewer sentence marks is all lead.
+    lead_weight : float
+        Scale of the lead block relative to the word block.
 
     Attributes
     ----------
@@ -125,7 +142,8 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         Every training lemma seen in at least ``min_df`` documents to its row of the
         lemma index (rarer ones are not kept: see ``_prune_rare_lemmas``).
     feature_names_ : list of str
-        Name of every output column: ``w:lemma``, ``b:lemma lemma`` or ``a:affix``.
+        Name of every output column: ``w:lemma``, ``b:lemma lemma``, ``a:affix``, then
+        the lead block's ``lw:lemma`` and ``lb:lemma lemma``.
     """
 
     def __init__(
@@ -135,12 +153,16 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         max_df: float = 0.9,
         affix_range: tuple[int, int] = (3, 5),
         affix_weight: float = 1.0,
+        lead_sentences: int = 0,
+        lead_weight: float = 1.0,
     ) -> None:
         self.ngram_max = ngram_max
         self.min_df = min_df
         self.max_df = max_df
         self.affix_range = affix_range
         self.affix_weight = affix_weight
+        self.lead_sentences = lead_sentences
+        self.lead_weight = lead_weight
 
     # -- fitting ---------------------------------------------------------------------
     def fit(self, X: Sequence[str], y: Any = None) -> LemmaFeatures:
@@ -148,30 +170,33 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         check_ngram_max(self.ngram_max)
         docs = [str(d) for d in X]
         n_docs = len(docs)
-        lemmas = sorted({tok for doc in docs for tok in doc.split()})
+        lemmas = sorted({tok for doc in docs for tok in doc.split()} - {SENTENCE_END})
         self.vocabulary_ = {tok: i for i, tok in enumerate(lemmas)}
         n_lemmas = max(len(lemmas), 1)
         ids, doc_of, _ = self._lemma_ids(docs)
-        max_count = self.max_df * n_docs
+        ids, doc_of, lead = self._split_marks(ids, doc_of, n_docs)
 
-        # word unigrams
+        # word unigrams and bigrams (bigrams keyed first_id * n_lemmas + second_id)
         U = self._counts(ids, doc_of, n_docs, n_lemmas)
         uni_df = np.bincount(U.indices, minlength=n_lemmas)
-        keep_uni = (uni_df >= self.min_df) & (uni_df <= max_count)
-        self.unigram_lemmas_ = np.flatnonzero(keep_uni)
-        uni_idf = self._idf(uni_df[keep_uni], n_docs)
-
-        # word bigrams, keyed first_id * n_lemmas + second_id
-        keys, bi_doc = self._bigram_keys(ids, doc_of, n_lemmas)
-        if self.ngram_max >= 2 and len(keys):
-            pairs = np.unique(bi_doc * (n_lemmas * n_lemmas) + keys)
-            bkeys, bdf = np.unique(pairs % (n_lemmas * n_lemmas), return_counts=True)
-            keep_bi = (bdf >= self.min_df) & (bdf <= max_count)
-            self.bigram_keys_ = bkeys[keep_bi]
-            bi_idf = self._idf(bdf[keep_bi], n_docs)
+        self.unigram_lemmas_, self.bigram_keys_, self.word_idf_ = self._word_vocabulary(
+            U, ids, doc_of, n_docs, n_lemmas
+        )
+        # the same for the opening sentences
+        if lead is not None:
+            self.lead_unigram_lemmas_, self.lead_bigram_keys_, self.lead_idf_ = (
+                self._word_vocabulary(
+                    self._counts(ids[lead], doc_of[lead], n_docs, n_lemmas),
+                    ids[lead],
+                    doc_of[lead],
+                    n_docs,
+                    n_lemmas,
+                )
+            )
         else:
-            self.bigram_keys_ = np.zeros(0, dtype=np.int64)
-            bi_idf = np.zeros(0)
+            self.lead_unigram_lemmas_ = np.zeros(0, dtype=np.int64)
+            self.lead_bigram_keys_ = np.zeros(0, dtype=np.int64)
+            self.lead_idf_ = np.zeros(0)
 
         # lemma affixes
         lo, hi = self.affix_range
@@ -191,15 +216,14 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
             self.affix_vocabulary_ = {}
             self.affix_matrix_ = sp.csr_matrix((n_lemmas, 0), dtype=np.float32)
             self.affix_idf_ = np.zeros(0)
-        self.word_idf_ = np.r_[uni_idf, bi_idf].astype(np.float64)
-        names = [f"w:{lemmas[i]}" for i in self.unigram_lemmas_]
-        names += [
-            f"b:{lemmas[int(k) // n_lemmas]} {lemmas[int(k) % n_lemmas]}" for k in self.bigram_keys_
-        ]
+        names = self._word_names("", lemmas, self.unigram_lemmas_, self.bigram_keys_, n_lemmas)
         names += [
             f"a:{g}"
             for g in sorted(self.affix_vocabulary_, key=lambda g: self.affix_vocabulary_[g])
         ]
+        names += self._word_names(
+            "l", lemmas, self.lead_unigram_lemmas_, self.lead_bigram_keys_, n_lemmas
+        )
         self.feature_names_ = names
         if not names:
             raise NoFeaturesError(
@@ -210,6 +234,55 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         self._prune_rare_lemmas(lemmas, uni_df >= self.min_df, n_lemmas)
         self.n_features_in_ = 1
         return self
+
+    def _word_vocabulary(
+        self, U: sp.csr_matrix, ids: np.ndarray, doc_of: np.ndarray, n_docs: int, n_lemmas: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The unigram lemmas and bigram keys kept by ``min_df`` and ``max_df``, and their
+        inverse document frequencies (unigrams first), from the unigram counts ``U`` and
+        the token ids they were counted from."""
+        max_count = self.max_df * n_docs
+        uni_df = np.bincount(U.indices, minlength=n_lemmas)
+        keep_uni = (uni_df >= self.min_df) & (uni_df <= max_count)
+        uni_idf = self._idf(uni_df[keep_uni], n_docs)
+        keys, bi_doc = self._bigram_keys(ids, doc_of, n_lemmas)
+        if self.ngram_max >= 2 and len(keys):
+            pairs = np.unique(bi_doc * (n_lemmas * n_lemmas) + keys)
+            bkeys, bdf = np.unique(pairs % (n_lemmas * n_lemmas), return_counts=True)
+            keep_bi = (bdf >= self.min_df) & (bdf <= max_count)
+            bigram_keys, bi_idf = bkeys[keep_bi], self._idf(bdf[keep_bi], n_docs)
+        else:
+            bigram_keys, bi_idf = np.zeros(0, dtype=np.int64), np.zeros(0)
+        idf = np.r_[uni_idf, bi_idf].astype(np.float64)
+        return np.flatnonzero(keep_uni), bigram_keys, idf
+
+    @staticmethod
+    def _word_names(
+        prefix: str, lemmas: list[str], unigrams: np.ndarray, bigrams: np.ndarray, n_lemmas: int
+    ) -> list[str]:
+        names = [f"{prefix}w:{lemmas[i]}" for i in unigrams]
+        pairs = ((lemmas[int(k) // n_lemmas], lemmas[int(k) % n_lemmas]) for k in bigrams)
+        return names + [f"{prefix}b:{a} {b}" for a, b in pairs]
+
+    def _split_marks(
+        self, ids: np.ndarray, doc_of: np.ndarray, n_docs: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Drop the sentence marks from ``ids``; return the rest, their document numbers
+        and, with a lead block, whether each lies in its document's lead (None without)."""
+        marks = ids == MARK
+        lead = None
+        if self.__dict__.get("lead_sentences", 0) > 0:
+            # Marks before each token within its document: a running count of marks,
+            # less the count before the document's first token.
+            before = np.cumsum(marks) - marks
+            first = np.zeros(n_docs + 1, dtype=np.int64)
+            np.cumsum(np.bincount(doc_of, minlength=n_docs), out=first[1:])
+            starts = np.r_[before, 0][first[:-1]]
+            lead = (before - starts[doc_of] < self.lead_sentences)[~marks]
+        if marks.any():
+            keep = ~marks
+            ids, doc_of = ids[keep], doc_of[keep]
+        return ids, doc_of, lead
 
     def _prune_rare_lemmas(self, lemmas: list[str], keep: np.ndarray, n_old: int) -> None:
         """Keep in the lemma index only lemmas seen in at least ``min_df`` documents.
@@ -224,10 +297,13 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         new_id = np.cumsum(keep) - 1
         n_new = max(int(keep.sum()), 1)
         self.vocabulary_ = {tok: int(new_id[i]) for i, tok in enumerate(lemmas) if keep[i]}
+        # Re-keys that keep the order: the bigram keys stay sorted.
         self.unigram_lemmas_ = new_id[self.unigram_lemmas_]
-        if len(self.bigram_keys_):  # an order-preserving re-key: the keys stay sorted
-            first, second = self.bigram_keys_ // n_old, self.bigram_keys_ % n_old
-            self.bigram_keys_ = new_id[first] * n_new + new_id[second]
+        self.lead_unigram_lemmas_ = new_id[self.lead_unigram_lemmas_]
+        for name in ("bigram_keys_", "lead_bigram_keys_"):
+            keys = getattr(self, name)
+            if len(keys):
+                setattr(self, name, new_id[keys // n_old] * n_new + new_id[keys % n_old])
         self.affix_matrix_ = sp.csr_matrix(self.affix_matrix_[np.flatnonzero(keep)])
 
     @staticmethod
@@ -249,7 +325,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         """Index of every token of ``docs`` and its document number.
 
         Lemmas outside the training vocabulary get ids after it, one per distinct
-        string in this batch (returned in order).
+        string in this batch (returned in order); sentence marks get :data:`MARK`.
         """
         vocab = self.vocabulary_
         split = [doc.split() for doc in docs]
@@ -260,7 +336,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         missing = np.flatnonzero(ids < 0)
         if len(missing):
             tokens = [tok for s in split for tok in s]
-            extra: dict[str, int] = {}
+            extra: dict[str, int] = {SENTENCE_END: MARK}
             base = len(vocab)
             for pos in missing.tolist():
                 tok = tokens[pos]
@@ -336,32 +412,44 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         """
         n_vocab = len(self.vocabulary_)
         lookup = self._lookup_tables()
-        # Word block: unigram columns, then bigram columns, counted in one pass.
-        col = lookup["unigram_col"][np.minimum(ids, n_vocab)]
+        ids, doc_of, lead = self._split_marks(ids, doc_of, n_docs)
+        word = self._word_block(ids, doc_of, n_docs, lookup, "")
+        blocks = [word]
+        if self.affix_matrix_.shape[1]:
+            # Affix block: lemma occurrences (rows grouped by document, duplicates kept:
+            # the product adds them up) times each lemma's affixes.
+            indptr = np.zeros(n_docs + 1, dtype=np.int64)
+            np.cumsum(np.bincount(doc_of, minlength=n_docs), out=indptr[1:])
+            occurrences = sp.csr_matrix(
+                (np.ones(len(ids), dtype=np.float32), ids, indptr),
+                shape=(n_docs, n_vocab + len(unknown)),
+            )
+            M = self.affix_matrix_
+            if len(unknown):
+                M = sp.vstack([M, self._unknown_affixes(list(unknown))], format="csr")
+            blocks.append(_sublinear_tfidf(occurrences @ M, self.affix_idf_, self.affix_weight))
+        if lead is not None and len(self.lead_idf_):
+            blocks.append(self._word_block(ids[lead], doc_of[lead], n_docs, lookup, "lead_"))
+        return blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
+
+    def _word_block(
+        self, ids: np.ndarray, doc_of: np.ndarray, n_docs: int, lookup: dict[str, Any], kind: str
+    ) -> sp.csr_matrix:
+        """The word block (``kind=""``) or the lead block (``"lead_"``) of lemma ids."""
+        n_vocab = len(self.vocabulary_)
+        idf = getattr(self, f"{kind}idf_" if kind else "word_idf_")
+        n_uni = len(getattr(self, f"{kind}unigram_lemmas_"))
+        # Unigram columns, then bigram columns, counted in one pass.
+        col = lookup[f"{kind}unigram_col"][np.minimum(ids, n_vocab)]
         parts = [(doc_of[col >= 0], col[col >= 0])]
-        if len(self.bigram_keys_):
+        if len(getattr(self, f"{kind}bigram_keys_")):
             keys, bi_doc = self._bigram_keys(ids, doc_of, max(n_vocab, 1))
-            pos = lookup["bigram_index"].get_indexer(keys)
-            parts.append((bi_doc[pos >= 0], pos[pos >= 0] + len(self.unigram_lemmas_)))
+            pos = lookup[f"{kind}bigram_index"].get_indexer(keys)
+            parts.append((bi_doc[pos >= 0], pos[pos >= 0] + n_uni))
         # Occurrences grouped by document (duplicates kept) times the identity: the sparse
         # product adds duplicates up without sorting each row, as sum_duplicates would.
-        word = _grouped_by_row(parts, n_docs, len(self.word_idf_)) @ lookup["word_identity"]
-        word = _sublinear_tfidf(word, self.word_idf_)
-        if self.affix_matrix_.shape[1] == 0:
-            return word
-        # Affix block: lemma occurrences (rows grouped by document, duplicates kept: the
-        # product adds them up) times each lemma's affixes.
-        indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(np.bincount(doc_of, minlength=n_docs), out=indptr[1:])
-        occurrences = sp.csr_matrix(
-            (np.ones(len(ids), dtype=np.float32), ids, indptr),
-            shape=(n_docs, n_vocab + len(unknown)),
-        )
-        M = self.affix_matrix_
-        if len(unknown):
-            M = sp.vstack([M, self._unknown_affixes(list(unknown))], format="csr")
-        affix = _sublinear_tfidf(occurrences @ M, self.affix_idf_, self.affix_weight)
-        return sp.hstack([word, affix], format="csr")
+        counts = _grouped_by_row(parts, n_docs, len(idf)) @ lookup[f"{kind}identity"]
+        return _sublinear_tfidf(counts, idf, self.lead_weight if kind else 1.0)
 
     def _lookup_tables(self) -> dict[str, Any]:
         """Per-model look-up tables of :meth:`transform_ids`, built once (not pickled).
@@ -369,23 +457,27 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         ``unigram_col`` maps a lemma id to its unigram column (-1: none; the last entry
         serves every lemma outside the vocabulary); ``bigram_index`` is a hash index of
         the bigram keys (a hashed look-up beats a binary search over them);
-        ``word_identity`` is the identity matrix over the word block's columns.
+        ``identity`` is the identity matrix over the word block's columns; the
+        ``lead_`` entries are the same for the lead block.
         """
         tables = self.__dict__.get("_lookup")
         if tables is None:
             import pandas as pd
 
-            unigram_col = np.full(len(self.vocabulary_) + 1, -1, dtype=np.int64)
-            unigram_col[self.unigram_lemmas_] = np.arange(len(self.unigram_lemmas_))
-            tables = self.__dict__["_lookup"] = {
-                "unigram_col": unigram_col,
-                "bigram_index": pd.Index(self.bigram_keys_),
-                "word_identity": sp.identity(len(self.word_idf_), dtype=np.float32, format="csr"),
-            }
+            tables = {}
+            for kind, idf in (("", self.word_idf_), ("lead_", self.lead_idf_)):
+                unigrams = getattr(self, f"{kind}unigram_lemmas_")
+                unigram_col = np.full(len(self.vocabulary_) + 1, -1, dtype=np.int64)
+                unigram_col[unigrams] = np.arange(len(unigrams))
+                tables[f"{kind}unigram_col"] = unigram_col
+                tables[f"{kind}bigram_index"] = pd.Index(getattr(self, f"{kind}bigram_keys_"))
+                tables[f"{kind}identity"] = sp.identity(len(idf), dtype=np.float32, format="csr")
+            self.__dict__["_lookup"] = tables
         return tables
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the output columns (``w:`` unigram, ``b:`` bigram, ``a:`` affix)."""
+        """Names of the output columns (``w:`` unigram, ``b:`` bigram, ``a:`` affix, and
+        ``lw:``, ``lb:`` for the lead block)."""
         return np.asarray(self.feature_names_, dtype=object)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -393,6 +485,18 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         state.pop("_unknown_cache", None)
         state.pop("_lookup", None)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Feature steps fitted before the lead block existed have none.
+        if "vocabulary_" in state and "lead_idf_" not in state:
+            state.update(
+                lead_sentences=0,
+                lead_weight=1.0,
+                lead_unigram_lemmas_=np.zeros(0, dtype=np.int64),
+                lead_bigram_keys_=np.zeros(0, dtype=np.int64),
+                lead_idf_=np.zeros(0),
+            )
+        super().__setstate__(state)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

@@ -42,6 +42,12 @@ class ModelConfig:
     affix_range: tuple[int, int] = (3, 5)
     #: Scale of the affix block relative to the word block.
     affix_weight: float = 1.0
+    #: The lead block: word 1-2 grams of each narrative's first this many sentences, a
+    #: block of their own (0: none), where a narrative usually states its allegation.
+    #: Chosen on benchmarks/dev_quality.py's splits (docs/model-quality.md).
+    lead_sentences: int = 1
+    #: Scale of the lead block relative to the word block.
+    lead_weight: float = 0.5
     #: Inverse regularisation strengths tried; out-of-fold average precision picks one
     #: per label (multi-label).
     C_grid: tuple[float, ...] = (2.0, 8.0)
@@ -249,6 +255,8 @@ def build_pipeline(
         max_df=config.max_df,
         affix_range=config.affix_range,
         affix_weight=config.affix_weight,
+        lead_sentences=config.lead_sentences,
+        lead_weight=config.lead_weight,
     )
     if exclusive:
         classifier: Any = LogisticRegression(

@@ -21,6 +21,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from .preprocess import lemma_text, split_tokens
+
 __all__ = ["NEAR_DUPLICATE_COSINE", "near_duplicate_pairs"]
 
 #: Cosine similarity of word-3-shingle TF-IDF vectors at or above which two narratives are
@@ -30,7 +32,7 @@ NEAR_DUPLICATE_COSINE = 0.8
 
 
 def _shingles(doc: str) -> list[str]:
-    toks = doc.split()
+    toks = split_tokens(doc)
     n = 3 if len(toks) >= 3 else len(toks)
     return [" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)] if n else []
 
@@ -53,7 +55,7 @@ def near_duplicate_pairs(
     -------
     numpy.ndarray of int, shape (n_pairs, 2)
     """
-    docs = [str(d) for d in docs]
+    docs = [lemma_text(d) for d in docs]
     if len(docs) < 2 or not any(docs):
         return np.zeros((0, 2), dtype=np.int64)
     vectorizer = TfidfVectorizer(analyzer=_shingles, sublinear_tf=True, dtype=np.float32, norm="l2")

@@ -18,6 +18,14 @@ Normalisation, in order:
    Models saved before this step keep their addresses (``drop_urls=False``).
 3. Tokens are lower-cased and lemmatised; punctuation and whitespace are dropped;
    number-like tokens become ``_num_``.
+4. The end of each sentence is kept as the token ``.`` (:data:`SENTENCE_END`): a
+   whitespace-free chunk ending in ``.``, ``!`` or ``?`` (closing quotes and brackets
+   aside) that is not an initial (``J.``, ``U.S.``) or a common abbreviation (``Mr.``,
+   ``Sgt.``, ``Rep.``). Punctuation is otherwise dropped, so no lemma is ever ``.``. The
+   feature step reads the opening sentences, where a narrative usually states its
+   allegation, as a block of their own, and drops the marks everywhere else
+   (:func:`split_tokens`). Models saved before this step have no marks
+   (``mark_sentences=False``).
 
 The output of :meth:`SpacyPreprocessor.transform` is one space-joined string per text,
 which the feature step splits on whitespace (:func:`split_tokens`).
@@ -42,12 +50,18 @@ __all__ = [
     "normalise_redactions",
     "blank_urls",
     "split_tokens",
+    "lemma_text",
+    "ends_sentence",
     "REDACTED",
     "NUMBER",
+    "SENTENCE_END",
 ]
 
 REDACTED = "_redacted_"
 NUMBER = "_num_"
+#: The token that ends a sentence in a preprocessed document (punctuation is otherwise
+#: dropped, so no lemma is ever this string).
+SENTENCE_END = "."
 
 _REDACTION_RE = re.compile(
     r"""
@@ -126,8 +140,47 @@ def blank_urls(text: str) -> str:
 
 
 def split_tokens(doc: str) -> list[str]:
-    """Split a preprocessed document into its tokens (the feature step's tokenizer)."""
-    return doc.split()
+    """The lemmas of a preprocessed document, without its sentence marks."""
+    return [tok for tok in str(doc).split() if tok != SENTENCE_END]
+
+
+def lemma_text(doc: str) -> str:
+    """A preprocessed document without its sentence marks: what duplicate checks compare
+    (two narratives that differ only in punctuation are duplicates)."""
+    return " ".join(split_tokens(doc))
+
+
+#: Characters that may close a sentence after its full stop (``abused."``, ``(sic).)``).
+_CLOSERS = "\"')]}\u2019\u201d\u00bb"
+_OPENERS = "\"'([{\u2018\u201c\u00ab"
+#: One or more single letters each followed by a full stop: initials (``J.``), ``U.S.``,
+#: ``a.m.``, ``e.g.``.
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
+#: Abbreviations with a full stop that usually stand inside a sentence in misconduct
+#: narratives: titles and ranks, offices, months (lower-cased).
+_ABBREVIATIONS = frozenset(
+    """mr. mrs. ms. dr. st. jr. sr. mt. ft. lt. sgt. det. capt. cpt. cpl. ofc. insp. cmdr.
+    supt. sup. gen. col. maj. adm. rep. reps. sen. sens. gov. del. hon. pres. atty. asst.
+    dept. div. no. nos. vs. approx. apt. ave. blvd. jan. feb. mar. apr. jun. jul. aug.
+    sep. sept. oct. nov. dec.""".split()
+)
+
+
+def ends_sentence(chunk: str) -> bool:
+    """Whether a whitespace-free chunk ends a sentence.
+
+    It does when it ends in ``.``, ``!`` or ``?`` before any closing quotes or brackets,
+    unless the full stop is that of initials (``J.``, ``U.S.``) or of an abbreviation
+    that usually stands inside a sentence (``Mr.``, ``Sgt.``, ``Rep.``, ``Jan.``).
+    """
+    core = chunk.rstrip(_CLOSERS)
+    if not core or core[-1] not in ".!?":
+        return False
+    if core[-1] == "." and not core.endswith(".."):
+        word = core.lstrip(_OPENERS)
+        if _INITIALS.fullmatch(word) or word.lower() in _ABBREVIATIONS:
+            return False
+    return True
 
 
 class SpacyPreprocessor(TransformerMixin, BaseEstimator):
@@ -140,6 +193,10 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         blank English tokenizer plus lookup lemmas (offline, the default).
     batch_size : int
         Texts per batch handed to spaCy.
+    drop_urls : bool
+        Blank web addresses (step 2 of the normalisation).
+    mark_sentences : bool
+        End each sentence with the token :data:`SENTENCE_END` (step 4).
 
     Attributes
     ----------
@@ -148,11 +205,16 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
     """
 
     def __init__(
-        self, spacy_model: str | None = None, batch_size: int = 1000, drop_urls: bool = True
+        self,
+        spacy_model: str | None = None,
+        batch_size: int = 1000,
+        drop_urls: bool = True,
+        mark_sentences: bool = True,
     ) -> None:
         self.spacy_model = spacy_model
         self.batch_size = batch_size
         self.drop_urls = drop_urls
+        self.mark_sentences = mark_sentences
 
     def normalise(self, text: str) -> str:
         """Steps 1 and 2 of the normalisation (redaction markers, web addresses)."""
@@ -202,13 +264,9 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         # Web addresses are blanked at the same length: spans index ``text``.
         read = blank_urls(text) if self.drop_urls else text
         nlp = self._get_nlp()
-        out: list[tuple[str, int, int]] = []
         if self.spacy_model is not None:
-            for tok in nlp(read):
-                form = self._trained_form(tok)
-                if form:
-                    out.append((form, tok.idx, tok.idx + len(tok.text)))
-            return text, out
+            return text, list(self._trained_tokens(nlp(read)))
+        out: list[tuple[str, int, int]] = []
         norm = self._norm_cache()
         strings = nlp.vocab.strings
         spans = self.__dict__.setdefault("_spans", {})
@@ -228,6 +286,8 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
                     norm[key] = form
                     if form:
                         found.append((form, tok.idx, tok.idx + len(tok.text)))
+                if self.mark_sentences and ends_sentence(chunk):
+                    found.append((SENTENCE_END, len(chunk), len(chunk)))
                 spans[chunk] = found
             out.extend((form, base + a, base + b) for form, a, b in found)
         return text, out
@@ -260,16 +320,23 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         """The normalised form of each whitespace-free chunk, as ``transform`` joins them.
 
         A form is its lemmas, each followed by a space (``"officer search "``; ``""`` for
-        a chunk of punctuation). Chunks already in this preprocessor's cache are read from
+        a chunk of punctuation), and the sentence mark ``". "`` after a chunk that ends a
+        sentence. Chunks already in this preprocessor's cache are read from
         it; plain and punctuated words take the shortcut of :meth:`_normalise_words`; the
         rest go through spaCy's tokenizer in one call. The cache is not changed.
         """
         known = self._chunk_cache()
         forms = {chunk: known[chunk] for chunk in chunks if chunk in known}
         if len(forms) < len(chunks):
-            rest = self._normalise_words({c for c in chunks if c not in forms}, forms)
+            fresh: dict[str, str] = {}
+            rest = self._normalise_words({c for c in chunks if c not in forms}, fresh)
             if rest:
-                self._normalise_chunks(sorted(rest), forms)
+                self._normalise_chunks(sorted(rest), fresh)
+            if self.mark_sentences:
+                for chunk in fresh:
+                    if ends_sentence(chunk):
+                        fresh[chunk] += SENTENCE_END + " "
+            forms.update(fresh)
         return forms
 
     def known_chunks(self) -> list[str]:
@@ -387,7 +454,26 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
     def _trained_stream(self, texts: Iterable[str]) -> Iterator[str]:
         nlp = self._get_nlp()
         for doc in nlp.pipe(texts, batch_size=self.batch_size):
-            yield " ".join(form for form in map(self._trained_form, doc) if form)
+            yield " ".join(form for form, _, _ in self._trained_tokens(doc))
+
+    def _trained_tokens(self, doc: Any) -> Iterator[tuple[str, int, int]]:
+        """The kept forms of a trained pipeline's doc with their character spans, and a
+        sentence mark after each whitespace-free chunk that ends a sentence (the rule of
+        the blank pipeline, applied to the same chunks)."""
+        text = doc.text
+        chunk_start = 0
+        for tok in doc:
+            if tok.is_space:
+                chunk_start = tok.idx + len(tok.text)
+                continue
+            form = self._trained_form(tok)
+            end = tok.idx + len(tok.text)
+            if form:
+                yield form, tok.idx, end
+            if tok.whitespace_ or tok.i == len(doc) - 1:
+                if self.mark_sentences and ends_sentence(text[chunk_start:end]):
+                    yield SENTENCE_END, end, end
+                chunk_start = end + len(tok.whitespace_)
 
     @staticmethod
     def _trained_form(tok: Any) -> str:
@@ -436,8 +522,10 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # Models saved before web addresses were blanked kept them.
+        # Models saved before web addresses were blanked kept them; those saved before
+        # sentences were marked have no marks.
         state.setdefault("drop_urls", False)
+        state.setdefault("mark_sentences", False)
         super().__setstate__(state)
         # The chunk cache starts from the saved training chunks (a copy: the saved table
         # stays what training kept, whatever the model reads later).

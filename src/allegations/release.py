@@ -38,6 +38,7 @@ import pandas as pd
 
 from .errors import InputError
 from .io import load_table, require_column, sha256_file
+from .preprocess import lemma_text, split_tokens
 from .tagger import Tagger
 
 __all__ = [
@@ -154,8 +155,9 @@ def near_duplicates(
     exact = len(texts) - len(set(texts))
     groups: dict[str, list[Any]] = {}
     for doc, row_id in zip(docs, ids, strict=True):
-        if doc:
-            key = hashlib.sha1(str(doc).encode("utf-8")).hexdigest()
+        lemmas = lemma_text(doc)
+        if lemmas:
+            key = hashlib.sha1(lemmas.encode("utf-8")).hexdigest()
             groups.setdefault(key, []).append(row_id)
     multi = sorted((g for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), str(g[0])))
     n_near_rows = sum(len(g) - 1 for g in multi)
@@ -187,7 +189,7 @@ def unseen_token_share(model: Tagger, docs: Sequence[str]) -> dict[str, Any]:
         return {"share": None, "note": "the model exposes no feature vocabulary"}
     n_tokens = n_unseen = n_rows_mostly = 0
     for doc in docs:
-        tokens = str(doc).split()
+        tokens = split_tokens(doc)
         unseen = sum(1 for t in tokens if t not in vocab)
         n_tokens += len(tokens)
         n_unseen += unseen
@@ -296,7 +298,7 @@ def reference_from_training(
     y = to_matrix(label_sets, model.labels)
     if len(y) < 10:
         raise InputError(f"The training data has {len(y)} rows; the reference needs at least 10.")
-    groups = np.unique(np.asarray(docs, dtype=str), return_inverse=True)[1]
+    groups = np.unique(np.asarray([lemma_text(d) for d in docs], dtype=str), return_inverse=True)[1]
     config = model.card.get("model", {}).get("config", {})
     fold = make_folds(y, groups, int(config.get("n_folds", 5)), int(model.card.get("seed", 0)))
     target = y.argmax(axis=1) if model.exclusive else y

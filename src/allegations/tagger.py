@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline
 from .encode import TokenEncoder
 from .evidence import explain, format_evidence, label_weights
 from .model import PlattCalibrator, decision_scores, label_scores
-from .preprocess import SpacyPreprocessor
+from .preprocess import SpacyPreprocessor, split_tokens
 from .reliability import REVIEW_ERROR, wrong_chance
 
 __all__ = ["Tagger", "prediction_columns", "nested_records", "EVIDENCE_COLUMNS"]
@@ -191,7 +191,7 @@ class Tagger:
                 X = features.transform_ids(ids, doc_of, len(n_tokens), unseen)
         else:
             docs = self.preprocess(texts)
-            n_tokens = np.fromiter((len(d.split()) for d in docs), np.int64, count=len(docs))
+            n_tokens = np.fromiter((len(split_tokens(d)) for d in docs), np.int64, count=len(docs))
             t1 = time.perf_counter()
             X = features.transform(docs)
         if seconds is not None:

@@ -30,7 +30,7 @@ from .model import (
     parse_goal,
 )
 from .neardup import NEAR_DUPLICATE_COSINE
-from .preprocess import SpacyPreprocessor
+from .preprocess import SpacyPreprocessor, lemma_text
 from .reliability import REVIEW_ERROR, bootstrap_intervals, reliability, review_bands
 from .report_stats import report_data_from_training
 from .tagger import Tagger
@@ -150,7 +150,7 @@ def train(
     preprocessor = SpacyPreprocessor(spacy_model=spacy_model).fit(texts)
     docs = preprocessor.transform(texts)
     preprocessor.keep_chunks(texts)  # saved with the model: see keep_chunks
-    empty = int(sum(1 for d in docs if not d))
+    empty = int(sum(1 for d in docs if not lemma_text(d)))
     group_ids, n_dup, n_near = assign_groups(docs, groups)
     fold = make_folds(y, group_ids, config.n_folds, seed)
     seeds = seed_examples(codebook, labels, preprocessor)
@@ -338,7 +338,14 @@ def _model_card(
         "model": {
             "features": f"TF-IDF of lemma 1-{config.ngram_max}-grams and of lemma affixes "
             f"(prefixes of {config.affix_range[0]}-{config.affix_range[1]} characters, "
-            f"{config.affix_range[0]}-character suffix), sublinear tf, each block L2-normalised",
+            f"{config.affix_range[0]}-character suffix)"
+            + (
+                f", and of the lemma 1-{config.ngram_max}-grams of the first "
+                f"{config.lead_sentences} sentence(s) (weight {config.lead_weight:g})"
+                if config.lead_sentences
+                else ""
+            )
+            + ", sublinear tf, each block L2-normalised",
             "classifier": "multinomial logistic regression, C chosen by out-of-fold "
             "average precision"
             if exclusive
