@@ -165,7 +165,7 @@ def test_the_lead_block_tells_apart_cases_whose_opening_sentence_decides():
     for exclusive in (False, True):
         ap = {}
         for lead in (0, 1):
-            config = ModelConfig(lead_sentences=lead)
+            config = ModelConfig(lead_sentences=lead, exclusive_lead_sentences=lead)
             cvd = cross_validate(
                 docs, y, fold, config=config, exclusive=exclusive, seed=0, seeds=NO_SEEDS
             )
@@ -176,4 +176,6 @@ def test_the_lead_block_tells_apart_cases_whose_opening_sentence_decides():
             )
         # Without the lead, every case holds the same words: only the lead tells them apart.
         assert ap[0] < 0.75 < 0.95 < ap[1]
-    assert ModelConfig().lead_sentences == 1 and ModelConfig().lead_weight == 0.5
+    default = ModelConfig()
+    assert (default.lead_sentences, default.exclusive_lead_sentences) == (0, 1)
+    assert default.lead_weight == 0.5

@@ -40,6 +40,7 @@ def _model_parts(corpus: pd.DataFrame, lead_sentences: int | None = None):
     from allegations.model import ModelConfig
 
     config = ModelConfig() if lead_sentences is None else ModelConfig(lead_sentences=lead_sentences)
+    assert config.lead_sentences == (lead_sentences or 0)  # the corpus is multi-label
     sets = [s.split(";") if s else [] for s in corpus["labels"]]
     model = train(corpus["text"].tolist(), sets, config=config)
     return model, model.preprocessor, model.pipeline.named_steps["features"]

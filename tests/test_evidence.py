@@ -73,7 +73,8 @@ def test_every_contribution_is_shared_out_with_the_lead_block():
     from allegations.preprocess import SENTENCE_END
 
     texts, sets = _planted_corpus()
-    model = train(texts, sets, seed=0, config=ModelConfig(lead_sentences=1, lead_weight=1.0))
+    config = ModelConfig(lead_sentences=1, exclusive_lead_sentences=1, lead_weight=1.0)
+    model = train(texts, sets, seed=0, config=config)
     features = model.pipeline.named_steps["features"]
     assert len(features.lead_idf_)
     new = (

@@ -61,16 +61,15 @@ def _word_scores(
     scores: np.ndarray,
     ids: list[int],
     contrib: dict[int, float],
-    unigrams: np.ndarray,
+    uni_col: dict[int, int],
     bigrams: np.ndarray,
     n_lemmas: int,
     offset: int,
 ) -> None:
     """Add a word block's contributions to the ``scores`` of the tokens with lemma ``ids``
-    (the block's columns start at ``offset``): a unigram's to each occurrence, a bigram's
-    half to each of its two tokens."""
-    n_uni, n_bi = len(unigrams), len(bigrams)
-    uni_col = {int(lemma): c for c, lemma in enumerate(unigrams)}
+    (the block's columns start at ``offset``; ``uni_col`` maps a lemma id to its unigram
+    column): a unigram's to each occurrence, a bigram's half to each of its two tokens."""
+    n_uni, n_bi = len(uni_col), len(bigrams)
     cols = [uni_col.get(i, -1) if i >= 0 else -1 for i in ids]
     counts = Counter(c for c in cols if c >= 0)
     for k, col in enumerate(cols):
@@ -94,29 +93,36 @@ def _word_scores(
                 scores[k + 1] += share
 
 
+def unigram_columns(features: LemmaFeatures) -> tuple[dict[int, int], dict[int, int]]:
+    """Lemma id to unigram column, in the word block and in the lead block."""
+    return (
+        {int(lemma): c for c, lemma in enumerate(features.unigram_lemmas_)},
+        {int(lemma): c for c, lemma in enumerate(features.lead_unigram_lemmas_)},
+    )
+
+
 def _token_scores(
-    features: LemmaFeatures, tokens: list[str], lead: int, contrib: dict[int, float]
+    features: LemmaFeatures,
+    tokens: list[str],
+    lead: int,
+    contrib: dict[int, float],
+    columns: tuple[dict[int, int], dict[int, int]] | None = None,
 ) -> np.ndarray:
     """Share each feature's contribution out among the tokens that carry it; the first
-    ``lead`` tokens are those of the lead block."""
+    ``lead`` tokens are those of the lead block (``columns``: from
+    :func:`unigram_columns`, computed once per batch)."""
+    word_col, lead_col = columns if columns is not None else unigram_columns(features)
     vocab = features.vocabulary_
     n_lemmas = max(len(vocab), 1)
     n_word = len(features.unigram_lemmas_) + len(features.bigram_keys_)
     ids = [vocab.get(tok, -1) for tok in tokens]
     scores = np.zeros(len(tokens))
-    _word_scores(scores, ids, contrib, features.unigram_lemmas_, features.bigram_keys_, n_lemmas, 0)
+    _word_scores(scores, ids, contrib, word_col, features.bigram_keys_, n_lemmas, 0)
     if len(features.lead_idf_):
         lead_scores = np.zeros(lead)
         offset = n_word + features.affix_matrix_.shape[1]
-        _word_scores(
-            lead_scores,
-            ids[:lead],
-            contrib,
-            features.lead_unigram_lemmas_,
-            features.lead_bigram_keys_,
-            n_lemmas,
-            offset,
-        )
+        bigrams = features.lead_bigram_keys_
+        _word_scores(lead_scores, ids[:lead], contrib, lead_col, bigrams, n_lemmas, offset)
         scores[:lead] += lead_scores
     # affixes
     lo, hi = features.affix_range
@@ -163,6 +169,7 @@ def explain(
     X_all = features.transform([" ".join(t[0] for t in parsed[i][1]) for i in todo])
     row_of = {i: r for r, i in enumerate(todo)}
     n_lead = max(getattr(features, "lead_sentences", 0), 0)
+    columns = unigram_columns(features)
     out: list[list[dict[str, Any]]] = []
     for i in range(len(texts)):
         marked = parsed.get(i, ("", []))[1]
@@ -181,7 +188,7 @@ def explain(
             contrib = dict(
                 zip(X.indices.tolist(), (X.data * weights[j, X.indices]).tolist(), strict=True)
             )
-            scores = _token_scores(features, tokens, lead, contrib)
+            scores = _token_scores(features, tokens, lead, contrib, columns)
             spans = [(scores[k], k, k) for k in range(len(tokens))]
             spans += [(scores[k] + scores[k + 1], k, k + 1) for k in range(len(tokens) - 1)]
             spans.sort(key=lambda s: (-s[0], s[1], s[2]))

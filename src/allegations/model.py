@@ -42,10 +42,13 @@ class ModelConfig:
     affix_range: tuple[int, int] = (3, 5)
     #: Scale of the affix block relative to the word block.
     affix_weight: float = 1.0
-    #: The lead block: word 1-2 grams of each narrative's first this many sentences, a
-    #: block of their own (0: none), where a narrative usually states its allegation.
-    #: Chosen on benchmarks/dev_quality.py's splits (docs/model-quality.md).
-    lead_sentences: int = 1
+    #: The lead block of multi-label models: word 1-2 grams of each narrative's first this
+    #: many sentences, a block of their own (0: none).
+    lead_sentences: int = 0
+    #: The same for exclusive models, whose one label is what a narrative states at its
+    #: start. Both chosen on benchmarks/dev_quality.py's splits (docs/model-quality.md):
+    #: the block helped every exclusive split and was a wash on the multi-label ones.
+    exclusive_lead_sentences: int = 1
     #: Scale of the lead block relative to the word block.
     lead_weight: float = 0.5
     #: Inverse regularisation strengths tried; out-of-fold average precision picks one
@@ -255,7 +258,7 @@ def build_pipeline(
         max_df=config.max_df,
         affix_range=config.affix_range,
         affix_weight=config.affix_weight,
-        lead_sentences=config.lead_sentences,
+        lead_sentences=config.exclusive_lead_sentences if exclusive else config.lead_sentences,
         lead_weight=config.lead_weight,
     )
     if exclusive:

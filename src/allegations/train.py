@@ -319,6 +319,13 @@ def _model_card(
     bands: np.ndarray,
 ) -> dict[str, Any]:
     counts = y.sum(axis=0)
+    n_lead = config.exclusive_lead_sentences if exclusive else config.lead_sentences
+    lead = (
+        f", and of the lemma 1-{config.ngram_max}-grams of the first {n_lead} sentence(s) "
+        f"(weight {config.lead_weight:g})"
+        if n_lead > 0
+        else ""
+    )
     return {
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "task": "exclusive" if exclusive else "multi-label",
@@ -338,14 +345,8 @@ def _model_card(
         "model": {
             "features": f"TF-IDF of lemma 1-{config.ngram_max}-grams and of lemma affixes "
             f"(prefixes of {config.affix_range[0]}-{config.affix_range[1]} characters, "
-            f"{config.affix_range[0]}-character suffix)"
-            + (
-                f", and of the lemma 1-{config.ngram_max}-grams of the first "
-                f"{config.lead_sentences} sentence(s) (weight {config.lead_weight:g})"
-                if config.lead_sentences
-                else ""
-            )
-            + ", sublinear tf, each block L2-normalised",
+            f"{config.affix_range[0]}-character suffix){lead}, sublinear tf, each block "
+            "L2-normalised",
             "classifier": "multinomial logistic regression, C chosen by out-of-fold "
             "average precision"
             if exclusive
