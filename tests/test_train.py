@@ -66,6 +66,16 @@ def test_exclusive_when_every_case_has_one_label():
     assert (frame["labels"].str.count(";") == 0).all()
     assert (frame["labels"] != "").all()
     np.testing.assert_allclose(frame[[f"p_{k}" for k in model.labels]].sum(axis=1), 1, atol=1e-3)
+    # Exclusive models read the first sentence as a block of its own; multi-label ones do not.
+    features = model.pipeline.named_steps["features"]
+    assert features.lead_sentences == 1 and len(features.lead_idf_) > 0
+    assert "of the first sentence (weight 0.5)" in model.card["model"]["features"]
+
+
+def test_multilabel_models_have_no_lead_block(trained_model):
+    features = trained_model.pipeline.named_steps["features"]
+    assert features.lead_sentences == 0 and len(features.lead_idf_) == 0
+    assert "first sentence" not in trained_model.card["model"]["features"]
 
 
 @pytest.mark.parametrize(

@@ -389,7 +389,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         return out
 
     def transform(self, X: Sequence[str]) -> sp.csr_matrix:
-        """Return the TF-IDF matrix of ``X``: word block, then affix block."""
+        """Return the TF-IDF matrix of ``X``: word block, affix block, then lead block."""
         docs = [str(d) for d in X]
         ids, doc_of, unknown = self._lemma_ids(docs)
         return self.transform_ids(ids, doc_of, len(docs), unknown)
@@ -403,9 +403,10 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         ----------
         ids : numpy.ndarray of int64
             Every lemma of every document in order: ``vocabulary_`` ids, or
-            ``len(vocabulary_) + k`` for the lemma ``unknown[k]``.
+            ``len(vocabulary_) + k`` for the lemma ``unknown[k]``, and :data:`MARK` where
+            a sentence ends.
         doc_of : numpy.ndarray of int64
-            The document number of each lemma (non-decreasing).
+            The document number of each lemma or mark (non-decreasing).
         n_docs : int
         unknown : sequence of str
             The lemmas outside the vocabulary, numbered from ``len(vocabulary_)``.

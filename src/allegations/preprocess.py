@@ -470,7 +470,8 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
             end = tok.idx + len(tok.text)
             if form:
                 yield form, tok.idx, end
-            if tok.whitespace_ or tok.i == len(doc) - 1:
+            last = tok.i == len(doc) - 1
+            if tok.whitespace_ or last or doc[tok.i + 1].is_space:  # the chunk ends here
                 if self.mark_sentences and ends_sentence(text[chunk_start:end]):
                     yield SENTENCE_END, end, end
                 chunk_start = end + len(tok.whitespace_)

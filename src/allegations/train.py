@@ -320,9 +320,10 @@ def _model_card(
 ) -> dict[str, Any]:
     counts = y.sum(axis=0)
     n_lead = config.exclusive_lead_sentences if exclusive else config.lead_sentences
+    opening = "first sentence" if n_lead == 1 else f"first {n_lead} sentences"
     lead = (
-        f", and of the lemma 1-{config.ngram_max}-grams of the first {n_lead} sentence(s) "
-        f"(weight {config.lead_weight:g})"
+        f", and of the lemma 1-{config.ngram_max}-grams of the {opening} (weight "
+        f"{config.lead_weight:g})"
         if n_lead > 0
         else ""
     )
