@@ -68,7 +68,7 @@ def test_every_contribution_is_shared_out_with_the_lead_block():
     """Token scores add up to the label's score: the lead block's columns included."""
     import numpy as np
 
-    from allegations.evidence import _token_scores, label_weights
+    from allegations.evidence import _token_scores, label_weights, unigram_columns
     from allegations.model import ModelConfig
     from allegations.preprocess import SENTENCE_END
 
@@ -91,7 +91,7 @@ def test_every_contribution_is_shared_out_with_the_lead_block():
     for j in range(len(model.labels)):
         values = (X.data * weights[j, X.indices]).tolist()
         contrib = dict(zip(X.indices.tolist(), values, strict=True))
-        scores = _token_scores(features, tokens, lead, contrib)
+        scores = _token_scores(features, tokens, lead, contrib, unigram_columns(features))
         np.testing.assert_allclose(scores.sum(), sum(contrib.values()), rtol=1e-9)
         from_lead = sum(v for c, v in contrib.items() if c >= first_lead_col)
         assert from_lead != 0.0

@@ -91,6 +91,8 @@ def test_unknown_trained_pipeline_is_a_clear_error():
         ("U.S.", False),
         ("a.m.", False),
         ("p.m.,", False),
+        ("No.", False),
+        ('no."', True),
     ],
 )
 def test_sentence_ends(chunk, ends):

@@ -70,11 +70,15 @@ def test_exclusive_when_every_case_has_one_label():
     features = model.pipeline.named_steps["features"]
     assert features.lead_sentences == 1 and len(features.lead_idf_) > 0
     assert "of the first sentence (weight 0.5)" in model.card["model"]["features"]
+    assert model.preprocessor.mark_sentences
 
 
 def test_multilabel_models_have_no_lead_block(trained_model):
     features = trained_model.pipeline.named_steps["features"]
     assert features.lead_sentences == 0 and len(features.lead_idf_) == 0
+    # No block, no marks: the documents and the fast path are those of before the block.
+    assert trained_model.preprocessor.mark_sentences is False
+    assert "." not in trained_model.preprocess(["He left. She stayed."])[0].split()
     assert "first sentence" not in trained_model.card["model"]["features"]
 
 

@@ -131,9 +131,8 @@ class TokenEncoder:
         lemma_bounds[1:] = ends
         n_tokens = lemma_bounds[chunk_bounds[1:]] - lemma_bounds[chunk_bounds[:-1]]
         doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), n_tokens)
-        marks = ids == MARK
-        if marks.any():
-            n_tokens = n_tokens - np.bincount(doc_of[marks], minlength=n_docs)
+        if self.preprocessor.mark_sentences and len(ids) and int(ids.min()) == MARK:
+            n_tokens = n_tokens - np.bincount(doc_of[ids == MARK], minlength=n_docs)
         return ids, doc_of, n_tokens
 
     def encode_batch(

@@ -106,12 +106,12 @@ def _token_scores(
     tokens: list[str],
     lead: int,
     contrib: dict[int, float],
-    columns: tuple[dict[int, int], dict[int, int]] | None = None,
+    columns: tuple[dict[int, int], dict[int, int]],
 ) -> np.ndarray:
     """Share each feature's contribution out among the tokens that carry it; the first
     ``lead`` tokens are those of the lead block (``columns``: from
     :func:`unigram_columns`, computed once per batch)."""
-    word_col, lead_col = columns if columns is not None else unigram_columns(features)
+    word_col, lead_col = columns
     vocab = features.vocabulary_
     n_lemmas = max(len(vocab), 1)
     n_word = len(features.unigram_lemmas_) + len(features.bigram_keys_)
@@ -168,7 +168,7 @@ def explain(
     parsed = {i: preprocessor.tokens_with_offsets(texts[i]) for i in todo}
     X_all = features.transform([" ".join(t[0] for t in parsed[i][1]) for i in todo])
     row_of = {i: r for r, i in enumerate(todo)}
-    n_lead = max(getattr(features, "lead_sentences", 0), 0)
+    n_lead = features.lead_sentences
     columns = unigram_columns(features)
     out: list[list[dict[str, Any]]] = []
     for i in range(len(texts)):

@@ -63,6 +63,21 @@ def check_ngram_max(ngram_max: int) -> None:
         raise ValueError(f"ngram_max is {ngram_max!r}; expected 1 or 2.")
 
 
+def check_lead(lead_sentences: Any, lead_weight: Any) -> None:
+    """Refuse a lead block the feature step cannot build: a count of sentences that is not
+    a whole number of 0 or more (1.5 would be read as 2), or a weight that is not positive
+    (0 or less would keep the block's columns and learn nothing from them)."""
+    if isinstance(lead_sentences, bool) or not isinstance(lead_sentences, (int, np.integer)):
+        raise ValueError(
+            f"lead_sentences is {lead_sentences!r}; expected a whole number of sentences, "
+            "0 for no lead block."
+        )
+    if lead_sentences < 0:
+        raise ValueError(f"lead_sentences is {lead_sentences}; expected 0 (no lead block) or more.")
+    if not (isinstance(lead_weight, (int, float, np.number)) and 0 < float(lead_weight) < np.inf):
+        raise ValueError(f"lead_weight is {lead_weight!r}; expected a number above 0, such as 0.5.")
+
+
 def _l2_normalise(X: sp.csr_matrix) -> sp.csr_matrix:
     X = sp.csr_matrix(X)
     norms = np.sqrt(
@@ -168,6 +183,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X: Sequence[str], y: Any = None) -> LemmaFeatures:
         """Learn the vocabularies and inverse document frequencies from ``X``."""
         check_ngram_max(self.ngram_max)
+        check_lead(self.lead_sentences, self.lead_weight)
         docs = [str(d) for d in X]
         n_docs = len(docs)
         lemmas = sorted({tok for doc in docs for tok in doc.split()} - {SENTENCE_END})
@@ -269,20 +285,19 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Drop the sentence marks from ``ids``; return the rest, their document numbers
         and, with a lead block, whether each lies in its document's lead (None without)."""
+        if not len(ids) or int(ids.min()) != MARK:  # every other id is >= 0: no marks
+            return ids, doc_of, None if self.lead_sentences <= 0 else np.ones(len(ids), bool)
         marks = ids == MARK
+        keep = ~marks
         lead = None
-        if self.__dict__.get("lead_sentences", 0) > 0:
-            # Marks before each token within its document: a running count of marks,
-            # less the count before the document's first token.
+        if self.lead_sentences > 0:
+            # Marks before each token within its document: a running count of marks, less
+            # the count before the document's first token (each token's document has one).
             before = np.cumsum(marks) - marks
-            first = np.zeros(n_docs + 1, dtype=np.int64)
-            np.cumsum(np.bincount(doc_of, minlength=n_docs), out=first[1:])
-            starts = np.r_[before, 0][first[:-1]]
-            lead = (before - starts[doc_of] < self.lead_sentences)[~marks]
-        if marks.any():
-            keep = ~marks
-            ids, doc_of = ids[keep], doc_of[keep]
-        return ids, doc_of, lead
+            first = np.zeros(n_docs, dtype=np.int64)
+            np.cumsum(np.bincount(doc_of, minlength=n_docs)[:-1], out=first[1:])
+            lead = (before - before[first[doc_of]] < self.lead_sentences)[keep]
+        return ids[keep], doc_of[keep], lead
 
     def _prune_rare_lemmas(self, lemmas: list[str], keep: np.ndarray, n_old: int) -> None:
         """Keep in the lemma index only lemmas seen in at least ``min_df`` documents.

@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .errors import InputError
-from .features import LemmaFeatures, check_ngram_max
+from .features import LemmaFeatures, check_lead, check_ngram_max
 
 __all__ = [
     "ModelConfig",
@@ -79,7 +79,14 @@ class ModelConfig:
     n_folds: int = 5
 
     def __post_init__(self) -> None:
-        check_ngram_max(self.ngram_max)  # before any training work, not at the first fit
+        # Before any training work, not at the first fit.
+        check_ngram_max(self.ngram_max)
+        check_lead(self.lead_sentences, self.lead_weight)
+        check_lead(self.exclusive_lead_sentences, self.lead_weight)
+
+    def lead_for(self, exclusive: bool) -> int:
+        """The lead block's sentences for an exclusive or a multi-label model (0: none)."""
+        return self.exclusive_lead_sentences if exclusive else self.lead_sentences
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy for the model card."""
@@ -258,7 +265,7 @@ def build_pipeline(
         max_df=config.max_df,
         affix_range=config.affix_range,
         affix_weight=config.affix_weight,
-        lead_sentences=config.exclusive_lead_sentences if exclusive else config.lead_sentences,
+        lead_sentences=config.lead_for(exclusive),
         lead_weight=config.lead_weight,
     )
     if exclusive:

@@ -24,7 +24,8 @@ Normalisation, in order:
    ``Sgt.``, ``Rep.``). Punctuation is otherwise dropped, so no lemma is ever ``.``. The
    feature step reads the opening sentences, where a narrative usually states its
    allegation, as a block of their own, and drops the marks everywhere else
-   (:func:`split_tokens`). Models saved before this step have no marks
+   (:func:`split_tokens`). :func:`allegations.train` marks sentences only for a model
+   with a lead block; models saved before this step have no marks
    (``mark_sentences=False``).
 
 The output of :meth:`SpacyPreprocessor.transform` is one space-joined string per text,
@@ -161,9 +162,12 @@ _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _ABBREVIATIONS = frozenset(
     """mr. mrs. ms. dr. st. jr. sr. mt. ft. lt. sgt. det. capt. cpt. cpl. ofc. insp. cmdr.
     supt. sup. gen. col. maj. adm. rep. reps. sen. sens. gov. del. hon. pres. atty. asst.
-    dept. div. no. nos. vs. approx. apt. ave. blvd. jan. feb. mar. apr. jun. jul. aug.
-    sep. sept. oct. nov. dec.""".split()
+    dept. div. vs. approx. apt. ave. blvd. jan. feb. mar. apr. jun. jul. aug. sep. sept.
+    oct. nov. dec.""".split()
 )
+#: Abbreviations that are also words at a sentence end ("she said no."): only their
+#: capitalised form is read as an abbreviation ("Case No. 12").
+_CASED_ABBREVIATIONS = frozenset({"No.", "Nos."})
 
 
 def ends_sentence(chunk: str) -> bool:
@@ -179,6 +183,8 @@ def ends_sentence(chunk: str) -> bool:
     if core[-1] == "." and not core.endswith(".."):
         word = core.lstrip(_OPENERS)
         if _INITIALS.fullmatch(word) or word.lower() in _ABBREVIATIONS:
+            return False
+        if word in _CASED_ABBREVIATIONS:
             return False
     return True
 

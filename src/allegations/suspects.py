@@ -76,7 +76,9 @@ def find_suspects(
     y = to_matrix(sets, labels)
     _check_labels(labels, y)
     exclusive = bool((y.sum(axis=1) == 1).all())
-    preprocessor = SpacyPreprocessor(spacy_model=spacy_model).fit(texts)
+    preprocessor = SpacyPreprocessor(
+        spacy_model=spacy_model, mark_sentences=config.lead_for(exclusive) > 0
+    ).fit(texts)
     docs = preprocessor.transform(texts)
     group_ids, _, _ = assign_groups(docs, groups)
     fold = make_folds(y, group_ids, config.n_folds, seed)

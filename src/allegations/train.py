@@ -147,7 +147,11 @@ def train(
         entry = codebook.get(label) if codebook else None
         goals.append(parse_goal(entry.goal) if entry is not None and entry.goal else default_goal)
 
-    preprocessor = SpacyPreprocessor(spacy_model=spacy_model).fit(texts)
+    # Sentence marks only where the feature step reads them: a model without a lead
+    # block keeps the documents, the chunk table and the fast path as they were.
+    preprocessor = SpacyPreprocessor(
+        spacy_model=spacy_model, mark_sentences=config.lead_for(exclusive) > 0
+    ).fit(texts)
     docs = preprocessor.transform(texts)
     preprocessor.keep_chunks(texts)  # saved with the model: see keep_chunks
     empty = int(sum(1 for d in docs if not lemma_text(d)))
@@ -319,7 +323,7 @@ def _model_card(
     bands: np.ndarray,
 ) -> dict[str, Any]:
     counts = y.sum(axis=0)
-    n_lead = config.exclusive_lead_sentences if exclusive else config.lead_sentences
+    n_lead = config.lead_for(exclusive)
     opening = "first sentence" if n_lead == 1 else f"first {n_lead} sentences"
     lead = (
         f", and of the lemma 1-{config.ngram_max}-grams of the {opening} (weight "
