@@ -6,6 +6,7 @@ import pytest
 from allegations.reliability import (
     REVIEW_ERROR,
     bootstrap_intervals,
+    paired_f1_difference,
     reliability,
     review_bands,
     wrong_chance,
@@ -56,3 +57,49 @@ def test_bootstrap_intervals_cover_the_point_estimate():
     assert bootstrap_intervals(y, pred, n_boot=50, seed=3) == bootstrap_intervals(
         y, pred, n_boot=50, seed=3
     )
+
+
+def _noisy(y: np.ndarray, keep: float, rng: np.random.Generator) -> np.ndarray:
+    """Decisions that agree with ``y`` on about ``keep`` of the entries."""
+    return np.where(rng.random(y.shape) < keep, y, 1 - y)
+
+
+def test_paired_difference_is_the_difference_of_the_benchmark_scores():
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(4)
+    y = (rng.random((600, 4)) < 0.3).astype(int)
+    y[:, 3] = 0
+    y[:3, 3] = 1  # three cases: left out of macro-F1, as the benchmark scores
+    better, worse = _noisy(y, 0.9, rng), _noisy(y, 0.75, rng)
+    out = paired_f1_difference(y, better, worse, n_boot=400, seed=0)
+    micro = f1_score(y, better, average="micro") - f1_score(y, worse, average="micro")
+    macro = f1_score(y[:, :3], better[:, :3], average="macro") - f1_score(
+        y[:, :3], worse[:, :3], average="macro"
+    )
+    assert out["micro"]["difference"] == pytest.approx(micro, abs=1e-4)
+    assert out["macro"]["difference"] == pytest.approx(macro, abs=1e-4)
+    lo, hi = out["macro"]["interval"]
+    assert 0 < lo < macro < hi
+    assert out["macro"]["share_above"][0.0] == 1.0
+    # Swapping the systems mirrors the interval.
+    swapped = paired_f1_difference(y, worse, better, n_boot=400, seed=0)
+    assert swapped["macro"]["interval"] == pytest.approx([-hi, -lo], abs=1e-4)
+    assert swapped["macro"]["share_above"][0.0] == 0.0
+
+
+def test_paired_difference_of_a_system_with_itself_is_zero_and_seeded():
+    rng = np.random.default_rng(5)
+    y = (rng.random((200, 3)) < 0.4).astype(int)
+    a, b = _noisy(y, 0.8, rng), _noisy(y, 0.8, rng)
+    same = paired_f1_difference(y, a, a, n_boot=100)
+    assert same["macro"] == {
+        "difference": 0.0,
+        "interval": [0.0, 0.0],
+        "share_above": {0.0: 1.0, 0.03: 0.0},
+    }
+    assert paired_f1_difference(y, a, b, n_boot=100, seed=7) == paired_f1_difference(
+        y, a, b, n_boot=100, seed=7
+    )
+    with pytest.raises(ValueError, match="three equal 2-D shapes"):
+        paired_f1_difference(y, a[:, :2], b)
