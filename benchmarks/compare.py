@@ -160,7 +160,7 @@ def render_differences(differences: dict[str, dict[str, Any]]) -> str:
         cells = [task]
         for name in ("micro", "macro"):
             lo, hi = d[name]["interval"]
-            cells.append(f"{d[name]['difference']:+.3f} ({lo:+.3f} to {hi:+.3f})")
+            cells.append(f"{d[name]['difference']:+.4f} ({lo:+.4f} to {hi:+.4f})")
         cells.append(f"{d['macro']['share_above'][0.03]:.0%}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
