@@ -132,7 +132,7 @@ def load_split(name: str, anchors: Any) -> list[Split]:
         return _philly(anchors, "philly_single")
     if name == "philly_ml_time":
         return _philly(anchors, "philly_ml")
-    if name in ("philly_single_random", "philly_ml_random"):
+    if name in EXTRA_SPLITS:
         texts, labels, _ = anchors.load_task(name.replace("_random", ""))
         return _kfold(texts, labels, 101)
     if name.startswith("govtrack"):

@@ -108,6 +108,14 @@ def test_sentence_ends_are_marked_and_split_tokens_drops_them():
     assert unmarked == lemma_text(out)
 
 
+@pytest.mark.parametrize(
+    "doc", [".", ". a", "a .", "a . b", ". . a .", "a b", "", "u.s. a.m. b", "a .b", "a. b"]
+)
+def test_lemma_text_drops_exactly_the_marks(doc):
+    """The no-marks shortcut returns what the split and join would."""
+    assert lemma_text(doc) == " ".join(tok for tok in doc.split() if tok != SENTENCE_END)
+
+
 def test_marks_agree_between_the_string_path_and_the_spans():
     pre = SpacyPreprocessor().fit([])
     raw = "Officer stopped him.  He ran (fast!) away. [REDACTED] said: ok."

@@ -72,7 +72,7 @@ def test_paired_difference_is_the_difference_of_the_benchmark_scores():
     y[:, 3] = 0
     y[:3, 3] = 1  # three cases: left out of macro-F1, as the benchmark scores
     better, worse = _noisy(y, 0.9, rng), _noisy(y, 0.75, rng)
-    out = paired_f1_difference(y, better, worse, n_boot=400, seed=0)
+    out = paired_f1_difference(y, better, worse, margins=(0.0, 0.03), n_boot=400, seed=0)
     micro = f1_score(y, better, average="micro") - f1_score(y, worse, average="micro")
     macro = f1_score(y[:, :3], better[:, :3], average="macro") - f1_score(
         y[:, :3], worse[:, :3], average="macro"
@@ -83,7 +83,7 @@ def test_paired_difference_is_the_difference_of_the_benchmark_scores():
     assert 0 < lo < macro < hi
     assert out["macro"]["share_above"][0.0] == 1.0
     # Swapping the systems mirrors the interval.
-    swapped = paired_f1_difference(y, worse, better, n_boot=400, seed=0)
+    swapped = paired_f1_difference(y, worse, better, margins=(0.0, 0.03), n_boot=400, seed=0)
     assert swapped["macro"]["interval"] == pytest.approx([-hi, -lo], abs=1e-4)
     assert swapped["macro"]["share_above"][0.0] == 0.0
 
@@ -92,7 +92,7 @@ def test_paired_difference_of_a_system_with_itself_is_zero_and_seeded():
     rng = np.random.default_rng(5)
     y = (rng.random((200, 3)) < 0.4).astype(int)
     a, b = _noisy(y, 0.8, rng), _noisy(y, 0.8, rng)
-    same = paired_f1_difference(y, a, a, n_boot=100)
+    same = paired_f1_difference(y, a, a, margins=(0.0, 0.03), n_boot=100)
     assert same["macro"] == {
         "difference": 0.0,
         "interval": [0.0, 0.0],
@@ -101,5 +101,22 @@ def test_paired_difference_of_a_system_with_itself_is_zero_and_seeded():
     assert paired_f1_difference(y, a, b, n_boot=100, seed=7) == paired_f1_difference(
         y, a, b, n_boot=100, seed=7
     )
-    with pytest.raises(ValueError, match="three equal 2-D shapes"):
-        paired_f1_difference(y, a[:, :2], b)
+    assert set(paired_f1_difference(y, a, b, n_boot=10)["micro"]["share_above"]) == {0.0}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda y, a: (y, a[:, :2]), "three equal 2-D shapes"),
+        (lambda y, a: (y[:0], a[:0]), "at least one case"),
+        (lambda y, a: (y, a * 0.7), "a holds values other than 0 and 1"),
+        (lambda y, a: (np.where(y == 1, np.nan, 0), a), "y holds values other than 0 and 1"),
+    ],
+)
+def test_paired_difference_refuses_what_is_not_two_sets_of_decisions(change, message):
+    rng = np.random.default_rng(6)
+    y = (rng.random((50, 3)) < 0.4).astype(int)
+    y2, a = change(y, _noisy(y, 0.8, rng))
+    b = np.zeros(a.shape) if a.shape == y2.shape else _noisy(y, 0.8, rng)
+    with pytest.raises(ValueError, match=message):
+        paired_f1_difference(y2, a, b)

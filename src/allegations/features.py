@@ -196,17 +196,14 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         U = self._counts(ids, doc_of, n_docs, n_lemmas)
         uni_df = np.bincount(U.indices, minlength=n_lemmas)
         self.unigram_lemmas_, self.bigram_keys_, self.word_idf_ = self._word_vocabulary(
-            U, ids, doc_of, n_docs, n_lemmas
+            uni_df, ids, doc_of, n_docs
         )
         # the same for the opening sentences
         if lead is not None:
+            lead_U = self._counts(ids[lead], doc_of[lead], n_docs, n_lemmas)
             self.lead_unigram_lemmas_, self.lead_bigram_keys_, self.lead_idf_ = (
                 self._word_vocabulary(
-                    self._counts(ids[lead], doc_of[lead], n_docs, n_lemmas),
-                    ids[lead],
-                    doc_of[lead],
-                    n_docs,
-                    n_lemmas,
+                    np.bincount(lead_U.indices, minlength=n_lemmas), ids[lead], doc_of[lead], n_docs
                 )
             )
         else:
@@ -252,13 +249,13 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def _word_vocabulary(
-        self, U: sp.csr_matrix, ids: np.ndarray, doc_of: np.ndarray, n_docs: int, n_lemmas: int
+        self, uni_df: np.ndarray, ids: np.ndarray, doc_of: np.ndarray, n_docs: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The unigram lemmas and bigram keys kept by ``min_df`` and ``max_df``, and their
-        inverse document frequencies (unigrams first), from the unigram counts ``U`` and
-        the token ids they were counted from."""
+        inverse document frequencies (unigrams first), from each lemma's document count
+        ``uni_df`` and the token ids it was counted from."""
         max_count = self.max_df * n_docs
-        uni_df = np.bincount(U.indices, minlength=n_lemmas)
+        n_lemmas = len(uni_df)
         keep_uni = (uni_df >= self.min_df) & (uni_df <= max_count)
         uni_idf = self._idf(uni_df[keep_uni], n_docs)
         keys, bi_doc = self._bigram_keys(ids, doc_of, n_lemmas)

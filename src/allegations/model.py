@@ -19,11 +19,13 @@ from sklearn.pipeline import Pipeline
 
 from .errors import InputError
 from .features import LemmaFeatures, check_lead, check_ngram_max
+from .preprocess import SpacyPreprocessor
 
 __all__ = [
     "ModelConfig",
     "Goal",
     "parse_goal",
+    "build_preprocessor",
     "build_pipeline",
     "decision_scores",
     "label_scores",
@@ -232,6 +234,15 @@ def nb_ratio(present: Any, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     p = alpha + np.asarray(present[y].sum(axis=0)).ravel()
     q = alpha + np.asarray(present[~y].sum(axis=0)).ravel()
     return np.asarray(np.log(p / p.sum()) - np.log(q / q.sum()))
+
+
+def build_preprocessor(
+    config: ModelConfig, *, exclusive: bool, spacy_model: str | None = None
+) -> SpacyPreprocessor:
+    """The unfitted spaCy step of a model. It marks sentence ends only when the feature
+    step reads them (a lead block): a model without one keeps its documents, chunk table
+    and fast path free of marks."""
+    return SpacyPreprocessor(spacy_model=spacy_model, mark_sentences=config.lead_for(exclusive) > 0)
 
 
 def build_pipeline(

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .preprocess import lemma_text, split_tokens
+from .preprocess import lemma_text
 
 __all__ = ["NEAR_DUPLICATE_COSINE", "near_duplicate_pairs"]
 
@@ -32,7 +32,7 @@ NEAR_DUPLICATE_COSINE = 0.8
 
 
 def _shingles(doc: str) -> list[str]:
-    toks = split_tokens(doc)
+    toks = doc.split()  # a lemma_text: no sentence marks
     n = 3 if len(toks) >= 3 else len(toks)
     return [" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)] if n else []
 

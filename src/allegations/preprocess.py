@@ -147,8 +147,22 @@ def split_tokens(doc: str) -> list[str]:
 
 def lemma_text(doc: str) -> str:
     """A preprocessed document without its sentence marks: what duplicate checks compare
-    (two narratives that differ only in punctuation are duplicates)."""
-    return " ".join(split_tokens(doc))
+    (two narratives that differ only in punctuation are duplicates).
+
+    A document without marks (every document of a model without a lead block) is
+    returned as it is, with no split and join: the duplicate checks of training and of
+    ``compare-release`` call this once per row.
+    """
+    doc = str(doc)
+    return " ".join(split_tokens(doc)) if _has_marks(doc) else doc
+
+
+def _has_marks(doc: str) -> bool:
+    """Whether a space-joined document holds the token :data:`SENTENCE_END`."""
+    mark = SENTENCE_END
+    return (
+        doc == mark or doc.startswith(mark + " ") or doc.endswith(" " + mark) or f" {mark} " in doc
+    )
 
 
 #: Characters that may close a sentence after its full stop (``abused."``, ``(sic).)``).

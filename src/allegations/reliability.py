@@ -8,9 +8,12 @@ describe cases the model did not train on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from .metrics import MIN_SUPPORT
 
 __all__ = [
     "REVIEW_ERROR",
@@ -161,7 +164,8 @@ def paired_f1_difference(
     a: np.ndarray,
     b: np.ndarray,
     *,
-    min_support: int = 5,
+    margins: Sequence[float] = (0.0,),
+    min_support: int = MIN_SUPPORT,
     n_boot: int = 1000,
     seed: int = 0,
     level: float = 0.95,
@@ -177,33 +181,46 @@ def paired_f1_difference(
     ----------
     y, a, b : array of 0/1, shape (n_cases, n_labels)
         True labels and the two systems' decisions.
+    margins : sequence of float
+        Differences whose share of resamples reaching them is reported.
 
     Returns
     -------
     dict
         ``micro`` and ``macro``, each with ``difference`` (a - b on all cases),
-        ``interval`` (``[low, high]``) and ``share_above`` (a mapping of margin to the
-        share of resamples whose difference reaches it, for margins 0 and 0.03).
+        ``interval`` (``[low, high]``) and ``share_above`` (each margin to the share of
+        resamples whose difference reaches it).
+
+    Raises
+    ------
+    ValueError
+        If the three matrices differ in shape, hold no case, or hold values other than
+        0 and 1 (scores or probabilities instead of decisions).
     """
     y, a, b = (np.asarray(m, dtype=np.float64) for m in (y, a, b))
-    if not (y.shape == a.shape == b.shape) or y.ndim != 2:
-        raise ValueError(f"shapes {y.shape}, {a.shape}, {b.shape}: expected three equal 2-D shapes")
+    if not (y.shape == a.shape == b.shape) or y.ndim != 2 or not len(y):
+        raise ValueError(
+            f"shapes {y.shape}, {a.shape}, {b.shape}: expected three equal 2-D shapes "
+            "with at least one case"
+        )
+    for name, m in (("y", y), ("a", a), ("b", b)):
+        if not np.isin(m, (0.0, 1.0)).all():
+            raise ValueError(f"{name} holds values other than 0 and 1; pass 0/1 decisions")
     keep = y.sum(axis=0) >= min_support
-    full = np.ones((1, len(y)))
-    weights = np.vstack([full, _case_weights(len(y), n_boot, seed)])
+    weights = np.vstack([np.ones((1, len(y))), _case_weights(len(y), n_boot, seed)])
     (micro_a, per_a), (micro_b, per_b) = _f1s(weights, y, a), _f1s(weights, y, b)
     macro_a = per_a[:, keep].mean(axis=1) if keep.any() else np.zeros(len(weights))
     macro_b = per_b[:, keep].mean(axis=1) if keep.any() else np.zeros(len(weights))
     alpha = (1.0 - level) / 2.0
     out: dict[str, Any] = {"n_cases": int(len(y)), "n_boot": int(n_boot), "level": level}
     for name, diff in (("micro", micro_a - micro_b), ("macro", macro_a - macro_b)):
-        boot = diff[1:]
+        boot = diff[1:]  # row 0 weighs every case once: the difference on the data itself
         out[name] = {
             "difference": round(float(diff[0]), 4),
             "interval": [
                 round(float(np.quantile(boot, alpha)), 4),
                 round(float(np.quantile(boot, 1.0 - alpha)), 4),
             ],
-            "share_above": {m: round(float((boot >= m - 1e-12).mean()), 3) for m in (0.0, 0.03)},
+            "share_above": {m: round(float((boot >= m - 1e-12).mean()), 3) for m in margins},
         }
     return out

@@ -22,8 +22,7 @@ from .codebook import Codebook
 from .crossval import assign_groups, cross_validate, make_folds, seed_examples
 from .errors import InputError
 from .labels import canonical_labels, to_matrix
-from .model import ModelConfig
-from .preprocess import SpacyPreprocessor
+from .model import ModelConfig, build_preprocessor
 from .train import MIN_ROWS, _check_labels
 
 __all__ = ["find_suspects", "SUSPECT_COLUMNS"]
@@ -76,9 +75,8 @@ def find_suspects(
     y = to_matrix(sets, labels)
     _check_labels(labels, y)
     exclusive = bool((y.sum(axis=1) == 1).all())
-    preprocessor = SpacyPreprocessor(
-        spacy_model=spacy_model, mark_sentences=config.lead_for(exclusive) > 0
-    ).fit(texts)
+    preprocessor = build_preprocessor(config, exclusive=exclusive, spacy_model=spacy_model)
+    preprocessor.fit(texts)
     docs = preprocessor.transform(texts)
     group_ids, _, _ = assign_groups(docs, groups)
     fold = make_folds(y, group_ids, config.n_folds, seed)

@@ -27,10 +27,11 @@ from .metrics import MIN_SUPPORT, score_predictions
 from .model import (
     Goal,
     ModelConfig,
+    build_preprocessor,
     parse_goal,
 )
 from .neardup import NEAR_DUPLICATE_COSINE
-from .preprocess import SpacyPreprocessor, lemma_text
+from .preprocess import lemma_text
 from .reliability import REVIEW_ERROR, bootstrap_intervals, reliability, review_bands
 from .report_stats import report_data_from_training
 from .tagger import Tagger
@@ -147,11 +148,8 @@ def train(
         entry = codebook.get(label) if codebook else None
         goals.append(parse_goal(entry.goal) if entry is not None and entry.goal else default_goal)
 
-    # Sentence marks only where the feature step reads them: a model without a lead
-    # block keeps the documents, the chunk table and the fast path as they were.
-    preprocessor = SpacyPreprocessor(
-        spacy_model=spacy_model, mark_sentences=config.lead_for(exclusive) > 0
-    ).fit(texts)
+    preprocessor = build_preprocessor(config, exclusive=exclusive, spacy_model=spacy_model)
+    preprocessor.fit(texts)
     docs = preprocessor.transform(texts)
     preprocessor.keep_chunks(texts)  # saved with the model: see keep_chunks
     empty = int(sum(1 for d in docs if not lemma_text(d)))
