@@ -181,7 +181,7 @@ def test_user_errors_are_one_clean_line(
     df = pd.read_csv(secret_csv, dtype=str, keep_default_na=False)
     df.assign(labels="").to_csv(tmp_path / "nolabels.csv", index=False)
     df.assign(labels="money").to_csv(tmp_path / "onelabel.csv", index=False)
-    (copy_model / "model.joblib").write_bytes(b"tampered")
+    (copy_model / "weights.npz").write_bytes(b"tampered")
     names = {
         "missing": tmp_path / "missing.csv",
         "tmp": tmp_path,
@@ -211,9 +211,8 @@ def test_two_processes_train_byte_identical_models(tmp_path: Path, corpus_csv: P
     for name in ("a", "b"):
         result = run_cli("train", corpus_csv, "--out", tmp_path / name, "--quiet")
         assert result.returncode == 0, result.stderr
-    assert (tmp_path / "a" / "model.joblib").read_bytes() == (
-        tmp_path / "b" / "model.joblib"
-    ).read_bytes()
+    for name in ("model.json", "weights.npz"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
 def test_suspects_command_names_rows_not_text(tmp_path: Path, secret_csv: Path):

@@ -114,14 +114,3 @@ def test_marks_change_nothing_without_a_lead_block():
     assert "w:." not in feats.vocabulary_ and "." not in feats.vocabulary_
     plain = LemmaFeatures().fit([d.replace(" .", "") for d in LEAD_DOCS])
     assert (feats.transform(LEAD_DOCS) != plain.transform(LEAD_DOCS)).nnz == 0
-
-
-def test_feature_steps_fitted_before_the_lead_block_still_transform():
-    feats = LemmaFeatures().fit(DOCS)
-    state = feats.__getstate__()
-    for key in ("lead_sentences", "lead_weight", "lead_unigram_lemmas_", "lead_bigram_keys_"):
-        state.pop(key)
-    state.pop("lead_idf_")
-    old = LemmaFeatures.__new__(LemmaFeatures)
-    old.__setstate__(state)
-    assert (old.transform(DOCS) != feats.transform(DOCS)).nnz == 0

@@ -444,7 +444,7 @@ def test_bad_input_never_leaks_the_marker(
         assert any(
             MARKER.encode(enc) in raw for enc in ("utf-8", "utf-16-le", "utf-16")
         ) or case.name in ("numbers-only", "header-only", "nul-bytes")
-    (copy_model / "model.joblib").write_bytes(b"tampered " + MARKER.encode())
+    (copy_model / "weights.npz").write_bytes(b"tampered " + MARKER.encode())
     before = data.read_bytes()
     names = {"data": data, "model": model_dir, "badmodel": copy_model, "tmp": work}
     result = run_cli(*[a.format(**{k: str(v) for k, v in names.items()}) for a in case.args])
@@ -491,7 +491,7 @@ def test_typer_never_shows_locals():
 
 def test_model_files_hold_no_rare_training_words(tmp_path: Path):
     """A word seen once is pruned by min_df and must not survive in any model file; a
-    frequent word is in the vocabulary (inside model.joblib) but never in the card."""
+    frequent word is in the vocabulary (inside model.json) but never in the card."""
     corpus = make_corpus(60, seed=5)
     texts = corpus["text"].tolist()
     texts[0] += " Complainant Wolfeschlegel called."  # once: pruned
@@ -506,7 +506,7 @@ def test_model_files_hold_no_rare_training_words(tmp_path: Path):
     for path in folder.iterdir():
         data = path.read_bytes().lower()
         assert b"wolfeschlegel" not in data, path.name
-        if path.name != "model.joblib":
+        if path.name != "model.json":
             assert b"quintavius" not in data, path.name
     card = (folder / "model-card.json").read_text() + (folder / "model-card.md").read_text()
     leaked = [t for t in vocabulary if len(t) > 5 and " " not in t and t in card.lower()]

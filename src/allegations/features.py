@@ -499,18 +499,6 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         state.pop("_lookup", None)
         return state
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        # Feature steps fitted before the lead block existed have none.
-        if "vocabulary_" in state and "lead_idf_" not in state:
-            state.update(
-                lead_sentences=0,
-                lead_weight=1.0,
-                lead_unigram_lemmas_=np.zeros(0, dtype=np.int64),
-                lead_bigram_keys_=np.zeros(0, dtype=np.int64),
-                lead_idf_=np.zeros(0),
-            )
-        super().__setstate__(state)
-
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True

@@ -30,6 +30,7 @@ __all__ = [
     "decision_scores",
     "label_scores",
     "PlattCalibrator",
+    "LinearScores",
     "choose_threshold",
 ]
 
@@ -221,6 +222,35 @@ class PerLabelLogistic(ClassifierMixin, BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """0/1 decisions at score 0."""
         return (self.decision_function(X) > 0).astype(np.int8)
+
+
+class LinearScores:
+    """A fitted linear classifier as plain arrays: what a loaded model scores with.
+
+    ``decision_function`` gives what the trained classifier gave (scikit-learn's
+    ``LogisticRegression`` or :class:`PerLabelLogistic`): ``X @ coef.T + intercept``,
+    flattened to one column for a binary exclusive model, as scikit-learn does.
+
+    Parameters
+    ----------
+    coef : numpy.ndarray, shape (n_outputs, n_features)
+    intercept : numpy.ndarray, shape (n_outputs,)
+    classes : numpy.ndarray of int
+        The label column of each output row (two entries for one binary row).
+    """
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray) -> None:
+        self.coef_ = coef
+        self.intercept_ = intercept
+        self.classes_ = classes
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Raw scores, shape (n_docs, n_outputs), or (n_docs,) for one output row."""
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
 
 
 def nb_ratio(present: Any, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:

@@ -15,7 +15,7 @@ Normalisation, in order:
    it is one string no other case shares, whose only features are its affixes
    (``" htt"``), which then count links rather than say what a case is about, and spaCy's
    tokenizer pays its slowest rules on it (measured in ``docs/model-quality.md``).
-   Models saved before this step keep their addresses (``drop_urls=False``).
+   ``drop_urls=False`` keeps them.
 3. Tokens are lower-cased and lemmatised; punctuation and whitespace are dropped;
    number-like tokens become ``_num_``.
 4. The end of each sentence is kept as the token ``.`` (:data:`SENTENCE_END`): a
@@ -25,8 +25,7 @@ Normalisation, in order:
    feature step reads the opening sentences, where a narrative usually states its
    allegation, as a block of their own, and drops the marks everywhere else
    (:func:`split_tokens`). :func:`allegations.train` marks sentences only for a model
-   with a lead block; models saved before this step have no marks
-   (``mark_sentences=False``).
+   with a lead block (``mark_sentences=False`` otherwise).
 
 The output of :meth:`SpacyPreprocessor.transform` is one space-joined string per text,
 which the feature step splits on whitespace (:func:`split_tokens`).
@@ -385,6 +384,13 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         self.saved_chunks_ = {c: cache[c] for c in kept}
         return len(self.saved_chunks_)
 
+    def restore_chunks(self, saved: dict[str, str]) -> None:
+        """Start from the chunk forms saved with a model (see :meth:`keep_chunks`): a
+        loaded model then pays spaCy only for chunks its training cases did not share."""
+        self.saved_chunks_ = saved
+        # A copy: the saved table stays what training kept, whatever the model reads later.
+        self.__dict__["_chunks"] = dict(saved)
+
     def _join_batch(self, batch: list[list[str]], chunks: dict[str, str]) -> Iterator[str]:
         get = chunks.get
         new = {chunk for split in batch for chunk in split if get(chunk) is None}
@@ -536,23 +542,18 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         return self.__dict__.setdefault("_chunks", {})
 
     def __getstate__(self) -> dict[str, Any]:
-        # The spaCy pipeline and caches are rebuilt on demand, never pickled.
+        # Pickled only to hand a live model to worker processes: the spaCy pipeline and
+        # caches are rebuilt there.
         state = dict(super().__getstate__())  # a copy: the live caches stay
         for key in ("_nlp", "_lemma_table", "_norm", "_chunks", "_spans", "_words"):
             state.pop(key, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # Models saved before web addresses were blanked kept them; those saved before
-        # sentences were marked have no marks.
-        state.setdefault("drop_urls", False)
-        state.setdefault("mark_sentences", False)
         super().__setstate__(state)
-        # The chunk cache starts from the saved training chunks (a copy: the saved table
-        # stays what training kept, whatever the model reads later).
         saved = state.get("saved_chunks_")
         if saved:
-            self.__dict__["_chunks"] = dict(saved)
+            self.restore_chunks(saved)
 
 
 #: An ASCII word (or words joined by single hyphens) with opening brackets before it and

@@ -139,19 +139,12 @@ class Tagger:
         self.model_id: str = ""
 
     def __getstate__(self) -> dict[str, Any]:
-        # The card and id live beside the pickle (model-card.json, manifest.json), so that
-        # the pickled bytes depend only on the fitted model.
+        # Pickled only to hand a live model to worker processes (model files are format 2,
+        # see allegations.bundle): the caches are rebuilt there.
         state = dict(self.__dict__)
         state.pop("_weights", None)
         state.pop("_encoder", None)
-        state["card"] = {}
-        state["model_id"] = ""
         return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        # Bundles written before calibration errors were recorded: no widening.
-        state.setdefault("ece", np.zeros(len(state.get("labels", []))))
-        self.__dict__.update(state)
 
     def __repr__(self) -> str:
         kind = "exclusive" if self.exclusive else "multi-label"

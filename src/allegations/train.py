@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import platform
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 
-from . import __version__
 from .codebook import Codebook
 from .crossval import (
     assign_groups,
@@ -31,6 +29,7 @@ from .model import (
     parse_goal,
 )
 from .neardup import NEAR_DUPLICATE_COSINE
+from .persistence import library_versions
 from .preprocess import lemma_text
 from .reliability import REVIEW_ERROR, bootstrap_intervals, reliability, review_bands
 from .report_stats import report_data_from_training
@@ -282,26 +281,6 @@ def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _versions() -> dict[str, str]:
-    import joblib
-    import numpy
-    import pandas
-    import scipy
-    import sklearn
-    import spacy
-
-    return {
-        "allegations": __version__,
-        "python": platform.python_version(),
-        "scikit-learn": sklearn.__version__,
-        "spacy": spacy.__version__,
-        "numpy": numpy.__version__,
-        "scipy": scipy.__version__,
-        "joblib": joblib.__version__,
-        "pandas": pandas.__version__,
-    }
-
-
 def _model_card(
     *,
     labels: list[str],
@@ -377,7 +356,7 @@ def _model_card(
         },
         "cross_validation": cv,
         "notes": notes,
-        "versions": _versions(),
+        "versions": library_versions(),
     }
 
 
