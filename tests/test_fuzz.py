@@ -1,4 +1,5 @@
-"""Run the atheris fuzz target of the table readers for a bounded time (when installable)."""
+"""Run the atheris fuzz targets (table readers, model loader) for a bounded time (when
+installable)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,24 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "fuzz" / "fuzz_readers.py"
+TARGETS = {"readers": ROOT / "fuzz" / "fuzz_readers.py", "model": ROOT / "fuzz" / "fuzz_model.py"}
 SECONDS = 20
+
+
+def _model_seeds(folder: Path) -> None:
+    """Seeds for the model loader: per target file, a replacement and a splice (see
+    fuzz/fuzz_model.py for what the first byte means)."""
+    import numpy as np
+
+    from allegations.bundle import write_arrays
+
+    buf = io.BytesIO()
+    write_arrays(buf, {"tagger.ece": np.zeros(2), "classifier.classes": np.arange(2)})
+    bodies = [b'{"labels": ["a", "b"], "exclusive": false}', buf.getvalue(), b"[[[[]]]]"]
+    for target in range(4):
+        for k, body in enumerate(bodies):
+            (folder / f"seed{target}-{k}").write_bytes(bytes([target | 0x20]) + body)
+        (folder / f"seed{target}-splice").write_bytes(bytes([target | 0x30, 7, 0]) + b'"x"')
 
 
 def _seeds(folder: Path) -> None:
@@ -36,16 +53,17 @@ def _seeds(folder: Path) -> None:
 
 
 @pytest.mark.slow
-def test_readers_survive_fuzzing(tmp_path: Path):
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_target_survives_fuzzing(tmp_path: Path, target: str):
     if importlib.util.find_spec("atheris") is None:
         pytest.skip("atheris is not installed (Linux/macOS only; pip install atheris)")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    _seeds(corpus)
+    (_model_seeds if target == "model" else _seeds)(corpus)
     result = subprocess.run(
         [
             sys.executable,
-            str(TARGET),
+            str(TARGETS[target]),
             f"-max_total_time={SECONDS}",
             "-rss_limit_mb=3072",
             "-timeout=30",

@@ -93,6 +93,23 @@ def test_binary_exclusive_model_round_trip(corpus: pd.DataFrame, tmp_path: Path)
     )
 
 
+@pytest.mark.slow
+def test_govtrack_round_trip_is_bit_identical(tmp_path: Path):
+    """Real narratives: the bundled GovTrack misconduct database, every one of its texts."""
+    from allegations import train
+
+    from .conftest import DATA
+
+    frame = pd.read_csv(DATA / "govtrack_misconduct" / "misconduct-instances.csv", dtype=str)
+    cols = ["corruption", "crime", "elections", "ethics", "sexual-harassment-abuse"]
+    labels = [[c for c in cols if isinstance(row[c], str)] for _, row in frame.iterrows()]
+    model = train(frame["text"].tolist(), labels, seed=0)
+    save_model(model, tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    texts = frame["text"].tolist()
+    assert np.array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
+
+
 def test_saving_is_deterministic_and_the_id_hashes_the_files(trained_model, tmp_path: Path):
     first = save_model(trained_model, tmp_path / "a")
     assert first == save_model(trained_model, tmp_path / "b")
@@ -276,7 +293,7 @@ def test_array_of_the_wrong_shape_is_refused(copy_model: Path):
 
 def test_vocabulary_of_the_wrong_size_is_refused(copy_model: Path):
     _edit_json(copy_model, MODEL_JSON, lambda doc: doc["vocabulary"].pop())
-    with pytest.raises(ModelIntegrityError, match="model.json: array features"):
+    with pytest.raises(ModelIntegrityError, match="model: array features"):
         load_model(copy_model)
 
 
@@ -400,6 +417,19 @@ def test_unreadable_model_file(copy_model: Path):
 
 
 # -- versions and the tokenizer check ----------------------------------------------------
+def test_changed_tokenizer_names_the_versions_that_differ(copy_model: Path):
+    _edit_json(copy_model, MODEL_JSON, _change_a_check_token)
+    manifest = json.loads((copy_model / MANIFEST).read_text())
+    manifest["versions"]["spacy"] = "0.0.1"
+    (copy_model / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(
+        ModelIntegrityError,
+        match="trained with spacy 0.0.1 .installed: [0-9.]+., spacy-lookups-data .*tokenise "
+        "text differently .*pip install spacy==0.0.1 spacy-lookups-data==",
+    ):
+        load_model(copy_model)
+
+
 def test_other_scikit_learn_version_loads(copy_model: Path):
     """The format holds no scikit-learn class: another version in the manifest is no reason
     to refuse."""
@@ -421,8 +451,8 @@ def test_changed_tokenizer_is_refused_naming_the_token(copy_model: Path):
     _edit_json(copy_model, MODEL_JSON, _change_a_check_token)
     with pytest.raises(
         ModelIntegrityError,
-        match="tokenise text differently .*check sentence 1, token 3: saved 'tecs_old', now "
-        "'tecs'.*spacy-lookups-data.*--allow-version-mismatch",
+        match="tokenise its check sentences differently .check sentence 1, token 3: saved "
+        "'tecs_old', now 'tecs'.*Retrain, or pass --allow-version-mismatch",
     ):
         load_model(copy_model)
 
@@ -468,3 +498,70 @@ def test_hostile_folders_give_one_error_line(copy_model: Path, tmp_path: Path, c
     assert lines[0].startswith("Error: ") and "Traceback" not in result.output
     assert "internal error" not in result.output
     assert not (tmp_path / "o.csv").exists()
+
+
+# -- other scikit-learn versions -----------------------------------------------------------
+def _oldest_allowed_scikit_learn() -> str:
+    import re
+
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    from .conftest import ROOT
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    found = next(re.search(r">=\s*([\d.]+)", d) for d in deps if d.startswith("scikit-learn"))
+    assert found, "pyproject.toml gives scikit-learn no lower bound"
+    return f"scikit-learn=={found.group(1)}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["oldest", "newest"])
+def test_model_loads_under_the_oldest_and_newest_scikit_learn(which: str, tmp_path: Path):
+    """The shipped model, loaded in a separate interpreter whose scikit-learn is the oldest
+    the project allows (pyproject's lower bound) or the newest on the package index,
+    gives the very probabilities it gives here. scikit-learn is installed beside the
+    project's environment (pip --target, first on the path), once per version."""
+    import subprocess
+    import sys
+
+    from .conftest import DATA, ROOT
+
+    spec = _oldest_allowed_scikit_learn() if which == "oldest" else "scikit-learn"
+    target = ROOT / ".venv" / f"sklearn-{which}"
+    if not (target / "sklearn").is_dir():
+        pip = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade"]
+            + ["--target", str(target), spec],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if pip.returncode != 0:
+            pytest.skip(f"cannot install {spec} here: {pip.stderr.strip()[-200:]}")
+    default = ROOT / "models" / "default"
+    texts = pd.read_csv(DATA / "release.csv")["narrative"].tolist()
+    np.save(tmp_path / "here.npy", load_model(default).predict_proba(texts))
+    script = (
+        "import sys, numpy as np, pandas as pd, sklearn\n"
+        "from allegations import load_model\n"
+        "texts = pd.read_csv(sys.argv[2])['narrative'].tolist()\n"
+        "np.save(sys.argv[3], load_model(sys.argv[1]).predict_proba(texts))\n"
+        "print(sklearn.__version__, sklearn.__file__)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(default), str(DATA / "release.csv")]
+        + [str(tmp_path / "there.npy")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    version, where = run.stdout.split()
+    assert where.startswith(str(target))
+    if which == "oldest":
+        assert version.startswith(spec.split("==")[1])
+    assert np.array_equal(np.load(tmp_path / "here.npy"), np.load(tmp_path / "there.npy"))

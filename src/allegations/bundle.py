@@ -78,6 +78,17 @@ CHECK_SENTENCES = (
 
 _DTYPES = {"<f8", "<f4", "<i8", "<i4"}
 _STAMP = (1980, 1, 1, 0, 0, 0)
+#: What the zipfile module raises for a damaged or unsupported archive (encrypted or
+#: patched members raise RuntimeError and NotImplementedError).
+_ARCHIVE_ERRORS = (
+    OSError,
+    ValueError,
+    EOFError,
+    OverflowError,
+    RuntimeError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+)
 _CHECK_LIMIT = 64  # sentences in a tokenizer check, at most
 _CHECK_CHARS = 2000  # characters in one check sentence, at most
 
@@ -194,8 +205,10 @@ def read_arrays(
     where = where or str(path)
     try:
         archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
-        raise ModelIntegrityError(f"{where} is not a readable array archive; retrain.") from None
+    except _ARCHIVE_ERRORS:
+        raise ModelIntegrityError(
+            f"{where} is not a readable array archive; retrain the model."
+        ) from None
     with archive:
         infos = {info.filename: info for info in archive.infolist()}
         members = {name.removesuffix(".npy") for name in infos}
@@ -219,8 +232,10 @@ def read_arrays(
                 with archive.open(info) as member:
                     out[name] = _read_member(member, info.file_size)
             except ModelIntegrityError as exc:
-                raise ModelIntegrityError(f"{where}: array {name} {exc}; retrain.") from None
-            except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+                raise ModelIntegrityError(
+                    f"{where}: array {name} {exc}; retrain the model."
+                ) from None
+            except _ARCHIVE_ERRORS:
                 raise ModelIntegrityError(
                     f"{where}: array {name} is damaged or truncated; retrain the model."
                 ) from None

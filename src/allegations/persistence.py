@@ -332,7 +332,7 @@ def load_model(folder: str | Path, *, allow_version_mismatch: bool = False) -> T
             f"the manifest lists {_labels_text(manifest['labels'])}; retrain the model."
         )
     arrays = read_arrays(io.BytesIO(data[WEIGHTS]), ARRAY_NAMES, where=str(folder / WEIGHTS))
-    model, saved_chunks = model_from_parts(doc, arrays, where=str(folder / MODEL_JSON))
+    model, saved_chunks = model_from_parts(doc, arrays, where=str(folder))
     _check_tokenizer(folder, doc, model, manifest["versions"], allow_version_mismatch)
     model.preprocessor.restore_chunks(saved_chunks)
     model.card = card
@@ -349,22 +349,31 @@ def _check_tokenizer(
         return
     current = library_versions()
     libs = ("spacy", "spacy-lookups-data")
-    versions = ", ".join(
-        f"{lib} {str(saved.get(lib, 'unknown'))[:20]} (installed: {current[lib]})" for lib in libs
-    )
+    trained = {lib: str(saved.get(lib, "unknown"))[:20] for lib in libs}
+    if all(trained[lib] == current[lib] for lib in libs):
+        versions = ", ".join(f"{lib} {current[lib]}" for lib in libs)
+        problem = (
+            f"the installed {versions} (the versions it was trained with) tokenise its check "
+            f"sentences differently ({difference}); the folder may have been edited or a "
+            "spaCy pipeline changed"
+        )
+        fix = "Retrain"
+    else:
+        versions = ", ".join(f"{lib} {trained[lib]} (installed: {current[lib]})" for lib in libs)
+        wanted = " ".join(f"{lib}=={trained[lib]}" for lib in libs)
+        problem = (
+            f"it was trained with {versions}, which tokenise text differently from the "
+            f"installed versions ({difference})"
+        )
+        fix = f"Install them (pip install {wanted}) or retrain"
     if not allow:
-        wanted = " ".join(f"{lib}=={str(saved.get(lib, ''))[:20]}" for lib in libs)
         raise ModelIntegrityError(
-            f"{folder} was trained with {versions}, which tokenise text differently from the "
-            f"installed versions ({difference}). Install them (pip install {wanted}) or "
-            "retrain, or pass --allow-version-mismatch to load anyway."
+            f"{folder}: {problem}. {fix}, or pass --allow-version-mismatch to load anyway."
         )
     log.warning(
-        "Loading %s although the installed spaCy tokenises differently (%s; %s). "
-        "Results may differ.",
+        "Loading %s although the installed spaCy tokenises differently: %s. Results may differ.",
         folder,
-        versions,
-        difference,
+        problem,
     )
 
 
