@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from .. import __version__
 from ..errors import AllegationsError
 
 app = typer.Typer(
@@ -26,6 +27,28 @@ app = typer.Typer(
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"allegations {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version (allegations X.Y.Z) and exit.",
+        ),
+    ] = False,
+) -> None:
+    # Options of `allegations` itself; its help text is the app's.
+    pass
 
 # Shared option types (help text written once).
 TextCol = Annotated[str, typer.Option("--text-col", help="Column holding the narrative text.")]
