@@ -7,10 +7,12 @@ import os
 import subprocess
 import sys
 
+import typer
 from typer.testing import CliRunner
 
 import allegations
 from allegations.cli import app
+from allegations.cli._app import COMMAND_ORDER
 
 from .conftest import ROOT, run_cli
 
@@ -62,3 +64,22 @@ def test_python_dash_m_runs_the_same_app():
         assert name in result.stdout
     bad = _run_module("no-such-command")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_help_lists_every_command_in_workflow_order_on_one_line_each():
+    registered = set(typer.main.get_command(app).commands)
+    assert registered == set(COMMAND_ORDER), "add a new command to cli._app.COMMAND_ORDER"
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    panel = result.output.split("Commands")[1].splitlines()[1:]
+    rows = [line.strip("│ ").split() for line in panel if line.startswith("│")]
+    assert [row[0] for row in rows] == list(COMMAND_ORDER)  # one line per command
+    for line in result.output.splitlines():
+        assert len(line) <= 80, line
+    assert not any("..." in line or "…" in line for line in panel)
+
+
+def test_module_dash_m_help_uses_the_same_order():
+    result = _run_module("--help")
+    positions = [result.stdout.index(f"│ {name} ") for name in COMMAND_ORDER]
+    assert positions == sorted(positions)

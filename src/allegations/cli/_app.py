@@ -12,13 +12,45 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import AllegationsError
 
+#: The commands in the order of the work: train and check a model, check and tag a release,
+#: review the tags, then measure and publish. ``allegations --help`` lists them so.
+COMMAND_ORDER = (
+    "train",
+    "evaluate",
+    "suspects",
+    "compare-release",
+    "predict",
+    "review",
+    "import",
+    "export",
+    "estimate",
+    "agreement",
+    "report",
+    "demo",
+)
+
+
+class WorkflowGroup(TyperGroup):
+    """The top-level command group: lists commands in :data:`COMMAND_ORDER`, not A-Z.
+
+    A command missing from the tuple is listed after the others, in registration order.
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
+
+
 app = typer.Typer(
     name="allegations",
-    help="Tag misconduct allegation narratives with categories: train, tag, evaluate, review.",
+    cls=WorkflowGroup,
+    help="Tag misconduct allegation narratives: train, tag, review, report.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals would hold narrative text
@@ -49,6 +81,7 @@ def _options(
 ) -> None:
     # Options of `allegations` itself; its help text is the app's.
     pass
+
 
 # Shared option types (help text written once).
 TextCol = Annotated[str, typer.Option("--text-col", help="Column holding the narrative text.")]
