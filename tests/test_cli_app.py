@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import importlib.metadata
+import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 import typer
+from rich.table import Table
 from typer.testing import CliRunner
 
 import allegations
 from allegations.cli import app
-from allegations.cli._app import COMMAND_ORDER
+from allegations.cli._app import COMMAND_ORDER, OutputConsole
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, console_script, run_cli
 
 runner = CliRunner()
 
@@ -83,3 +87,43 @@ def test_module_dash_m_help_uses_the_same_order():
     result = _run_module("--help")
     positions = [result.stdout.index(f"│ {name} ") for name in COMMAND_ORDER]
     assert positions == sorted(positions)
+
+
+def test_tables_print_in_full_when_stdout_is_not_a_terminal(tmp_path: Path):
+    """A log file or a notebook's ``!allegations``: no cell cut with an ellipsis, whatever
+    $COLUMNS says (the shipped model's longest label is 23 characters)."""
+    env = {**os.environ, "COLUMNS": "40", "NO_COLOR": "1"}
+    env.pop("ALLEGATIONS_DEBUG", None)
+    out = tmp_path / "tagged.csv"
+    args = ["data/release.csv", "--text-col", "narrative", "--id-col", "case_id"]
+    result = subprocess.run(
+        [console_script(), "predict", *args, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout and "..." not in result.stdout
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    assert any(line.split()[1] == "unauthorized_disclosure" for line in rows), result.stdout
+    assert f"Provenance written to {out}.summary.json." in result.stdout.splitlines()
+
+
+def test_output_console_is_unbounded_off_a_terminal_only(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    label = "a_label_far_longer_than_forty_columns_" * 3
+    table = Table(title="Labels")
+    for name in ("label", "rows", "share"):
+        table.add_column(name)
+    table.add_row(label, "54 (40-66)", "12.5%")
+
+    piped = io.StringIO()
+    OutputConsole(file=piped).print(table)
+    assert label in piped.getvalue() and "54 (40-66)" in piped.getvalue()
+    assert "…" not in piped.getvalue()
+
+    terminal = io.StringIO()
+    OutputConsole(file=terminal, force_terminal=True, color_system=None).print(table)
+    assert max(len(line) for line in terminal.getvalue().splitlines()) <= 40

@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from typer.core import TyperGroup
 
 from .. import __version__
@@ -57,7 +57,32 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-console = Console()
+#: The width of standard output when it is not a terminal (see :class:`OutputConsole`).
+UNBOUNDED_WIDTH = 10_000
+
+
+class OutputConsole(Console):
+    """Standard output: a terminal's width on a terminal, no width limit otherwise.
+
+    A pipe, a log file or a notebook's ``!allegations`` has no width of its own; rich would
+    take ``$COLUMNS`` (often stale or 80) and cut table cells with an ellipsis. Tables are
+    never wider than their content, so they then print in full, and messages stay on one
+    line each.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if not self.is_terminal:
+            return ConsoleDimensions(UNBOUNDED_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+console = OutputConsole()
 err_console = Console(stderr=True)
 
 
