@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from allegations.cli import app
@@ -38,7 +40,15 @@ def secret_csv(tmp_path: Path, corpus: pd.DataFrame) -> Path:
 
 
 def test_every_command_has_help_with_an_example():
-    for name in ("train", "predict", "evaluate", "demo", "suspects"):
+    """Every registered command, so a new command without an example fails here."""
+    commands = typer.main.get_command(app).commands
+    assert len(commands) >= 12
+    for name, command in commands.items():
+        help_text = inspect.cleandoc(command.help or "")
+        paragraphs = [p.strip() for p in help_text.split("\n\n") if p.strip()]
+        assert len(paragraphs) >= 3, f"{name}: help has no summary and example"
+        assert paragraphs[-2] in ("Example:", "Examples:"), f"{name}: help ends without one"
+        assert paragraphs[-1].startswith(f"allegations {name}"), f"{name}: {paragraphs[-1]!r}"
         result = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
         assert "Example" in result.output and f"allegations {name}" in result.output

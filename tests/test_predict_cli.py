@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -162,3 +163,51 @@ def test_usage_errors_exit_2(tmp_path: Path, model_dir: Path, release_csv: Path)
     result = runner.invoke(app, [*base, "--n-process", "0"])
     assert result.exit_code == 2
     assert not (tmp_path / "o.csv").exists()
+
+
+MISSING_DASK = "--engine dask needs the optional packages dask and distributed"
+INSTALL_DASK = "pip install 'allegations[dask]'"
+
+
+def test_engine_dask_without_the_extra_is_a_clean_error(tmp_path: Path, release_csv: Path):
+    """The console script's entry point with dask made unimportable: one Error line, exit 1."""
+    script = (
+        "import sys\n"
+        "for name in ('dask', 'dask.dataframe', 'distributed'):\n"
+        "    sys.modules[name] = None\n"
+        "from allegations.cli import main\n"
+        "sys.argv[0] = 'allegations'\n"
+        "main()\n"
+    )
+    out = tmp_path / "tagged.csv"
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
+    env.pop("ALLEGATIONS_DEBUG", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script, "predict", str(release_csv), "--out", str(out)]
+        + ["--engine", "dask", "--id-col", "id"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {MISSING_DASK}"), result.stderr
+    assert INSTALL_DASK in lines[0]
+    assert not out.exists()
+
+
+def test_engine_dask_without_the_extra_through_cli_runner(
+    tmp_path: Path, release_csv: Path, monkeypatch: pytest.MonkeyPatch
+):
+    for name in ("dask", "dask.dataframe", "distributed"):
+        monkeypatch.setitem(sys.modules, name, None)
+    out = tmp_path / "tagged.csv"
+    result = runner.invoke(
+        app, ["predict", str(release_csv), "--out", str(out), "--engine", "dask"]
+    )
+    assert result.exit_code == 1, result.output
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"Error: {MISSING_DASK}") and INSTALL_DASK in result.stderr
+    assert not out.exists()

@@ -36,17 +36,38 @@ import numpy as np
 import pandas as pd
 
 from .engines import RunTotals
-from .errors import InputError, MissingFileError, OutputError
+from .errors import AllegationsError, InputError, MissingFileError, OutputError
 from .io import _cell_text, load_table, require_column, table_format
 from .persistence import load_model
 from .stream import open_writer, scan_file
 from .tagger import Tagger
 
-__all__ = ["predict_dask", "resolve_inputs", "local_cluster"]
+__all__ = ["predict_dask", "require_dask", "resolve_inputs", "local_cluster"]
 
 log = logging.getLogger(__name__)
 
 _MODELS: dict[str, Tagger] = {}
+
+
+def require_dask() -> None:
+    """Check that the optional Dask packages (the ``dask`` extra) can be imported.
+
+    Raises
+    ------
+    AllegationsError
+        If ``dask.dataframe`` or ``distributed`` cannot be imported; the message names
+        ``pip install 'allegations[dask]'``.
+    """
+    try:
+        import dask.dataframe  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        missing = exc.name or "dask"
+        raise AllegationsError(
+            f"--engine dask needs the optional packages dask and distributed (module "
+            f"{missing!r} cannot be imported); install them with "
+            "pip install 'allegations[dask]', or use --engine local."
+        ) from exc
 
 
 def resolve_inputs(data: str | Path) -> tuple[list[Path], str]:
@@ -205,8 +226,11 @@ def predict_dask(
 
     Raises
     ------
+    AllegationsError
+        If the ``dask`` extra is not installed (see :func:`require_dask`).
     InputError, ColumnError, ModelError, OutputError
     """
+    require_dask()
     from distributed import Client
 
     from .workflows import run_summary, write_summary_json

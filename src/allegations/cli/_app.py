@@ -11,21 +11,102 @@ from enum import Enum
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
+from typer.core import TyperGroup
 
+from .. import __version__
 from ..errors import AllegationsError
+
+#: The commands in the order of the work: train and check a model, check and tag a release,
+#: review the tags, then measure and publish. ``allegations --help`` lists them so.
+COMMAND_ORDER = (
+    "train",
+    "evaluate",
+    "suspects",
+    "compare-release",
+    "predict",
+    "review",
+    "import",
+    "export",
+    "estimate",
+    "agreement",
+    "report",
+    "demo",
+)
+
+
+class WorkflowGroup(TyperGroup):
+    """The top-level command group: lists commands in :data:`COMMAND_ORDER`, not A-Z.
+
+    A command missing from the tuple is listed after the others, in registration order.
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
+
 
 app = typer.Typer(
     name="allegations",
-    help="Tag misconduct allegation narratives with categories: train, tag, evaluate, review.",
+    cls=WorkflowGroup,
+    help="Tag misconduct allegation narratives: train, tag, review, report.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals would hold narrative text
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-console = Console()
+#: The width of standard output when it is not a terminal (see :class:`OutputConsole`).
+UNBOUNDED_WIDTH = 10_000
+
+
+class OutputConsole(Console):
+    """Standard output: a terminal's width on a terminal, no width limit otherwise.
+
+    A pipe, a log file or a notebook's ``!allegations`` has no width of its own; rich would
+    take ``$COLUMNS`` (often stale or 80) and cut table cells with an ellipsis. Tables are
+    never wider than their content, so they then print in full, and messages stay on one
+    line each.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if not self.is_terminal:
+            return ConsoleDimensions(UNBOUNDED_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+console = OutputConsole()
 err_console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"allegations {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version (allegations X.Y.Z) and exit.",
+        ),
+    ] = False,
+) -> None:
+    # Options of `allegations` itself; its help text is the app's.
+    pass
+
 
 # Shared option types (help text written once).
 TextCol = Annotated[str, typer.Option("--text-col", help="Column holding the narrative text.")]

@@ -42,7 +42,10 @@ def print_agreement(per_label: dict[str, Any], disagreements: list[dict[str, Any
             )
 
 
-@app.command("agreement")
+@app.command(
+    "agreement",
+    short_help="Cohen's kappa between reviewers, and their disagreements.",
+)
 def agreement_cli(
     store: Annotated[Path, typer.Argument(metavar="STORE", help="Review store.")],
     json_path: Annotated[

@@ -88,7 +88,10 @@ def print_report(report: dict[str, Any]) -> None:
         err_console.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
-@app.command("compare-release")
+@app.command(
+    "compare-release",
+    short_help="Check a new release against the last one and training.",
+)
 def compare_release_cli(
     new: Annotated[Path, typer.Argument(metavar="NEW", help="The new release (any table format).")],
     model: Annotated[Path, typer.Option("--model", "-m", help="Model folder.")],

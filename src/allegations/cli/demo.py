@@ -13,7 +13,10 @@ from ._app import app, console, errors_to_exit, setup_logging
 from ._render import print_label_counts
 
 
-@app.command("demo")
+@app.command(
+    "demo",
+    short_help="Try it: tag the bundled release with the default model.",
+)
 def demo_cli(
     data_dir: Annotated[
         Path,

@@ -27,7 +27,10 @@ def _count(value: dict[str, Any]) -> str:
     return f"{mid} ({math.floor(value['low'])}-{math.ceil(value['high'])})"
 
 
-@app.command("estimate")
+@app.command(
+    "estimate",
+    short_help="Estimate precision, recall and true counts from reviews.",
+)
 def estimate_cli(
     store: Annotated[
         Path, typer.Argument(metavar="STORE", help="Review store holding an audit sample.")

@@ -31,7 +31,10 @@ from ._app import (
 from ._render import print_scores
 
 
-@app.command("evaluate")
+@app.command(
+    "evaluate",
+    short_help="Score a model on labelled cases: precision, recall, F1.",
+)
 def evaluate_cli(
     data: Annotated[
         list[Path], typer.Argument(metavar="DATA...", help="Labelled tables to score the model on.")

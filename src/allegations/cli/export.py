@@ -18,7 +18,10 @@ class ExportFormat(str, Enum):
     label_studio = "label-studio"
 
 
-@app.command("export")
+@app.command(
+    "export",
+    short_help="Write the reviewed cases for training or another tool.",
+)
 def export_cli(
     store: Annotated[Path, typer.Argument(metavar="STORE", help="Review store (SQLite file).")],
     out: Annotated[

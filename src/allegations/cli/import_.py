@@ -17,7 +17,10 @@ class ImportFormat(str, Enum):
     label_studio = "label-studio"
 
 
-@app.command("import")
+@app.command(
+    "import",
+    short_help="Add decisions made in Prodigy or Label Studio to a store.",
+)
 def import_cli(
     file: Annotated[
         Path,

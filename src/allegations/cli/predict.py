@@ -91,7 +91,10 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, float | None], None]
         yield update
 
 
-@app.command("predict")
+@app.command(
+    "predict",
+    short_help="Tag every narrative of a table with labels and scores.",
+)
 def predict_cli(
     data: Annotated[
         str,

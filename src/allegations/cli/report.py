@@ -11,7 +11,10 @@ from ..report import make_report
 from ._app import Quiet, app, console, errors_to_exit, setup_logging
 
 
-@app.command("report")
+@app.command(
+    "report",
+    short_help="Write a self-contained HTML report for publication.",
+)
 def report_cli(
     model: Annotated[Path, typer.Option("--model", "-m", help="Model folder.")],
     out: Annotated[

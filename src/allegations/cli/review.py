@@ -221,7 +221,10 @@ def run_terminal(session: ReviewSession) -> None:
             signal.signal(sig, handler)
 
 
-@app.command("review")
+@app.command(
+    "review",
+    short_help="Review unsure predictions in the terminal, case by case.",
+)
 def review_cli(
     data: Annotated[Path, typer.Argument(metavar="DATA", help="Table of narratives to review.")],
     model: Annotated[Path, typer.Option("--model", "-m", help="Model folder.")],

@@ -29,7 +29,10 @@ from ._app import (
 from ._render import print_suspects
 
 
-@app.command("suspects")
+@app.command(
+    "suspects",
+    short_help="List training rows whose labels look mistaken.",
+)
 def suspects_cli(
     data: Annotated[
         list[Path],

@@ -28,7 +28,10 @@ from ._app import (
 from ._render import print_cv_table
 
 
-@app.command("train")
+@app.command(
+    "train",
+    short_help="Train a tagger on hand-labelled cases; print its quality.",
+)
 def train_cli(
     data: Annotated[
         list[Path],
