@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import random
 from pathlib import Path
@@ -168,6 +169,38 @@ def test_cli_terminal_and_json(tmp_path: Path, model_dir: Path, releases, corpus
     assert SECRET not in result.stdout + result.stderr
     report = json.loads(out.read_text())
     assert set(report) >= {"columns", "rows", "duplicates", "unseen_tokens", "labels", "warnings"}
+
+
+def test_report_lists_every_warning_of_compare_release(
+    tmp_path: Path, model_dir: Path, releases, corpus_csv: Path
+):
+    # Issue 17: compare-release wrote "warnings", the report read "drift_warnings", and a
+    # release with drift warnings was reported as raising none.
+    _, new = releases
+    comparison, tagged = tmp_path / "compare.json", tmp_path / "tagged.csv"
+    page, content = tmp_path / "report.html", tmp_path / "report.json"
+    commands = [
+        ["compare-release", str(new), "--model", str(model_dir), "--id-col", "case_id"]
+        + ["--text-col", "narrative", "--training", str(corpus_csv)]
+        + ["--training-text-col", "text", "--json", str(comparison)],
+        ["predict", str(new), "--model", str(model_dir), "--id-col", "case_id"]
+        + ["--text-col", "narrative", "--out", str(tagged)],
+        ["report", "--model", str(model_dir), "--predictions", str(tagged)]
+        + ["--summary", str(comparison), "--out", str(page), "--json", str(content)],
+    ]
+    for command in commands:
+        result = runner.invoke(app, command, env={"COLUMNS": "160"})
+        assert result.exit_code == 0, result.output
+    warnings_ = json.loads(comparison.read_text(encoding="utf-8"))["warnings"]
+    assert any("Label 'money'" in w for w in warnings_)
+    assert json.loads(content.read_text(encoding="utf-8"))["release"]["drift_warnings"] == (
+        warnings_
+    )
+    text = page.read_text(encoding="utf-8")
+    assert all(f"<li>{html.escape(w, quote=True)}</li>" in text for w in warnings_)
+    assert f"raised {len(warnings_)} drift warning(s)" in text
+    assert "raised no drift warnings" not in text
+    assert SECRET not in text
 
 
 def test_cli_missing_column_is_a_clean_error(tmp_path: Path, model_dir: Path, releases):

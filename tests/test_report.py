@@ -36,6 +36,7 @@ from allegations.report import (
 )
 from allegations.report_figures import _operating_point
 from allegations.report_html import NOT_RECORDED, render_html
+from allegations.report_inputs import release_warnings
 from allegations.report_methods import describe_goal, pct
 from allegations.report_stats import (
     adjusted_count,
@@ -430,11 +431,16 @@ def test_release_summary_is_checked(tmp_path: Path):
     for text, match in (
         ("{nope", "not readable JSON"),
         ("[1]", "not a JSON object"),
-        ('{"drift_warnings": "x"}', "must be a list of strings"),
+        ('{"drift_warnings": "x"}', "drift_warnings must be a list of strings"),
+        ('{"warnings": [1]}', "warnings must be a list of strings"),
     ):
         bad.write_text(text, encoding="utf-8")
         with pytest.raises(InputError, match=match):
             read_release_summary(bad)
+    # compare-release writes "warnings"; summaries made before issue 17 said "drift_warnings"
+    assert release_warnings({"warnings": ["a"], "drift_warnings": ["b"]}) == ["a"]
+    assert release_warnings({"drift_warnings": ["b"]}) == ["b"]
+    assert release_warnings({"warnings": []}) == release_warnings(None) == []
     with pytest.raises(InputError, match="not found"):
         read_release_summary(tmp_path / "absent.json")
 

@@ -266,6 +266,42 @@ def test_evidence_from_the_model_reaches_the_screen(
     assert "\x1b[1;7mthreatened\x1b[0m" in render(session)
 
 
+class CountedCopies(list):
+    """The per-row evidence of ``frame.attrs``, counting the deep copies pandas makes of it."""
+
+    copies = 0
+
+    def __deepcopy__(self, memo):
+        CountedCopies.copies += 1
+        return CountedCopies(self)
+
+
+def test_load_cases_does_not_copy_the_evidence_per_row(
+    tmp_path: Path, trained_model, monkeypatch: pytest.MonkeyPatch
+):
+    # Issue 17: a per-row column read copied ``attrs["evidence"]`` (one list per row) on
+    # every row, so the review took minutes to open on a release of a few thousand rows.
+    original = trained_model.predict
+    n_rows = 12
+    CountedCopies.copies = 0
+
+    def predict_counting_copies(texts, ids=None, evidence=False):
+        frame = original(texts, ids=ids, evidence=evidence)
+        assert evidence and "evidence" in frame.attrs
+        frame.attrs["evidence"] = CountedCopies(frame.attrs["evidence"])
+        return frame
+
+    monkeypatch.setattr(trained_model, "predict", predict_counting_copies)
+    data = tmp_path / "cases.csv"
+    texts = make_corpus(n_rows, seed=3).text.tolist()
+    pd.DataFrame({"text": texts}).to_csv(data, index=False)
+    cases = load_cases(data, trained_model)
+    assert len(cases) == n_rows
+    assert CountedCopies.copies == 0
+    expected = original(texts, evidence=True)["evidence"].tolist()
+    assert [c.evidence for c in cases] == [parse_evidence(e) for e in expected]
+
+
 def test_audit_asks_again_blind_what_was_decided_with_the_model_in_view(tmp_path: Path):
     queue = [make_case(0), make_case(1)]
     seen = session_for(tmp_path, queue)

@@ -54,6 +54,7 @@ __all__ = [
     "release_report",
     "Z_FLOOR",
     "KS_FLOOR",
+    "WARNINGS_KEY",
 ]
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,9 @@ RENAME_MIN_OVERLAP = 0.5
 CHUNK = 10_000
 #: Key of a reference dict holding the fitted fold pipelines (dropped from reports).
 FOLD_MODELS = "_fold_pipelines"
+#: Key of the drift warnings (a list of strings) in a comparison report and its JSON file;
+#: ``allegations report --summary`` reads them from there.
+WARNINGS_KEY = "warnings"
 
 
 # -- columns and rows ---------------------------------------------------------------------
@@ -513,7 +517,7 @@ def compare_release(
         reference = {k: v for k, v in reference.items() if k != FOLD_MODELS}
     label_rows, warnings_ = label_drift(model, proba, reference, test_proba)
     report["labels"] = label_rows
-    report["warnings"] = warnings_
+    report[WARNINGS_KEY] = warnings_
     report["reference"] = (
         f"out-of-fold scores on {reference['n_cases']} training cases, {reference['n_folds']} folds"
         if reference is not None

@@ -19,7 +19,13 @@ import pandas as pd
 from . import __version__
 from .errors import OutputError
 from .io import sha256_file
-from .report_inputs import load_card, read_predictions, read_release_summary, read_store
+from .report_inputs import (
+    load_card,
+    read_predictions,
+    read_release_summary,
+    read_store,
+    release_warnings,
+)
 from .report_methods import methods_paragraph
 from .report_stats import (
     MIN_SEPARATION,
@@ -261,7 +267,7 @@ def build_report(
         release = release_stats(predictions, card, seed=seed)
         release["source"] = predictions_info or {}
         release["audit"] = store
-        release["drift_warnings"] = list((summary or {}).get("drift_warnings", []))
+        release["drift_warnings"] = release_warnings(summary)
         release["summary_given"] = summary is not None
         report["release"] = release
     elif store is not None or summary is not None:
@@ -269,7 +275,7 @@ def build_report(
             "n_cases": None,
             "counts": [],
             "audit": store,
-            "drift_warnings": list((summary or {}).get("drift_warnings", [])),
+            "drift_warnings": release_warnings(summary),
             "summary_given": summary is not None,
         }
     report["methods"] = methods_paragraph(report)

@@ -17,8 +17,19 @@ import pandas as pd
 from .errors import InputError, ModelIntegrityError
 from .io import load_table, sha256_file
 from .persistence import CARD_JSON, MANIFEST, read_manifest
+from .release import WARNINGS_KEY
 
-__all__ = ["load_card", "read_predictions", "read_store", "read_release_summary"]
+__all__ = [
+    "load_card",
+    "read_predictions",
+    "read_store",
+    "read_release_summary",
+    "release_warnings",
+]
+
+#: The key the report read before issue 17 (compare-release never wrote it; summaries made
+#: by hand did): still read when a summary has no ``warnings``.
+OLD_WARNINGS_KEY = "drift_warnings"
 
 
 def load_card(model_folder: str | Path) -> tuple[dict[str, Any], str]:
@@ -159,13 +170,22 @@ def read_store(store_path: str | Path, predictions_path: str | Path | None) -> d
     return dict(result)
 
 
+def release_warnings(summary: dict[str, Any] | None) -> list[str]:
+    """The drift warnings of a release summary: its ``warnings`` (what ``compare-release
+    --json`` writes), else ``drift_warnings`` (older summaries); none without a summary."""
+    if not summary:
+        return []
+    key = WARNINGS_KEY if WARNINGS_KEY in summary else OLD_WARNINGS_KEY
+    return list(summary.get(key, []))
+
+
 def read_release_summary(path: str | Path) -> dict[str, Any]:
-    """Read a release summary/comparison JSON; its ``drift_warnings`` are shown.
+    """Read a release comparison JSON (``compare-release --json``); see :func:`release_warnings`.
 
     Raises
     ------
     InputError
-        Missing file, not JSON, not an object, or ``drift_warnings`` not a list of strings.
+        Missing file, not JSON, not an object, or its warnings not a list of strings.
     """
     path = Path(path)
     try:
@@ -179,7 +199,11 @@ def read_release_summary(path: str | Path) -> dict[str, Any]:
         ) from None
     if not isinstance(data, dict):
         raise InputError(f"{path.name} is not a JSON object; pass a release summary.")
-    warnings_ = data.get("drift_warnings", [])
-    if not isinstance(warnings_, list) or not all(isinstance(w, str) for w in warnings_):
-        raise InputError(f"{path.name}: drift_warnings must be a list of strings.")
+    for key in (WARNINGS_KEY, OLD_WARNINGS_KEY):
+        warnings_ = data.get(key, [])
+        if not isinstance(warnings_, list) or not all(isinstance(w, str) for w in warnings_):
+            raise InputError(
+                f"{path.name}: {key} must be a list of strings; pass the JSON written by "
+                "allegations compare-release --json."
+            )
     return data

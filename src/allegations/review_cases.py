@@ -135,9 +135,14 @@ def load_cases(
         frame = predict(texts, ids=ids, evidence=True)
     else:
         frame = predict(texts, ids=ids)
+    # pandas deep-copies ``frame.attrs`` into everything it derives from the frame, each
+    # column read included, and ``attrs["evidence"]`` holds a list per row (the ``evidence``
+    # column has what the screen shows): drop it, and read each column once, not per row.
+    frame.attrs.clear()
     columns = [f"p_{label}" for label in model.labels]
     proba = frame[columns].to_numpy(dtype=float)
     conf = frame["confidence"].to_numpy(dtype=float)
+    joined = frame["labels"].tolist()
     evidence = frame["evidence"].tolist() if "evidence" in frame.columns else [None] * len(ids)
     cases = []
     for i, (cid, text) in enumerate(zip(ids, texts, strict=True)):
@@ -147,7 +152,7 @@ def load_cases(
                 text=text,
                 text_hash=text_hash(text),
                 scores={label: float(p) for label, p in zip(model.labels, proba[i], strict=True)},
-                predicted=[s for s in str(frame["labels"].iat[i]).split(";") if s],
+                predicted=[s for s in str(joined[i]).split(";") if s],
                 confidence=float(conf[i]),
                 evidence=parse_evidence(evidence[i]),
             )

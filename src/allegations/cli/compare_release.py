@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ..io import atomic_write
-from ..release import release_report
+from ..release import WARNINGS_KEY, release_report
 from ._app import (
     Encoding,
     IdCol,
@@ -84,7 +84,7 @@ def print_report(report: dict[str, Any]) -> None:
             ", ".join(drift) or "no",
         )
     console.print(table)
-    for warning in report["warnings"]:
+    for warning in report[WARNINGS_KEY]:
         err_console.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 

@@ -39,7 +39,8 @@ def report_cli(
         typer.Option(
             "--summary",
             "--release-report",
-            help="A release summary/comparison JSON: its drift_warnings are shown.",
+            help="A release comparison JSON (compare-release --json): its drift warnings "
+            "are shown.",
         ),
     ] = None,
     json_path: Annotated[
