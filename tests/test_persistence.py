@@ -110,6 +110,21 @@ def test_govtrack_round_trip_is_bit_identical(tmp_path: Path):
     assert np.array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
 
 
+def test_a_loaded_pipeline_refits_as_the_trained_one(trained_model, model_dir: Path, corpus):
+    """compare-release refits the model's pipeline on folds of the training data: the loaded
+    classifier knows its settings, so the refit equals the trained model's refit."""
+    from sklearn.base import clone
+
+    from allegations.labels import to_matrix
+
+    loaded = load_model(model_dir)
+    docs = trained_model.preprocess(corpus.text.tolist()[:80])
+    y = to_matrix([s.split(";") if s else [] for s in corpus.labels[:80]], trained_model.labels)
+    ours = clone(loaded.pipeline).fit(docs, y).decision_function(docs)
+    theirs = clone(trained_model.pipeline).fit(docs, y).decision_function(docs)
+    assert np.array_equal(ours, theirs)
+
+
 def test_saving_is_deterministic_and_the_id_hashes_the_files(trained_model, tmp_path: Path):
     first = save_model(trained_model, tmp_path / "a")
     assert first == save_model(trained_model, tmp_path / "b")

@@ -42,7 +42,7 @@ from sklearn.pipeline import Pipeline
 
 from .errors import ModelIntegrityError
 from .features import LemmaFeatures, check_lead, check_ngram_max
-from .model import LinearScores, PlattCalibrator
+from .model import LinearScores, PlattCalibrator, build_classifier, classifier_spec
 from .preprocess import SpacyPreprocessor
 from .tagger import Tagger
 
@@ -128,7 +128,7 @@ def model_parts(model: Tagger) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             "lead_sentences": int(features.lead_sentences),
             "lead_weight": float(features.lead_weight),
         },
-        "classifier": {"kind": "linear"},
+        "classifier": dict(zip(("kind", "params"), classifier_spec(classifier), strict=True)),
         "calibrator": {"exclusive": bool(model.calibrator.exclusive)},
         "vocabulary": vocabulary,
         "affixes": affixes,
@@ -417,11 +417,16 @@ def model_from_parts(
     features.affix_idf_ = a["features.affix_idf"]
     features.feature_names_ = feature_names
     features.n_features_in_ = 1
-    classifier = LinearScores(
-        coef=coef,
-        intercept=a["classifier.intercept"],
-        classes=classes.astype(np.int64),
-    )
+    clf_cfg = check.mapping(doc.get("classifier"), "classifier")
+    kind = str(clf_cfg.get("kind"))
+    params = check.mapping(clf_cfg.get("params"), "classifier.params")
+    try:
+        build_classifier(kind, params)
+    except (TypeError, ValueError):
+        raise check.fail("classifier has unknown settings") from None
+    classifier = LinearScores(kind=kind, params=params)
+    classifier.coef_, classifier.intercept_ = coef, a["classifier.intercept"]
+    classifier.classes_ = classes.astype(np.int64)
     calibrator = PlattCalibrator(exclusive=exclusive)
     calibrator.a_ = a["calibrator.a"]
     calibrator.b_ = a["calibrator.b"]

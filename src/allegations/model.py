@@ -31,6 +31,8 @@ __all__ = [
     "label_scores",
     "PlattCalibrator",
     "LinearScores",
+    "classifier_spec",
+    "build_classifier",
     "choose_threshold",
 ]
 
@@ -224,33 +226,87 @@ class PerLabelLogistic(ClassifierMixin, BaseEstimator):
         return (self.decision_function(X) > 0).astype(np.int8)
 
 
-class LinearScores:
-    """A fitted linear classifier as plain arrays: what a loaded model scores with.
+class LinearScores(ClassifierMixin, BaseEstimator):
+    """The classifier of a loaded model: its weights as plain arrays, and how to refit it.
 
     ``decision_function`` gives what the trained classifier gave (scikit-learn's
     ``LogisticRegression`` or :class:`PerLabelLogistic`): ``X @ coef.T + intercept``,
-    flattened to one column for a binary exclusive model, as scikit-learn does.
+    flattened to one column for a binary exclusive model, as scikit-learn does. ``fit``
+    trains the classifier that ``kind`` and ``params`` describe (see
+    :func:`classifier_spec`), so a loaded pipeline can be refitted on other folds.
 
     Parameters
     ----------
-    coef : numpy.ndarray, shape (n_outputs, n_features)
-    intercept : numpy.ndarray, shape (n_outputs,)
-    classes : numpy.ndarray of int
+    kind : str
+        ``"logistic"`` (exclusive) or ``"per_label_logistic"`` (multi-label).
+    params : dict
+        The settings the classifier was trained with.
+
+    Attributes
+    ----------
+    coef_ : numpy.ndarray, shape (n_outputs, n_features)
+    intercept_ : numpy.ndarray, shape (n_outputs,)
+    classes_ : numpy.ndarray of int
         The label column of each output row (two entries for one binary row).
     """
 
-    def __init__(self, coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray) -> None:
-        self.coef_ = coef
-        self.intercept_ = intercept
-        self.classes_ = classes
+    def __init__(self, kind: str = "per_label_logistic", params: dict[str, Any] | None = None):
+        self.kind = kind
+        self.params = params
 
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
+    def fit(self, X: Any, y: Any) -> LinearScores:
+        """Train the described classifier on ``X``, ``y`` and keep its weights."""
+        fitted = build_classifier(self.kind, self.params or {}).fit(X, y)
+        self.coef_, self.intercept_ = fitted.coef_, fitted.intercept_
+        self.classes_ = np.asarray(fitted.classes_)
+        return self
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Raw scores, shape (n_docs, n_outputs), or (n_docs,) for one output row."""
         scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
+
+
+def classifier_spec(classifier: Any) -> tuple[str, dict[str, Any]]:
+    """The kind and JSON-ready settings of a classifier built by :func:`build_pipeline`."""
+    if isinstance(classifier, LinearScores):
+        return classifier.kind, dict(classifier.params or {})
+    if isinstance(classifier, PerLabelLogistic):
+        return "per_label_logistic", {
+            "C": _listed(classifier.C),
+            "class_weight": classifier.class_weight,
+            "seed": int(classifier.seed),
+            "nb_scale": _listed(classifier.nb_scale),
+        }
+    if isinstance(classifier, LogisticRegression):
+        return "logistic", {
+            "C": float(classifier.C),
+            "class_weight": classifier.class_weight,
+            "max_iter": int(classifier.max_iter),
+            "random_state": classifier.random_state,
+        }
+    raise TypeError(f"cannot describe a {type(classifier).__name__}")
+
+
+def build_classifier(kind: str, params: dict[str, Any]) -> Any:
+    """The unfitted classifier that :func:`classifier_spec` described."""
+    if kind == "logistic":
+        return LogisticRegression(**params)
+    if kind == "per_label_logistic":
+        return PerLabelLogistic(
+            **{k: _tupled(v) if k in ("C", "nb_scale") else v for k, v in params.items()}
+        )
+    raise ValueError(f"unknown classifier kind {kind!r}")
+
+
+def _listed(value: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        return [_listed(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _tupled(value: Any) -> Any:
+    return tuple(_tupled(v) for v in value) if isinstance(value, list) else value
 
 
 def nb_ratio(present: Any, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
