@@ -249,57 +249,50 @@ def test_open_review_checks_its_options(tmp_path: Path, trained_model):
 def test_evidence_from_the_model_reaches_the_screen(
     tmp_path: Path, trained_model, monkeypatch: pytest.MonkeyPatch
 ):
-    original = trained_model.predict
+    cited = []
 
-    def predict_with_evidence(texts, ids=None, evidence=False):
-        frame = original(texts, ids=ids)
-        if evidence:  # the shape issue 3 adds: label: "phrase" | ...
-            frame["evidence"] = ['threat: "threatened"'] * len(frame)
-        return frame
+    def explain(texts, decided):
+        cited.append(len(texts))
+        return [[{"label": "threat", "phrase": "threatened", "sentence": "", "weight": 1.0}]]
 
-    monkeypatch.setattr(trained_model, "predict", predict_with_evidence)
+    monkeypatch.setattr(trained_model, "explain", explain)
     data = tmp_path / "cases.csv"
     pd.DataFrame({"text": ["Officer threatened a neighbour. Case closed."]}).to_csv(data)
     (case,) = load_cases(data, trained_model)
-    assert case.evidence == {"threat": ["threatened"]}
+    assert case.predicted and cited == []  # nothing cited until a screen asks
+    assert case.phrases() == {"threat": ["threatened"]} and cited == [1]
     session = session_for(tmp_path, [case])
     assert "\x1b[1;7mthreatened\x1b[0m" in render(session)
+    assert cited == [1]  # worked out once
 
 
-class CountedCopies(list):
-    """The per-row evidence of ``frame.attrs``, counting the deep copies pandas makes of it."""
-
-    copies = 0
-
-    def __deepcopy__(self, memo):
-        CountedCopies.copies += 1
-        return CountedCopies(self)
-
-
-def test_load_cases_does_not_copy_the_evidence_per_row(
+def test_load_cases_works_out_evidence_only_for_cases_shown(
     tmp_path: Path, trained_model, monkeypatch: pytest.MonkeyPatch
 ):
-    # Issue 17: a per-row column read copied ``attrs["evidence"]`` (one list per row) on
-    # every row, so the review took minutes to open on a release of a few thousand rows.
-    original = trained_model.predict
-    n_rows = 12
-    CountedCopies.copies = 0
+    # Issue 17: the review computed the evidence of every row of the release before the
+    # first screen (and pandas copied it per row): minutes on a release of a few thousand.
+    original = trained_model.explain
+    calls = []
 
-    def predict_counting_copies(texts, ids=None, evidence=False):
-        frame = original(texts, ids=ids, evidence=evidence)
-        assert evidence and "evidence" in frame.attrs
-        frame.attrs["evidence"] = CountedCopies(frame.attrs["evidence"])
-        return frame
+    def counting(texts, decided):
+        calls.append(len(texts))
+        return original(texts, decided)
 
-    monkeypatch.setattr(trained_model, "predict", predict_counting_copies)
+    monkeypatch.setattr(trained_model, "explain", counting)
     data = tmp_path / "cases.csv"
-    texts = make_corpus(n_rows, seed=3).text.tolist()
+    texts = make_corpus(40, seed=3).text.tolist()
     pd.DataFrame({"text": texts}).to_csv(data, index=False)
     cases = load_cases(data, trained_model)
-    assert len(cases) == n_rows
-    assert CountedCopies.copies == 0
-    expected = original(texts, evidence=True)["evidence"].tolist()
-    assert [c.evidence for c in cases] == [parse_evidence(e) for e in expected]
+    assert len(cases) == 40 and calls == []
+    shown = next(c for c in cases if c.predicted)
+    render(session_for(tmp_path, [shown]))
+    assert calls == [1]
+    # The phrases are the model's own evidence for that case's predicted labels.
+    frame = trained_model.predict([shown.text], evidence=True)
+    expected: dict[str, list[str]] = {}
+    for item in frame.attrs["evidence"][0]:
+        expected.setdefault(item["label"], []).append(item["phrase"])
+    assert shown.phrases() == expected and expected
 
 
 def test_audit_asks_again_blind_what_was_decided_with_the_model_in_view(tmp_path: Path):

@@ -7,9 +7,8 @@
 from __future__ import annotations
 
 import hashlib
-import inspect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,12 @@ DEFAULT_AUDIT_SIZE = 200
 
 @dataclass
 class Case:
-    """One narrative with the model's view of it."""
+    """One narrative with the model's view of it.
+
+    ``evidence`` (phrases per predicted label) is worked out when a screen first asks for
+    it (:meth:`phrases`): a review shows a few hundred cases of a release that may hold
+    100,000, and the evidence of a case costs more than tagging it.
+    """
 
     case_id: str
     text: str
@@ -53,6 +57,15 @@ class Case:
     predicted: list[str]
     confidence: float
     evidence: dict[str, list[str]] = field(default_factory=dict)
+    explain: Callable[[], dict[str, list[str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def phrases(self) -> dict[str, list[str]]:
+        """The evidence phrases per label, computed once on first use."""
+        if self.explain is not None:
+            self.evidence, self.explain = self.explain(), None
+        return self.evidence
 
 
 # -- evidence ---------------------------------------------------------------------------
@@ -129,35 +142,45 @@ def load_cases(
             f"{repeated[0]!r}); review needs one id per case. Pass another --id-col."
         )
     texts = ["" if t is None else str(t) for t in df[text_col].tolist()]
-    # A model that can cite evidence (an ``evidence`` argument or column) gets it shown.
-    predict: Any = model.predict
-    if "evidence" in inspect.signature(predict).parameters:
-        frame = predict(texts, ids=ids, evidence=True)
-    else:
-        frame = predict(texts, ids=ids)
-    # pandas deep-copies ``frame.attrs`` into everything it derives from the frame, each
-    # column read included, and ``attrs["evidence"]`` holds a list per row (the ``evidence``
-    # column has what the screen shows): drop it, and read each column once, not per row.
-    frame.attrs.clear()
+    frame = model.predict(texts, ids=ids)
     columns = [f"p_{label}" for label in model.labels]
     proba = frame[columns].to_numpy(dtype=float)
     conf = frame["confidence"].to_numpy(dtype=float)
     joined = frame["labels"].tolist()
-    evidence = frame["evidence"].tolist() if "evidence" in frame.columns else [None] * len(ids)
     cases = []
     for i, (cid, text) in enumerate(zip(ids, texts, strict=True)):
+        predicted = [s for s in str(joined[i]).split(";") if s]
         cases.append(
             Case(
                 case_id=cid,
                 text=text,
                 text_hash=text_hash(text),
                 scores={label: float(p) for label, p in zip(model.labels, proba[i], strict=True)},
-                predicted=[s for s in str(joined[i]).split(";") if s],
+                predicted=predicted,
                 confidence=float(conf[i]),
-                evidence=parse_evidence(evidence[i]),
+                explain=_explainer(model, text, predicted) if predicted else None,
             )
         )
     return cases
+
+
+def _explainer(
+    model: Tagger, text: str, predicted: list[str]
+) -> Callable[[], dict[str, list[str]]]:
+    """Evidence of one case's predicted labels, when asked for (a model without
+    ``explain`` cites none)."""
+
+    def explain() -> dict[str, list[str]]:
+        cite = getattr(model, "explain", None)
+        if cite is None:
+            return {}
+        decided = np.array([[label in predicted for label in model.labels]], dtype=np.int8)
+        out: dict[str, list[str]] = {}
+        for item in cite([text], decided)[0]:
+            out.setdefault(str(item["label"]), []).append(str(item["phrase"]))
+        return out
+
+    return explain
 
 
 def case_confidence(case: Case, label: str | None) -> float:

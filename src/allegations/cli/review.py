@@ -107,7 +107,7 @@ def raw_keys() -> Iterator[Any]:
 def _narrative(case: Case, show_evidence: bool) -> Text:
     text = Text(safe(case.text) or "(empty narrative)")
     if show_evidence:
-        for phrases in case.evidence.values():
+        for phrases in case.phrases().values():
             for start, end in evidence_spans(case.text, phrases):
                 text.stylize(HIGHLIGHT, start, end)
     return text
@@ -152,7 +152,7 @@ def build_screen(session: ReviewSession) -> RenderableType:
         else:
             called = ", ".join(f"{x} {case.scores[x]:.2f}" for x in case.predicted) or "no label"
             parts.append(Text(f"Model predicts: {called}"))
-            if case.evidence:
+            if case.phrases():
                 parts.append(Text("Evidence is highlighted in the narrative.", style="dim"))
         width = max(len(x) for x in session.labels)
         for j, label in enumerate(session.labels, start=1):
