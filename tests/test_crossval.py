@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from allegations.crossval import _average_precision, _oof_scores, cross_validate, make_folds
-from allegations.labels import canonical_labels, to_matrix
-from allegations.model import ModelConfig, build_pipeline
-from allegations.preprocess import SpacyPreprocessor
+from allegations.model.classifier import ModelConfig, build_pipeline
+from allegations.text.preprocess import SpacyPreprocessor
+from allegations.training.crossval import (
+    _average_precision,
+    _oof_scores,
+    cross_validate,
+    make_folds,
+)
+from allegations.training.labels import canonical_labels, to_matrix
 
 from .conftest import make_corpus
 
@@ -103,9 +108,9 @@ def test_exclusive_models_keep_one_multinomial_candidate():
 def test_half_f1_rule_sets_the_threshold_at_half_the_best_out_of_fold_f1():
     import pytest
 
-    from allegations.crossval import f1_at, label_threshold
     from allegations.errors import InputError
-    from allegations.model import Goal, choose_threshold
+    from allegations.model.classifier import Goal, choose_threshold
+    from allegations.training.crossval import f1_at, label_threshold
 
     rng = np.random.default_rng(5)
     p = rng.beta(1, 6, 2000)
@@ -129,8 +134,8 @@ def test_half_f1_rule_sets_the_threshold_at_half_the_best_out_of_fold_f1():
 
 
 def test_half_f1_rule_resists_a_threshold_dragged_down_by_few_positives():
-    from allegations.crossval import label_threshold
-    from allegations.model import Goal
+    from allegations.model.classifier import Goal
+    from allegations.training.crossval import label_threshold
 
     # 4 clear positives, then 6 positives mixed with 6 negatives at probability ~0.02,
     # then 300 negatives lower still. The best cut goes down to 0.02 (F1 0.77 against

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allegations import encode
-from allegations.encode import TokenEncoder
-from allegations.preprocess import (
+from allegations.model import encode
+from allegations.model.encode import TokenEncoder
+from allegations.text.preprocess import (
     SpacyPreprocessor,
     _punctuated_word,
     normalise_redactions,
@@ -37,7 +37,7 @@ AWKWARD = [
 
 def _model_parts(corpus: pd.DataFrame, lead_sentences: int | None = None):
     from allegations import train
-    from allegations.model import ModelConfig
+    from allegations.model.classifier import ModelConfig
 
     config = ModelConfig() if lead_sentences is None else ModelConfig(lead_sentences=lead_sentences)
     assert config.lead_sentences == (lead_sentences or 0)  # the corpus is multi-label
@@ -250,7 +250,7 @@ def test_shortcut_agrees_with_spacy_on_real_narratives(corpus, at_least):
     )
 )
 def test_redaction_prefilter_is_exact(text):
-    from allegations.preprocess import _REDACTION_RE, REDACTED
+    from allegations.text.preprocess import _REDACTION_RE, REDACTED
 
     assert normalise_redactions(text) == _REDACTION_RE.sub(f" {REDACTED} ", text)
 
@@ -260,7 +260,7 @@ def test_redaction_prefilter_is_exact(text):
     ["(b)(6)", "( B ) (7)(c)", "[REDACTED]", "<withheld>", "XXXX", "xx/xx/xxxx", "b6, b7C", "(2)"],
 )
 def test_redaction_prefilter_passes_markers(text):
-    from allegations.preprocess import _REDACTION_RE, REDACTED
+    from allegations.text.preprocess import _REDACTION_RE, REDACTED
 
     assert normalise_redactions(text) == _REDACTION_RE.sub(f" {REDACTED} ", text)
 
@@ -281,7 +281,7 @@ def test_redaction_prefilter_passes_markers(text):
     ],
 )
 def test_digit_group_shapes(chunk, n):
-    from allegations.preprocess import _digit_groups
+    from allegations.text.preprocess import _digit_groups
 
     assert _digit_groups(chunk) == n
 
@@ -297,7 +297,7 @@ def test_digit_group_shapes(chunk, n):
     ],
 )
 def test_web_addresses_are_blanked_at_the_same_length(text, kept):
-    from allegations.preprocess import blank_urls
+    from allegations.text.preprocess import blank_urls
 
     out = blank_urls(text)
     assert len(out) == len(text)
@@ -423,6 +423,6 @@ def test_every_shortcut_agrees_with_spacy_on_generated_chunks(alphabet, examples
     ("chunk", "time"), [("10:30", "10:30"), ("9:05,", "9:05"), ("10:30pm", None), ("100:30", None)]
 )
 def test_clock_time_shapes(chunk, time):
-    from allegations.preprocess import _clock_time
+    from allegations.text.preprocess import _clock_time
 
     assert _clock_time(chunk) == time

@@ -5,7 +5,7 @@ import random
 import pandas as pd
 
 from allegations import train
-from allegations.tagger import nested_records
+from allegations.tables import nested_records
 
 PLANT = "falsified the overtime report"
 
@@ -68,9 +68,9 @@ def test_every_contribution_is_shared_out_with_the_lead_block():
     """Token scores add up to the label's score: the lead block's columns included."""
     import numpy as np
 
-    from allegations.evidence import _token_scores, label_weights, unigram_columns
-    from allegations.model import ModelConfig
-    from allegations.preprocess import SENTENCE_END
+    from allegations.model.classifier import ModelConfig
+    from allegations.model.evidence import _token_scores, label_weights, unigram_columns
+    from allegations.text.preprocess import SENTENCE_END
 
     texts, sets = _planted_corpus()
     config = ModelConfig(lead_sentences=1, exclusive_lead_sentences=1, lead_weight=1.0)

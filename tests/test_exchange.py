@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from allegations import evaluate, load_model
 from allegations.cli import app
 from allegations.errors import InputError, StoreError
-from allegations.exchange import export_store, import_file
-from allegations.review_app import open_review
-from allegations.review_store import ReviewStore
+from allegations.review.exchange import export_store, import_file
+from allegations.review.session import open_review
+from allegations.review.store import ReviewStore
 
 from .conftest import make_corpus
 

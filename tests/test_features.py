@@ -5,8 +5,8 @@ import pickle
 import numpy as np
 import pytest
 
-from allegations.features import LemmaFeatures, affixes
-from allegations.preprocess import SpacyPreprocessor, split_tokens
+from allegations.model.features import LemmaFeatures, affixes
+from allegations.text.preprocess import SpacyPreprocessor, split_tokens
 
 DOCS = [
     "officer search the database",
@@ -67,7 +67,7 @@ def test_chunk_cache_matches_spacy_tokenizer(text):
     _, toks = SpacyPreprocessor().fit([]).tokens_with_offsets(text)
     assert fast == " ".join(t for t, _, _ in toks)
     nlp = pre._get_nlp()
-    from allegations.preprocess import normalise_redactions
+    from allegations.text.preprocess import normalise_redactions
 
     expected = [
         f

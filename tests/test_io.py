@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from allegations.errors import ColumnError, InputError, MissingFileError, OutputError
-from allegations.io import atomic_write, load_table, require_column, write_table
+from allegations.tables.read import atomic_write, load_table, require_column, write_table
 
 FRAME = pd.DataFrame({"id": ["007", "2"], "text": ["Agent ran a plate, then left.", 'ÉLAN "q"']})
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allegations.errors import ColumnError, LabelError
-from allegations.labels import (
+from allegations.training.labels import (
     canonical_labels,
     labels_from_column,
     labels_from_columns,

@@ -16,10 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from allegations import load_model, save_model
-from allegations.bundle import MODEL_JSON, WEIGHTS, read_arrays, write_arrays
 from allegations.cli import app
 from allegations.errors import ModelError, ModelIntegrityError
-from allegations.persistence import CARD_JSON, FILES, MANIFEST, MAX_FILE_BYTES
+from allegations.model.bundle import MODEL_JSON, WEIGHTS, read_arrays, write_arrays
+from allegations.model.persistence import CARD_JSON, FILES, MANIFEST, MAX_FILE_BYTES
 
 TEXTS = [
     "Officer threatened a coworker.",
@@ -115,7 +115,7 @@ def test_a_loaded_pipeline_refits_as_the_trained_one(trained_model, model_dir: P
     classifier knows its settings, so the refit equals the trained model's refit."""
     from sklearn.base import clone
 
-    from allegations.labels import to_matrix
+    from allegations.training.labels import to_matrix
 
     loaded = load_model(model_dir)
     docs = trained_model.preprocess(corpus.text.tolist()[:80])

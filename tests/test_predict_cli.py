@@ -16,8 +16,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from allegations.batch.workflows import predict_file
 from allegations.cli import app
-from allegations.workflows import predict_file
 
 from .conftest import console_script, make_corpus, run_cli
 

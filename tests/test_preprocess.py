@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from allegations.errors import ModelError
-from allegations.preprocess import (
+from allegations.text.preprocess import (
     NUMBER,
     REDACTED,
     SENTENCE_END,

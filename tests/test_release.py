@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import ColumnError
-from allegations.release import (
+from allegations.release.compare import (
     compare_columns,
     compare_release,
     compare_rows,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from allegations.reliability import (
+from allegations.stats.reliability import (
     REVIEW_ERROR,
     bootstrap_intervals,
     paired_f1_difference,

@@ -21,11 +21,8 @@ from typer.testing import CliRunner
 
 from allegations import save_model, train
 from allegations.cli import app
-from allegations.codebook import Codebook, LabelDefinition
 from allegations.errors import InputError, ModelIntegrityError
-from allegations.io import write_table
-from allegations.metrics import score_predictions
-from allegations.report import (
+from allegations.report.build import (
     build_report,
     load_card,
     make_report,
@@ -34,17 +31,20 @@ from allegations.report import (
     read_store,
     report_data_from_training,
 )
-from allegations.report_figures import _operating_point
-from allegations.report_html import NOT_RECORDED, render_html
-from allegations.report_inputs import release_warnings
-from allegations.report_methods import describe_goal, pct
-from allegations.report_stats import (
+from allegations.report.figures import _operating_point
+from allegations.report.html import NOT_RECORDED, render_html
+from allegations.report.inputs import release_warnings
+from allegations.report.methods import describe_goal, pct
+from allegations.stats.metrics import score_predictions
+from allegations.stats.report_stats import (
     adjusted_count,
     calibration_bins,
     confusion_from_row,
     metric_intervals,
 )
-from allegations.tagger import nested_records
+from allegations.tables import nested_records
+from allegations.tables.read import write_table
+from allegations.training.codebook import Codebook, LabelDefinition
 
 from .conftest import make_corpus, run_cli
 
@@ -74,7 +74,7 @@ def noisy_corpus(n: int = 200, seed: int = 0) -> pd.DataFrame:
 
 
 def fake_store(labels: list[str]) -> dict[str, Any]:
-    """A dict of the shape allegations.estimate.estimate_store returns."""
+    """A dict of the shape allegations.review.estimate.estimate_store returns."""
 
     def iv(e: float, lo: float, hi: float) -> dict[str, float]:
         return {"estimate": e, "low": lo, "high": hi}
@@ -401,7 +401,7 @@ def test_load_card_checks_the_manifest(copy_model: Path):
 
 
 def test_read_store_without_support_is_a_clear_error(monkeypatch, tmp_path: Path):
-    monkeypatch.setitem(sys.modules, "allegations.estimate", None)
+    monkeypatch.setitem(sys.modules, "allegations.review.estimate", None)
     store = tmp_path / "review.db"
     store.write_bytes(b"")
     with pytest.raises(InputError, match="cannot read review stores"):
@@ -410,14 +410,14 @@ def test_read_store_without_support_is_a_clear_error(monkeypatch, tmp_path: Path
 
 def test_read_store_uses_estimate_store(monkeypatch, tmp_path: Path):
     calls = []
-    module = types.ModuleType("allegations.estimate")
+    module = types.ModuleType("allegations.review.estimate")
 
     def estimate_store(store_path, predictions=None):
         calls.append((store_path, predictions))
         return fake_store(["money", "query"])
 
     module.estimate_store = estimate_store  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "allegations.estimate", module)
+    monkeypatch.setitem(sys.modules, "allegations.review.estimate", module)
     store = tmp_path / "review.db"
     store.write_bytes(b"")
     assert read_store(store, "tagged.csv")["n_audited"] == 60

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from allegations.report import build_report, load_card, read_predictions, read_release_summary
-from allegations.report_figures import OKABE_ITO
-from allegations.report_html import render_html
+from allegations.report.build import build_report, load_card, read_predictions, read_release_summary
+from allegations.report.figures import OKABE_ITO
+from allegations.report.html import render_html
 
 from .test_report import SHA, fake_store, report_inputs  # noqa: F401  (a fixture)
 

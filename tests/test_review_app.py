@@ -11,8 +11,7 @@ from rich.console import Console
 
 from allegations.cli.review import build_screen
 from allegations.errors import InputError, StoreError
-from allegations.review_app import LEGEND, ReviewSession, open_review
-from allegations.review_cases import (
+from allegations.review.cases import (
     Case,
     allocate,
     draw_audit,
@@ -21,7 +20,8 @@ from allegations.review_cases import (
     order_cases,
     parse_evidence,
 )
-from allegations.review_store import ReviewStore, text_hash
+from allegations.review.session import LEGEND, ReviewSession, open_review
+from allegations.review.store import ReviewStore, text_hash
 
 from .conftest import make_corpus
 

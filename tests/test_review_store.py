@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allegations.errors import StoreError
-from allegations.review_store import AuditDesign, ReviewStore, text_hash
+from allegations.review.store import AuditDesign, ReviewStore, text_hash
 
 LABELS = ["money", "query", "threat"]
 

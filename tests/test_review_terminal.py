@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from allegations.cli import app
-from allegations.estimate import estimate_store
-from allegations.review_app import LEGEND
-from allegations.review_store import ReviewStore
+from allegations.review.estimate import estimate_store
+from allegations.review.session import LEGEND
+from allegations.review.store import ReviewStore
 
 from .conftest import console_script, make_corpus
 

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from allegations.batch.workflows import predict_file, summary_path
 from allegations.errors import ColumnError, InputError, OutputError
-from allegations.io import load_table, sha256_file, write_table
-from allegations.stream import open_table, remove_stale_partials
-from allegations.tagger import nested_records
-from allegations.workflows import predict_file, summary_path
+from allegations.tables import nested_records
+from allegations.tables.read import load_table, sha256_file, write_table
+from allegations.tables.stream import open_table, remove_stale_partials
 
 from .conftest import make_corpus
 
@@ -223,7 +223,7 @@ def test_missing_columns_fail_before_anything_is_written(
 def test_xlsx_output_row_limit_is_checked(
     tmp_path: Path, trained_model, release: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ):
-    import allegations.table_writer as table_writer
+    import allegations.tables.write as table_writer
 
     monkeypatch.setattr(table_writer, "EXCEL_MAX_ROWS", 21)  # 20 rows under the header
     for name in ("release.csv", "release.parquet"):  # counted first, or known up front

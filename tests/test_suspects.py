@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from allegations.suspects import SUSPECT_COLUMNS, find_suspects
+from allegations.training.suspects import SUSPECT_COLUMNS, find_suspects
 
 from .conftest import make_corpus
 

@@ -6,7 +6,7 @@ import pytest
 
 from allegations import evaluate, train
 from allegations.errors import InputError, LabelError
-from allegations.train import _group_ids, make_folds
+from allegations.training.train import _group_ids, make_folds
 
 from .conftest import make_corpus
 
@@ -96,7 +96,7 @@ def test_label_errors(sets, match):
 
 
 def test_label_never_positive_with_codebook():
-    from allegations.codebook import Codebook, LabelDefinition
+    from allegations.training.codebook import Codebook, LabelDefinition
 
     cb = Codebook("t", "1", (LabelDefinition("a"), LabelDefinition("b"), LabelDefinition("c")))
     with pytest.raises(LabelError, match="'c' have no positive case"):
@@ -112,8 +112,8 @@ def test_duplicates_never_straddle_folds():
     corpus = make_corpus(80, seed=5)
     texts = corpus.text.tolist() + corpus.text.tolist()[:30]  # 30 exact duplicates
     sets = _sets(corpus.labels) + _sets(corpus.labels)[:30]
-    from allegations.labels import canonical_labels, to_matrix
-    from allegations.preprocess import SpacyPreprocessor
+    from allegations.text.preprocess import SpacyPreprocessor
+    from allegations.training.labels import canonical_labels, to_matrix
 
     docs = SpacyPreprocessor().fit([]).transform(texts)
     groups, n_dup, _ = _group_ids(docs, None)
@@ -129,7 +129,7 @@ def test_duplicates_never_straddle_folds():
 def test_user_groups_stay_in_one_fold():
     corpus = make_corpus(100, seed=6)
     groups = [f"G{i // 4}" for i in range(100)]
-    from allegations.labels import canonical_labels, to_matrix
+    from allegations.training.labels import canonical_labels, to_matrix
 
     labels, canon = canonical_labels(_sets(corpus.labels))
     fold = make_folds(to_matrix(canon, labels), _group_ids(np.array(corpus.text), groups)[0], 5, 0)
@@ -176,7 +176,7 @@ def _noisy_money(n=200, seed=1, flip=0.2):
 
 
 def test_precision_goal_threshold_reaches_target_out_of_fold():
-    from allegations.codebook import Codebook, LabelDefinition
+    from allegations.training.codebook import Codebook, LabelDefinition
 
     texts, sets = _noisy_money()
     cb = Codebook(
@@ -216,7 +216,7 @@ def test_card_reports_calibration_and_review_bands(trained_model):
 
 
 def test_seed_phrases_help_a_label_with_three_cases():
-    from allegations.codebook import Codebook, LabelDefinition
+    from allegations.training.codebook import Codebook, LabelDefinition
 
     corpus = make_corpus(150, seed=8)
     texts, sets = corpus.text.tolist(), _sets(corpus.labels)
@@ -251,7 +251,7 @@ def test_seed_phrases_help_a_label_with_three_cases():
 
 
 def test_exclusive_review_follows_calibrated_chance_of_error():
-    from allegations.reliability import REVIEW_ERROR
+    from allegations.stats.reliability import REVIEW_ERROR
 
     rng = np.random.default_rng(0)
     words = {"red": "crimson scarlet", "blue": "navy azure", "green": "olive lime"}
@@ -273,7 +273,7 @@ def test_exclusive_review_follows_calibrated_chance_of_error():
 
 
 def test_threshold_prior_pulls_f1_thresholds_toward_half():
-    from allegations.model import ModelConfig
+    from allegations.model.classifier import ModelConfig
 
     texts, sets = _noisy_money(seed=2)
     plain = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=0.0))
@@ -281,7 +281,7 @@ def test_threshold_prior_pulls_f1_thresholds_toward_half():
     for label in plain.labels:
         assert abs(pulled.card["thresholds"][label] - 0.5) < 1e-3
     assert max(abs(t - 0.5) for t in plain.card["thresholds"].values()) > 0.01
-    from allegations.train import PRIOR_GRID
+    from allegations.training.train import PRIOR_GRID
 
     assert plain.card["cross_validation"]["threshold_prior"] == 0.0
     assert pulled.card["cross_validation"]["threshold_prior"] == 1e6
@@ -293,7 +293,7 @@ def test_threshold_prior_pulls_f1_thresholds_toward_half():
 
 
 def test_card_records_each_labels_candidate_and_the_config():
-    from allegations.model import ModelConfig
+    from allegations.model.classifier import ModelConfig
 
     texts, sets = _noisy_money(seed=4)
     model = train(texts, sets, seed=0)
