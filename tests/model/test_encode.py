@@ -19,7 +19,7 @@ from allegations.text.preprocess import (
     split_tokens,
 )
 
-from .conftest import ROOT, needs_shared
+from ..conftest import ROOT, needs_shared
 
 #: Texts that exercise every branch of the chunk handling: plain and punctuated words,
 #: special cases, abbreviations, numbers, redactions, URLs, quotes, non-ASCII, blanks.

@@ -23,7 +23,7 @@ from allegations.review.cases import (
 from allegations.review.session import LEGEND, ReviewSession, open_review
 from allegations.review.store import ReviewStore, text_hash
 
-from .conftest import make_corpus
+from ..conftest import make_corpus
 
 LABELS = ["money", "query", "threat"]
 

@@ -16,7 +16,7 @@ from allegations.review.exchange import export_store, import_file
 from allegations.review.session import open_review
 from allegations.review.store import ReviewStore
 
-from .conftest import make_corpus
+from ..conftest import make_corpus
 
 runner = CliRunner()
 

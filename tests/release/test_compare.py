@@ -22,7 +22,7 @@ from allegations.release.compare import (
     reference_from_training,
 )
 
-from .conftest import FILLER, PEOPLE, PHRASES, make_corpus
+from ..conftest import FILLER, PEOPLE, PHRASES, make_corpus
 
 runner = CliRunner()
 SECRET = "Zanzibar-Canary-4471"

@@ -46,7 +46,7 @@ from allegations.tables import nested_records
 from allegations.tables.read import write_table
 from allegations.training.codebook import Codebook, LabelDefinition
 
-from .conftest import make_corpus, run_cli
+from ..conftest import make_corpus, run_cli
 
 runner = CliRunner()
 SHA = "0f" * 32

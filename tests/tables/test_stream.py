@@ -18,7 +18,7 @@ from allegations.tables import nested_records
 from allegations.tables.read import load_table, sha256_file, write_table
 from allegations.tables.stream import open_table, remove_stale_partials
 
-from .conftest import make_corpus
+from ..conftest import make_corpus
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from allegations.batch.workflows import predict_file
 from allegations.cli import app
 
-from .conftest import console_script, make_corpus, run_cli
+from ..conftest import console_script, make_corpus, run_cli
 
 runner = CliRunner()
 

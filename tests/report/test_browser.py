@@ -24,7 +24,7 @@ from allegations.report.build import build_report, load_card, read_predictions, 
 from allegations.report.figures import OKABE_ITO
 from allegations.report.html import render_html
 
-from .test_report import SHA, fake_store, report_inputs  # noqa: F401  (a fixture)
+from .test_build import SHA, fake_store, report_inputs  # noqa: F401  (a fixture)
 
 CACHE_KEY = "allegations/chromium-install"
 WIDTH = 1200

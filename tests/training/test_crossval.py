@@ -14,7 +14,7 @@ from allegations.training.crossval import (
 )
 from allegations.training.labels import canonical_labels, to_matrix
 
-from .conftest import make_corpus
+from ..conftest import make_corpus
 
 NO_SEEDS = (np.zeros(0, dtype=object), np.zeros((0, 3), dtype=np.int8))
 

@@ -18,7 +18,7 @@ import allegations
 from allegations.cli import app
 from allegations.cli._app import COMMAND_ORDER, OutputConsole
 
-from .conftest import ROOT, console_script, run_cli
+from ..conftest import ROOT, console_script, run_cli
 
 runner = CliRunner()
 

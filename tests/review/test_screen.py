@@ -20,7 +20,7 @@ from allegations.review.estimate import estimate_store
 from allegations.review.session import LEGEND
 from allegations.review.store import ReviewStore
 
-from .conftest import console_script, make_corpus
+from ..conftest import console_script, make_corpus
 
 pexpect = pytest.importorskip("pexpect")
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="pexpect drives POSIX terminals only")

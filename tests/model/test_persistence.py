@@ -98,7 +98,7 @@ def test_govtrack_round_trip_is_bit_identical(tmp_path: Path):
     """Real narratives: the bundled GovTrack misconduct database, every one of its texts."""
     from allegations import train
 
-    from .conftest import DATA
+    from ..conftest import DATA
 
     frame = pd.read_csv(DATA / "govtrack_misconduct" / "misconduct-instances.csv", dtype=str)
     cols = ["corruption", "crime", "elections", "ethics", "sexual-harassment-abuse"]
@@ -524,7 +524,7 @@ def _oldest_allowed_scikit_learn() -> str:
     except ImportError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     found = next(re.search(r">=\s*([\d.]+)", d) for d in deps if d.startswith("scikit-learn"))
@@ -542,7 +542,7 @@ def test_model_loads_under_the_oldest_and_newest_scikit_learn(which: str, tmp_pa
     import subprocess
     import sys
 
-    from .conftest import DATA, ROOT
+    from ..conftest import DATA, ROOT
 
     spec = _oldest_allowed_scikit_learn() if which == "oldest" else "scikit-learn"
     target = ROOT / ".venv" / f"sklearn-{which}"

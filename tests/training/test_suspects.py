@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from allegations.training.suspects import SUSPECT_COLUMNS, find_suspects
 
-from .conftest import make_corpus
+from ..conftest import make_corpus
 
 
 def test_flipped_label_is_ranked_first():

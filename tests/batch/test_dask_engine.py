@@ -11,7 +11,7 @@ import pytest
 from allegations.batch.workflows import predict_file
 from allegations.errors import InputError, MissingFileError
 
-from .conftest import make_corpus
+from ..conftest import make_corpus
 
 pytest.importorskip("distributed")
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 
-from .conftest import run_cli
+from ..conftest import run_cli
 
 runner = CliRunner()
 SECRET = "Zanzibar-Canary-4471"  # planted in narratives: must never reach stderr

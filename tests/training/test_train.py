@@ -8,7 +8,7 @@ from allegations import evaluate, train
 from allegations.errors import InputError, LabelError
 from allegations.training.train import _group_ids, make_folds
 
-from .conftest import make_corpus
+from ..conftest import make_corpus
 
 
 def _sets(series: pd.Series) -> list[list[str]]:

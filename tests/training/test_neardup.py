@@ -7,7 +7,7 @@ from allegations.training.labels import canonical_labels, to_matrix
 from allegations.training.neardup import near_duplicate_pairs
 from allegations.training.train import _group_ids, make_folds
 
-from .conftest import make_corpus
+from ..conftest import make_corpus
 
 BASE = (
     "On the night in question the complainant states that two officers stopped her car "

@@ -7,7 +7,7 @@ import pytest
 from allegations import load_codebook
 from allegations.errors import CodebookError
 
-from .conftest import DATA
+from ..conftest import DATA
 
 
 def test_default_codebook_has_the_nine_labels_with_definitions():
