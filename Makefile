@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck unit default-model bench clean
+.PHONY: install demo test lint typecheck contracts unit default-model bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The packages' import layers (pyproject.toml, [tool.importlinter]).
+contracts: install
+	$(BIN)/lint-imports
+
 unit: install
 	$(BIN)/pytest -q
 
-test: lint typecheck unit
+test: lint typecheck contracts unit
 
 # Rebuild the shipped model (the test suite checks it is reproducible).
 default-model: install

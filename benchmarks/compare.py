@@ -8,7 +8,7 @@ Usage (from the repository root)::
 The anchors come from ``<repo>/../shared/bench/anchors.py``: its tasks, its 5 folds
 (seed 0), its scoring (micro-F1; macro-F1 over labels with at least 5 cases) and its
 systems. Our row, ``allegations``, runs the code path of ``allegations train`` with
-default options: :func:`allegations.train` on each training fold, then the model's
+default options: :func:`allegations.training.train` on each training fold, then the model's
 :meth:`~allegations.Tagger.predict_proba` and :meth:`~allegations.Tagger.decide` on the
 test fold. The headline speed uses the model as trained, in-process, as the anchors do;
 "freshly loaded" round-trips it through pickle first (empty spaCy vocabulary and chunk
@@ -20,7 +20,7 @@ Speeds on a shared machine are noisy: compare systems within one run, as ratios 
 
 Scores on a few hundred or thousand cases are noisy too. When ``sklearn_tuned`` runs, a
 second table gives our micro- and macro-F1 minus its own with a 95% paired bootstrap
-interval over the cases (:func:`allegations.reliability.paired_f1_difference`; both
+interval over the cases (:func:`allegations.stats.reliability.paired_f1_difference`; both
 systems' decisions on all folds, resampled together) and the share of resamples in which
 the difference reaches issue 3's margin (``GOAL_MARGIN``, +0.03).
 """
@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.preprocessing import MultiLabelBinarizer  # noqa: E402
 
-from allegations.reliability import paired_f1_difference  # noqa: E402
+from allegations.stats.reliability import paired_f1_difference  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"

@@ -9,7 +9,7 @@ of a repeated batch, and of the classifier, and the number of features.
 With ``--marks``, one model without a lead block is trained instead, and its fast path
 is timed with the sentence marks off and on (alternating, ``--runs`` each, medians; the
 chunk table starts empty for both): what the marks alone cost a model that does not
-read them, and why :func:`allegations.train` leaves them off for such a model.
+read them, and why :func:`allegations.training.train` leaves them off for such a model.
 
 Usage (from the repository root)::
 
@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.model_selection import KFold
 
 from allegations import train
-from allegations.model import ModelConfig
+from allegations.model.classifier import ModelConfig
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 

@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 
 from allegations import save_model, train
-from allegations.codebook import Codebook, LabelDefinition
-from allegations.io import sha256_file, write_table
-from allegations.labels import to_matrix
-from allegations.report import make_report, release_stats
-from allegations.workflows import LabelSpec, read_labelled
+from allegations.batch.workflows import LabelSpec, read_labelled
+from allegations.report.build import make_report, release_stats
+from allegations.tables.read import sha256_file, write_table
+from allegations.training.codebook import Codebook, LabelDefinition
+from allegations.training.labels import to_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "govtrack_misconduct" / "misconduct-instances.csv"

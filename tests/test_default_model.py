@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from allegations import load_codebook, load_model
-from allegations.demo import train_default_model
-from allegations.io import load_table
+from allegations.batch.demo import train_default_model
+from allegations.tables.read import load_table
 
 from .conftest import DATA, ROOT, run_cli
 

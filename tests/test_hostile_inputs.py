@@ -24,8 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from allegations.batch.workflows import predict_file
 from allegations.errors import BadRecordError, ColumnError, InputError, OutputError
-from allegations.io import (
+from allegations.tables.read import (
     EXCEL_MAX_CELL,
     EXCEL_MAX_ROWS,
     ReadReport,
@@ -40,7 +41,6 @@ from allegations.io import (
     warn_numbers_only,
     write_table,
 )
-from allegations.workflows import predict_file
 
 from .conftest import make_corpus
 
@@ -486,7 +486,7 @@ def test_parquet_text_column_with_invalid_utf8(tmp_path: Path):
     pq.write_table(pa.table({"text": bad}), tmp_path / "s.parquet")
     with pytest.raises(InputError, match="Column 'text' of s.parquet holds bytes that are not"):
         load_table(tmp_path / "s.parquet")
-    from allegations.stream import open_table
+    from allegations.tables.stream import open_table
 
     with pytest.raises(InputError, match="Column 'text' of s.parquet holds bytes that are not"):
         list(open_table(tmp_path / "s.parquet"))
@@ -721,7 +721,7 @@ _L = "abcdefghijklmnopqrstuvwxyz"
     ids=["blank", "no-shared-word", "identical"],
 )
 def test_degenerate_training_data_is_refused(tmp_path: Path, texts: list[str], message: str):
-    from allegations.workflows import train_files
+    from allegations.batch.workflows import train_files
 
     path = tmp_path / "d.csv"
     labels = ["a" if i % 2 else "b" for i in range(len(texts))]
@@ -732,8 +732,8 @@ def test_degenerate_training_data_is_refused(tmp_path: Path, texts: list[str], m
 
 
 def test_narrative_column_as_labels_is_refused_without_echoing_it(tmp_path: Path):
+    from allegations.batch.workflows import LabelSpec, read_labelled
     from allegations.errors import LabelError
-    from allegations.workflows import LabelSpec, read_labelled
 
     narrative = "Officer queried the database for the address of his former partner " * 2
     path = tmp_path / "l.csv"
@@ -747,7 +747,7 @@ def test_narrative_column_as_labels_is_refused_without_echoing_it(tmp_path: Path
 
 
 def test_predict_refuses_xlsx_too_large_before_predicting(tmp_path: Path, monkeypatch):
-    import allegations.workflows as workflows
+    import allegations.batch.workflows as workflows
 
     class NoModel:
         labels = ["a"]
@@ -756,7 +756,7 @@ def test_predict_refuses_xlsx_too_large_before_predicting(tmp_path: Path, monkey
             raise AssertionError("predicted before checking the output size")
 
     monkeypatch.setattr(workflows, "Tagger", NoModel)
-    import allegations.table_writer as table_writer
+    import allegations.tables.write as table_writer
 
     monkeypatch.setattr(table_writer, "EXCEL_MAX_ROWS", 3)
     path = tmp_path / "d.csv"

@@ -10,13 +10,12 @@ releases, and review the low-confidence predictions.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .codebook import Codebook, load_codebook  # noqa: E402
-from .errors import AllegationsError  # noqa: E402
-from .persistence import load_model, save_model  # noqa: E402
-from .tagger import Tagger  # noqa: E402
-from .train import evaluate, train  # noqa: E402
+from ._version import __version__
+from .errors import AllegationsError
+from .model.persistence import load_model, save_model
+from .model.tagger import Tagger
+from .training.codebook import Codebook, load_codebook
+from .training.train import evaluate, train
 
 __all__ = [
     "__version__",

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console, ConsoleDimensions
 from typer.core import TyperGroup
 
-from .. import __version__
+from .._version import __version__
 from ..errors import AllegationsError
 
 #: The commands in the order of the work: train and check a model, check and tag a release,
@@ -147,7 +147,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")
 
 
 class BadRows(str, Enum):
-    """Choices of --on-bad-rows (see :data:`allegations.io.ON_BAD_ROWS`)."""
+    """Choices of --on-bad-rows (see :data:`allegations.tables.read.ON_BAD_ROWS`)."""
 
     error = "error"
     skip = "skip"

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..estimate import agreement
-from ..io import atomic_write
-from ..review_store import ReviewStore
+from ..review.estimate import agreement
+from ..review.store import ReviewStore
+from ..tables.read import atomic_write
 from ._app import Quiet, app, console, errors_to_exit, setup_logging
 
 

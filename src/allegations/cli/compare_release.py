@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..io import atomic_write
-from ..release import WARNINGS_KEY, release_report
+from ..release.compare import WARNINGS_KEY, release_report
+from ..tables.read import atomic_write
 from ._app import (
     Encoding,
     IdCol,

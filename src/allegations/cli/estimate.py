@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..estimate import estimate_store
-from ..io import atomic_write
+from ..review.estimate import estimate_store
+from ..tables.read import atomic_write
 from ._app import Quiet, app, console, err_console, errors_to_exit, setup_logging
 from .agreement import print_agreement
 

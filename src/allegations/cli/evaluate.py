@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..io import atomic_write
-from ..workflows import LabelSpec, evaluate_file
+from ..batch.workflows import LabelSpec, evaluate_file
+from ..tables.read import atomic_write
 from ._app import (
     AllowVersionMismatch,
     BadRows,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..exchange import import_file
+from ..review.exchange import import_file
 from ._app import Quiet, app, console, errors_to_exit, setup_logging
 
 

@@ -18,7 +18,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from ..workflows import predict_file, summary_path
+from ..batch.workflows import predict_file, summary_path
 from ._app import (
     AllowVersionMismatch,
     BadRows,
@@ -232,7 +232,7 @@ def _run(
 ) -> dict[str, Any]:
     with errors_to_exit(), _terminate_as_interrupt():
         if engine is Engine.dask:
-            from ..dask_engine import predict_dask
+            from ..batch.dask_engine import predict_dask
 
             return predict_dask(
                 data,

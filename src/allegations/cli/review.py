@@ -24,8 +24,8 @@ from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from ..review_app import LEGEND, ReviewSession, open_review, safe
-from ..review_cases import Case, evidence_spans
+from ..review.cases import Case, evidence_spans
+from ..review.session import LEGEND, ReviewSession, open_review, safe
 from ._app import (
     Encoding,
     IdCol,

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from ..codebook import load_codebook
-from ..io import write_table
-from ..suspects import find_suspects
-from ..workflows import LabelSpec, read_labelled
+from ..batch.workflows import LabelSpec, read_labelled
+from ..tables.read import write_table
+from ..training.codebook import load_codebook
+from ..training.suspects import find_suspects
 from ._app import (
     Encoding,
     IdCol,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..workflows import LabelSpec, train_files
+from ..batch.workflows import LabelSpec, train_files
 from ._app import (
     BadRows,
     Encoding,

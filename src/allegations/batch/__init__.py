@@ -1,0 +1,91 @@
+"""Tag a file: open, check, tag, write, provenance; local and Dask engines; the demo.
+
+Modules are imported when one of their names is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .dask_engine import (
+        local_cluster,
+        predict_dask,
+        require_dask,
+        resolve_inputs,
+    )
+    from .demo import (
+        run_demo,
+        train_default_model,
+    )
+    from .engines import (
+        STAGES,
+        ChunkResult,
+        RunTotals,
+        tag_chunk,
+        tag_chunks,
+    )
+    from .workflows import (
+        LabelledData,
+        LabelSpec,
+        evaluate_file,
+        predict_file,
+        read_labelled,
+        run_summary,
+        summary_path,
+        train_files,
+        write_summary_json,
+    )
+
+__all__ = [
+    "LabelSpec",
+    "LabelledData",
+    "read_labelled",
+    "train_files",
+    "predict_file",
+    "summary_path",
+    "run_summary",
+    "write_summary_json",
+    "evaluate_file",
+    "STAGES",
+    "ChunkResult",
+    "tag_chunk",
+    "tag_chunks",
+    "RunTotals",
+    "predict_dask",
+    "require_dask",
+    "resolve_inputs",
+    "local_cluster",
+    "run_demo",
+    "train_default_model",
+]
+
+_WHERE = {
+    "LabelSpec": "workflows",
+    "LabelledData": "workflows",
+    "read_labelled": "workflows",
+    "train_files": "workflows",
+    "predict_file": "workflows",
+    "summary_path": "workflows",
+    "run_summary": "workflows",
+    "write_summary_json": "workflows",
+    "evaluate_file": "workflows",
+    "STAGES": "engines",
+    "ChunkResult": "engines",
+    "tag_chunk": "engines",
+    "tag_chunks": "engines",
+    "RunTotals": "engines",
+    "predict_dask": "dask_engine",
+    "require_dask": "dask_engine",
+    "resolve_inputs": "dask_engine",
+    "local_cluster": "dask_engine",
+    "run_demo": "demo",
+    "train_default_model": "demo",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

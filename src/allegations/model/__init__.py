@@ -1,0 +1,170 @@
+"""The model: features, the fast encoder, classifier and calibration, the fitted tagger,
+evidence, and model files (format 2: data, not code).
+
+Modules are imported when one of their names is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .bundle import (
+        ARRAY_NAMES,
+        CHECK_SENTENCES,
+        MODEL_JSON,
+        WEIGHTS,
+        compare_tokens,
+        model_from_parts,
+        model_parts,
+        parse_json,
+        read_arrays,
+        tokenizer_check,
+        write_arrays,
+    )
+    from .classifier import (
+        Goal,
+        LinearScores,
+        ModelConfig,
+        PlattCalibrator,
+        build_classifier,
+        build_pipeline,
+        build_preprocessor,
+        choose_threshold,
+        classifier_spec,
+        decision_scores,
+        label_scores,
+        parse_goal,
+    )
+    from .encode import (
+        TokenEncoder,
+    )
+    from .evidence import (
+        MAX_PHRASES,
+        explain,
+        format_evidence,
+        label_weights,
+    )
+    from .features import (
+        MARK,
+        LemmaFeatures,
+        affixes,
+    )
+    from .persistence import (
+        CARD_JSON,
+        CARD_MD,
+        FORMAT_VERSION,
+        MANIFEST,
+        MAX_FILE_BYTES,
+        library_versions,
+        load_model,
+        read_manifest,
+        render_card_markdown,
+        save_model,
+    )
+    from .tagger import (
+        EVIDENCE_COLUMNS,
+        Tagger,
+        prediction_columns,
+    )
+
+__all__ = [
+    "LemmaFeatures",
+    "affixes",
+    "MARK",
+    "TokenEncoder",
+    "ModelConfig",
+    "Goal",
+    "parse_goal",
+    "build_preprocessor",
+    "build_pipeline",
+    "decision_scores",
+    "label_scores",
+    "PlattCalibrator",
+    "LinearScores",
+    "classifier_spec",
+    "build_classifier",
+    "choose_threshold",
+    "Tagger",
+    "prediction_columns",
+    "EVIDENCE_COLUMNS",
+    "label_weights",
+    "explain",
+    "format_evidence",
+    "MAX_PHRASES",
+    "MODEL_JSON",
+    "WEIGHTS",
+    "CHECK_SENTENCES",
+    "model_parts",
+    "model_from_parts",
+    "ARRAY_NAMES",
+    "parse_json",
+    "write_arrays",
+    "read_arrays",
+    "tokenizer_check",
+    "compare_tokens",
+    "save_model",
+    "load_model",
+    "CARD_JSON",
+    "CARD_MD",
+    "MANIFEST",
+    "FORMAT_VERSION",
+    "MAX_FILE_BYTES",
+    "render_card_markdown",
+    "read_manifest",
+    "library_versions",
+]
+
+_WHERE = {
+    "LemmaFeatures": "features",
+    "affixes": "features",
+    "MARK": "features",
+    "TokenEncoder": "encode",
+    "ModelConfig": "classifier",
+    "Goal": "classifier",
+    "parse_goal": "classifier",
+    "build_preprocessor": "classifier",
+    "build_pipeline": "classifier",
+    "decision_scores": "classifier",
+    "label_scores": "classifier",
+    "PlattCalibrator": "classifier",
+    "LinearScores": "classifier",
+    "classifier_spec": "classifier",
+    "build_classifier": "classifier",
+    "choose_threshold": "classifier",
+    "Tagger": "tagger",
+    "prediction_columns": "tagger",
+    "EVIDENCE_COLUMNS": "tagger",
+    "label_weights": "evidence",
+    "explain": "evidence",
+    "format_evidence": "evidence",
+    "MAX_PHRASES": "evidence",
+    "MODEL_JSON": "bundle",
+    "WEIGHTS": "bundle",
+    "CHECK_SENTENCES": "bundle",
+    "model_parts": "bundle",
+    "model_from_parts": "bundle",
+    "ARRAY_NAMES": "bundle",
+    "parse_json": "bundle",
+    "write_arrays": "bundle",
+    "read_arrays": "bundle",
+    "tokenizer_check": "bundle",
+    "compare_tokens": "bundle",
+    "save_model": "persistence",
+    "load_model": "persistence",
+    "CARD_JSON": "persistence",
+    "CARD_MD": "persistence",
+    "MANIFEST": "persistence",
+    "FORMAT_VERSION": "persistence",
+    "MAX_FILE_BYTES": "persistence",
+    "render_card_markdown": "persistence",
+    "read_manifest": "persistence",
+    "library_versions": "persistence",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,344 @@
+"""A publication report: the training data, the model's measured quality, a tagged release's
+counts with error margins, and a methods paragraph, as one dict (for ``--json``) that
+:mod:`allegations.report.html` renders as a self-contained HTML page.
+
+The report reads the model card only (``model-card.json``, checked against the model's
+manifest); it never unpickles the model. What an older card does not record is named in
+``missing`` and said in the page, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._version import __version__
+from ..errors import OutputError
+from ..stats.report_stats import (
+    MIN_SEPARATION,
+    N_BOOT,
+    adjusted_count,
+    calibration_bins,
+    confusion_from_row,
+    metric_intervals,
+    report_data_from_training,
+)
+from ..tables.read import sha256_file
+from .inputs import (
+    load_card,
+    read_predictions,
+    read_release_summary,
+    read_store,
+    release_warnings,
+)
+from .methods import methods_paragraph
+
+__all__ = [
+    "REPORT_FORMAT_VERSION",
+    "ESTIMATOR",
+    "load_card",
+    "read_predictions",
+    "release_stats",
+    "read_store",
+    "read_release_summary",
+    "build_report",
+    "make_report",
+    "quality_rows",
+    "report_data_from_training",
+    "calibration_bins",
+]
+
+
+REPORT_FORMAT_VERSION = 1
+
+#: How corrected counts are made, as said in the page and the JSON.
+ESTIMATOR = (
+    "Adjusted classify-and-count: for each label, the share of release cases the model "
+    "tagged, q, is corrected with the label's cross-validated true positive rate (tpr) and "
+    "false positive rate (fpr) as (q - fpr) / (tpr - fpr), clipped to 0-1, times the number "
+    "of cases. The 95% interval comes from simulation "
+    f"({N_BOOT} draws): tpr and fpr are drawn from their Jeffreys (Beta) posteriors given the "
+    "cross-validated confusion counts, and q from its Beta posterior given the release "
+    "counts. It assumes cases of a label read the same in the release as in "
+    f"training. Labels too rare to measure, or separated by less than tpr - fpr = "
+    f"{MIN_SEPARATION}, get no corrected count."
+)
+
+
+def release_stats(pred: pd.DataFrame, card: dict[str, Any], *, seed: int = 0) -> dict[str, Any]:
+    """Counts per label (raw and corrected), review load and confidence of a release."""
+    labels: list[str] = card["labels"]
+    n = len(pred)
+    tagged = {label: 0 for label in labels}
+    for s in pred["labels"]:
+        for label in s:
+            tagged[label] += 1
+    rows = {r["label"]: r for r in card.get("cross_validation", {}).get("per_label", [])}
+    counts = []
+    for j, label in enumerate(labels):
+        row = rows.get(label)
+        entry: dict[str, Any] = {"label": label, "tagged": tagged[label]}
+        if row is None or row.get("too_few"):
+            entry["corrected"] = None
+            entry["note"] = "too few training examples to measure error rates"
+        else:
+            conf = confusion_from_row(row, int(card.get("n_cases", 0)))
+            fit = adjusted_count(conf, tagged[label], n, seed=seed + j)
+            entry["corrected"] = (
+                {k: fit[k] for k in ("estimate", "low", "high")} if fit["reliable"] else None
+            )
+            entry["tpr"], entry["fpr"] = fit["tpr"], fit["fpr"]
+            entry["note"] = fit["note"]
+        counts.append(entry)
+    conf_values = pred["confidence"].to_numpy(dtype=float)
+    conf_values = conf_values[np.isfinite(conf_values)]
+    if len(conf_values):
+        hist, edges = np.histogram(conf_values, bins=20, range=(0.0, 1.0))
+        confidence: dict[str, Any] | None = {
+            "edges": [round(float(e), 2) for e in edges],
+            "counts": [int(c) for c in hist],
+            "median": round(float(np.median(conf_values)), 4),
+        }
+    else:
+        confidence = None
+    review = pred["needs_review"]
+    n_review = None if review.isna().all() else int(review.fillna(False).astype(bool).sum())
+    return {
+        "n_cases": n,
+        "n_needs_review": n_review,
+        "confidence": confidence,
+        "counts": counts,
+        "estimator": ESTIMATOR,
+    }
+
+
+# -- assembling ----------------------------------------------------------------------------
+def _card_interval(row: dict[str, Any], metric: str) -> tuple[float, float] | None:
+    """An interval the card itself stores for ``metric``, in any of the shapes we accept."""
+    for key in (f"{metric}_ci", f"{metric}_interval"):
+        value = row.get(key)
+        if isinstance(value, (list, tuple)) and len(value) == 2:
+            return float(value[0]), float(value[1])
+        if isinstance(value, dict) and "low" in value and "high" in value:
+            return float(value["low"]), float(value["high"])
+    ci = row.get("ci") or row.get("intervals")
+    if isinstance(ci, dict) and metric in ci:
+        return _card_interval({f"{metric}_ci": ci[metric]}, metric)
+    if f"{metric}_low" in row and f"{metric}_high" in row:
+        return float(row[f"{metric}_low"]), float(row[f"{metric}_high"])
+    return None
+
+
+def quality_rows(card: dict[str, Any], *, seed: int = 0) -> tuple[list[dict[str, Any]], str]:
+    """Per-label quality with 95% intervals: the card's own, else a confusion bootstrap."""
+    n_cases = int(card.get("n_cases", 0))
+    rows, methods = [], set()
+    for j, row in enumerate(card.get("cross_validation", {}).get("per_label", [])):
+        boot = metric_intervals(confusion_from_row(row, n_cases), seed=seed + j)
+        out: dict[str, Any] = {
+            "label": row["label"],
+            "support": int(row["support"]),
+            "predicted": int(row["predicted"]),
+            "threshold": row.get("threshold"),
+            "goal": row.get("goal"),
+            "too_few": bool(row.get("too_few")),
+        }
+        for metric in ("precision", "recall", "f1"):
+            stored = _card_interval(row, metric)
+            value = {"estimate": float(row[metric]), "low": None, "high": None}
+            if stored is not None:
+                value["low"], value["high"] = round(stored[0], 4), round(stored[1], 4)
+                methods.add("model card")
+            elif boot[metric]["low"] is not None:
+                value["low"], value["high"] = boot[metric]["low"], boot[metric]["high"]
+                methods.add("bootstrap")
+            out[metric] = value
+        rows.append(out)
+    method = (
+        "95% intervals as recorded in the model card"
+        if methods == {"model card"}
+        else "95% intervals: Jeffreys intervals from a Bayesian bootstrap of the "
+        f"cross-validated confusion table ({N_BOOT} draws; they do not include the variation "
+        "from re-choosing thresholds)"
+    )
+    return rows, method
+
+
+def build_report(
+    card: dict[str, Any],
+    *,
+    model_id: str = "",
+    predictions: pd.DataFrame | None = None,
+    predictions_info: dict[str, Any] | None = None,
+    store: dict[str, Any] | None = None,
+    summary: dict[str, Any] | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Assemble the report content (JSON-ready) from a model card and optional release data.
+
+    Parameters
+    ----------
+    card : dict
+        The model card (see :func:`load_card`).
+    model_id : str
+    predictions : pandas.DataFrame, optional
+        From :func:`read_predictions`.
+    predictions_info : dict, optional
+        ``name`` and ``sha256`` of the prediction file, for the methods note.
+    store : dict, optional
+        Audit-sample estimates from a review store (:func:`read_store`).
+    summary : dict, optional
+        A release summary or comparison (:func:`read_release_summary`).
+    seed : int
+        Seeds every bootstrap: the same inputs and seed give the same report.
+
+    Returns
+    -------
+    dict
+    """
+    labels: list[str] = list(card["labels"])
+    cv = card.get("cross_validation", {})
+    extra = card.get("report_data") or {}
+    missing = []
+    cooc = extra.get("cooccurrence")
+    if cooc is None:
+        missing.append("label co-occurrence")
+    hist = extra.get("text_length_hist")
+    if not hist or not hist.get("counts"):
+        hist = None
+        missing.append("text length distribution")
+    curves = extra.get("pr_curves") or None
+    if curves is None:
+        missing.append("precision-recall curves")
+    calibration = card.get("calibration") or extra.get("calibration") or None
+    if calibration is None:
+        missing.append("calibration")
+    per_label, interval_method = quality_rows(card, seed=seed)
+    label_counts = card.get("label_counts", {})
+    report: dict[str, Any] = {
+        "format": "allegations-report",
+        "format_version": REPORT_FORMAT_VERSION,
+        "allegations_version": __version__,
+        "model": {
+            "model_id": model_id,
+            "created": card.get("created"),
+            "task": card.get("task"),
+            "labels": labels,
+            "classifier": card.get("model", {}).get("classifier"),
+            "features": card.get("model", {}).get("features"),
+            "calibration_method": card.get("model", {}).get("calibration"),
+            "data": card.get("data", {}),
+            "codebook": {k: v for k, v in (card.get("codebook") or {}).items() if k != "labels"}
+            or None,
+            "versions": card.get("versions", {}),
+            "notes": card.get("notes", []),
+        },
+        "training_data": {
+            "n_cases": int(card.get("n_cases", 0)),
+            "n_cases_without_label": card.get("n_cases_without_label"),
+            "n_cases_with_several_labels": card.get("n_cases_with_several_labels"),
+            "label_counts": [
+                {"label": label, "count": int(label_counts.get(label, 0))} for label in labels
+            ],
+            "cooccurrence": {"labels": labels, "counts": cooc} if cooc is not None else None,
+            "text_length_hist": hist,
+        },
+        "quality": {
+            "scheme": cv.get("scheme"),
+            "n_folds": cv.get("n_folds"),
+            "micro_f1": cv.get("micro_f1"),
+            "macro_f1": cv.get("macro_f1"),
+            "min_support": cv.get("min_support"),
+            "interval_method": interval_method,
+            "per_label": per_label,
+            "too_rare": [r["label"] for r in per_label if r["too_few"]],
+            "thresholds": {r["label"]: r["threshold"] for r in per_label},
+            "pr_curves": curves,
+            "calibration": calibration,
+        },
+        "release": None,
+        "missing": missing,
+    }
+    if predictions is not None:
+        release = release_stats(predictions, card, seed=seed)
+        release["source"] = predictions_info or {}
+        release["audit"] = store
+        release["drift_warnings"] = release_warnings(summary)
+        release["summary_given"] = summary is not None
+        report["release"] = release
+    elif store is not None or summary is not None:
+        report["release"] = {
+            "n_cases": None,
+            "counts": [],
+            "audit": store,
+            "drift_warnings": release_warnings(summary),
+            "summary_given": summary is not None,
+        }
+    report["methods"] = methods_paragraph(report)
+    return report
+
+
+def make_report(
+    model_folder: str | Path,
+    out_path: str | Path,
+    *,
+    predictions_path: str | Path | None = None,
+    store_path: str | Path | None = None,
+    summary_path: str | Path | None = None,
+    json_path: str | Path | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Read the inputs, build the report and write the HTML page (and the JSON) atomically.
+
+    Returns
+    -------
+    dict
+        The report content, as written to ``json_path``.
+
+    Raises
+    ------
+    AllegationsError
+        For a missing or changed model, an unreadable predictions file, store or summary,
+        or an output that cannot be written.
+    """
+    from ..tables.read import atomic_write
+    from .html import render_html
+
+    for target, option in ((out_path, "--out"), (json_path, "--json")):
+        if target is None:
+            continue
+        if Path(target).is_dir():
+            raise OutputError(f"{option} {target} is a folder; pass a file name.")
+        if not Path(target).parent.is_dir():  # checked up front: write both files or neither
+            raise OutputError(
+                f"Folder {Path(target).parent} of {option} does not exist; create it or choose "
+                "another path."
+            )
+    card, model_id = load_card(model_folder)
+    predictions = info = None
+    if predictions_path is not None:
+        predictions = read_predictions(predictions_path, list(card["labels"]))
+        info = {"name": Path(predictions_path).name, "sha256": sha256_file(predictions_path)}
+    summary = read_release_summary(summary_path) if summary_path is not None else None
+    store = read_store(store_path, predictions_path) if store_path is not None else None
+    report = build_report(
+        card,
+        model_id=model_id,
+        predictions=predictions,
+        predictions_info=info,
+        store=store,
+        summary=summary,
+        seed=seed,
+    )
+    page = render_html(report)
+    with atomic_write(out_path, "w", encoding="utf-8") as fh:
+        fh.write(page)
+    if json_path is not None:
+        with atomic_write(json_path, "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+    return report

@@ -1,0 +1,435 @@
+"""The figures of a report, drawn with matplotlib on Agg canvases (no pyplot, no global
+backend switch) in the Okabe-Ito colour-blind-safe palette, and returned as inline SVG text.
+
+Every function takes the plain dicts of :func:`allegations.report.build.build_report` and returns
+an SVG string, or ``None`` when there is nothing to draw.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+from cycler import cycler
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = [
+    "OKABE_ITO",
+    "svg_text",
+    "label_counts_figure",
+    "cooccurrence_figure",
+    "text_length_figure",
+    "quality_figure",
+    "pr_curves_figure",
+    "calibration_figure",
+    "release_counts_figure",
+    "confidence_figure",
+]
+
+#: Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "black": "#000000",
+}
+GREY = "#999999"
+
+_RC: Any = {  # typed loosely: the rcParams stubs list only literal keys
+    "svg.hashsalt": "allegations-report",  # stable ids: same data, same bytes
+    "svg.fonttype": "path",  # text as outlines: looks the same in every browser and in print
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=list(OKABE_ITO.values())),
+}
+
+
+def svg_text(fig: Figure, name: str, title: str) -> str:
+    """Serialise ``fig`` as inline SVG: no XML prolog, ids prefixed with ``name``.
+
+    The ids are prefixed so that several figures can share one HTML page.
+    """
+    buf = io.StringIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', text)
+    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{name}-\1)", text)
+    text = re.sub(r'href="#([^"]+)"', rf'href="#{name}-\1"', text)
+    safe = title.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    text = text.replace("<svg ", f'<svg role="img" aria-label="{safe}" ', 1)
+    return text
+
+
+def _draw(width: float, height: float, draw: Any, name: str, title: str, **kw: Any) -> str:
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(width, height), layout="constrained")
+        FigureCanvasAgg(fig)  # Agg: headless, the same on every machine
+        draw(fig, **kw)
+        return svg_text(fig, name, title)
+
+
+def _grid(n: int, max_cols: int = 4) -> tuple[int, int]:
+    rows = math.ceil(n / max_cols)
+    return rows, math.ceil(n / rows)  # balanced: 5 panels as 3 + 2, not 4 + 1
+
+
+def label_counts_figure(label_counts: Sequence[dict[str, Any]]) -> str | None:
+    """Horizontal bars: training cases per label."""
+    if not label_counts:
+        return None
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        names = [r["label"] for r in label_counts][::-1]
+        values = [r["count"] for r in label_counts][::-1]
+        bars = ax.barh(names, values, color=OKABE_ITO["blue"])
+        ax.bar_label(bars, padding=3, fontsize=8)
+        ax.set_xlabel("Training cases (count)")
+        ax.set_ylabel("Label")
+        ax.set_title("Training cases per label")
+        ax.margins(x=0.12)
+
+    return _draw(7, 0.6 + 0.35 * len(label_counts), draw, "fig-counts", "Training cases per label")
+
+
+def cooccurrence_figure(cooc: dict[str, Any] | None) -> str | None:
+    """Heatmap of cases carrying both labels (diagonal: cases with the label)."""
+    if not cooc:
+        return None
+    labels, counts = cooc["labels"], cooc["counts"]
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        image = ax.imshow(counts, cmap="cividis")  # cividis: readable by colour-blind readers
+        ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+        ax.set_yticks(range(len(labels)), labels)
+        top = max((max(r) for r in counts), default=0)
+        for i, row in enumerate(counts):
+            for j, value in enumerate(row):
+                dark = value < top * 0.6
+                ax.text(
+                    j,
+                    i,
+                    str(value),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark else "black",
+                )
+        ax.set_xlabel("Label")
+        ax.set_ylabel("Label")
+        ax.set_title("Training cases with both labels")
+        fig.colorbar(image, ax=ax, label="Cases (count)", shrink=0.8)
+
+    side = 2.5 + 0.45 * len(labels)
+    return _draw(side + 1.2, side, draw, "fig-cooc", "Label co-occurrence in the training data")
+
+
+def text_length_figure(hist: dict[str, Any] | None) -> str | None:
+    """Histogram of narrative lengths (characters)."""
+    if not hist or not hist.get("counts"):
+        return None
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        edges, counts = hist["edges"], hist["counts"]
+        widths = [b - a for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        ax.bar(
+            edges[:-1],
+            counts,
+            width=widths,
+            align="edge",
+            color=OKABE_ITO["sky_blue"],
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        if hist.get("median") is not None:
+            ax.axvline(
+                hist["median"],
+                color=OKABE_ITO["vermillion"],
+                linestyle="--",
+                label=f"median {hist['median']:,.0f}",
+            )
+            ax.legend(frameon=False)
+        ax.set_xlabel(f"Narrative length ({hist.get('unit', 'characters')})")
+        ax.set_ylabel("Training cases (count)")
+        ax.set_title("Length of the training narratives")
+
+    return _draw(7, 2.8, draw, "fig-length", "Distribution of narrative lengths")
+
+
+def quality_figure(per_label: Sequence[dict[str, Any]]) -> str | None:
+    """Dot plot with 95% intervals: precision, recall and F1 per label."""
+    if not per_label:
+        return None
+    metrics = [
+        ("precision", "Precision", OKABE_ITO["blue"]),
+        ("recall", "Recall", OKABE_ITO["orange"]),
+        ("f1", "F1", OKABE_ITO["green"]),
+    ]
+
+    def draw(fig: Figure) -> None:
+        axes = fig.subplots(1, 3, sharey=True)
+        names = [r["label"] for r in per_label][::-1]
+        for ax, (key, title, colour) in zip(axes, metrics, strict=True):
+            for y, row in enumerate(per_label[::-1]):
+                m = row[key]
+                c = GREY if row["too_few"] else colour
+                if m.get("low") is not None:
+                    ax.plot([m["low"], m["high"]], [y, y], color=c, linewidth=2)
+                ax.plot(
+                    [m["estimate"]],
+                    [y],
+                    "o",
+                    color=c,
+                    markersize=6,
+                    markerfacecolor="white" if row["too_few"] else c,
+                )
+            ax.set_xlim(-0.02, 1.02)
+            ax.set_xlabel(f"{title} (0-1)")
+            ax.set_title(title)
+            ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+        axes[0].set_yticks(range(len(names)), names)
+        axes[0].set_ylabel("Label")
+        axes[0].set_ylim(-0.6, len(names) - 0.4)
+
+    height = 1.0 + 0.35 * len(per_label)
+    return _draw(
+        8,
+        height,
+        draw,
+        "fig-quality",
+        "Cross-validated precision, recall and F1 per label with 95% intervals",
+    )
+
+
+def _operating_point(curve: dict[str, Any], threshold: float | None) -> tuple[float, float] | None:
+    if threshold is None or not curve.get("thresholds"):
+        return None
+    ts = curve["thresholds"]
+    # sklearn's thresholds increase; the operating point is the first one at or above ours.
+    idx = next((i for i, t in enumerate(ts) if t >= threshold), len(ts) - 1)
+    return curve["recall"][idx], curve["precision"][idx]
+
+
+def pr_curves_figure(
+    curves: dict[str, Any] | None, thresholds: dict[str, Any], too_rare: Sequence[str]
+) -> str | None:
+    """Small multiples: out-of-fold precision-recall curve per label, operating point marked."""
+    if not curves:
+        return None
+    names = list(curves)
+    rows, cols = _grid(len(names))
+
+    def draw(fig: Figure) -> None:
+        for k, ax in enumerate(_panels(fig, rows, cols, len(names))):
+            label = names[k]
+            curve = curves[label]
+            colour = GREY if label in too_rare else OKABE_ITO["blue"]
+            ax.step(curve["recall"], curve["precision"], where="post", color=colour)
+            point = _operating_point(curve, thresholds.get(label))
+            if point is not None:
+                ax.plot(
+                    [point[0]],
+                    [point[1]],
+                    "o",
+                    color=OKABE_ITO["vermillion"],
+                    markersize=7,
+                    label=f"threshold {thresholds[label]}",
+                )
+                ax.legend(loc="lower left", frameon=False, fontsize=7)
+            ap = curve.get("average_precision")
+            ax.set_title(f"{label}" + (f" (AP {ap:.2f})" if ap is not None else ""))
+            _unit_panel(ax, k, cols, len(names), "Recall (0-1)", "Precision (0-1)", top=1.05)
+
+    return _draw(
+        2.3 * cols + 0.6,
+        2.3 * rows + 0.4,
+        draw,
+        "fig-pr",
+        "Precision-recall curves with the chosen operating point",
+    )
+
+
+def _panels(fig: Figure, rows: int, cols: int, n: int) -> list[Any]:
+    """The first ``n`` axes of a ``rows`` x ``cols`` grid sharing both axes; the spare
+    cells of the last row are hidden."""
+    axes = list(fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True).flat)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return axes[:n]
+
+
+def _unit_panel(
+    ax: Any, k: int, cols: int, n: int, xlabel: str, ylabel: str, top: float = 1.02
+) -> None:
+    """Finish panel ``k`` of a grid of 0-1 by 0-1 small multiples: limits, grid, and axis
+    labels on the left column and the bottom row only."""
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, top)
+    ax.grid(color="#eeeeee", linewidth=0.6)
+    if k % cols == 0:
+        ax.set_ylabel(ylabel)
+    if k >= n - cols:
+        ax.set_xlabel(xlabel)
+        ax.xaxis.set_tick_params(labelbottom=True)
+
+
+def calibration_figure(calibration: dict[str, Any] | None) -> str | None:
+    """Small multiples: reliability diagram per label (marker area ~ cases in the bin)."""
+    if not calibration:
+        return None
+    names = [n for n, v in calibration.items() if v.get("bins")]
+    if not names:
+        return None
+    rows, cols = _grid(len(names))
+
+    def draw(fig: Figure) -> None:
+        for k, ax in enumerate(_panels(fig, rows, cols, len(names))):
+            entry = calibration[names[k]]
+            bins = entry["bins"]
+            total = sum(b["count"] for b in bins) or 1
+            ax.plot(
+                [0, 1], [0, 1], linestyle="--", color=GREY, linewidth=1, label="perfect calibration"
+            )
+            ax.plot(
+                [b["mean_predicted"] for b in bins],
+                [b["fraction_positive"] for b in bins],
+                color=OKABE_ITO["orange"],
+                linewidth=1,
+            )
+            ax.scatter(
+                [b["mean_predicted"] for b in bins],
+                [b["fraction_positive"] for b in bins],
+                s=[12 + 250 * b["count"] / total for b in bins],
+                color=OKABE_ITO["orange"],
+                edgecolor=OKABE_ITO["black"],
+                linewidth=0.4,
+                zorder=3,
+            )
+            ece = entry.get("ece")
+            ax.set_title(names[k] + (f" (ECE {ece:.3f})" if ece is not None else ""))
+            _unit_panel(
+                ax,
+                k,
+                cols,
+                len(names),
+                "Predicted probability (0-1)",
+                "Observed share with label (0-1)",
+            )
+
+    return _draw(
+        2.3 * cols + 0.6,
+        2.3 * rows + 0.4,
+        draw,
+        "fig-calibration",
+        "Calibration (reliability) of the predicted probabilities",
+    )
+
+
+def release_counts_figure(
+    counts: Sequence[dict[str, Any]], audit: dict[str, Any] | None
+) -> str | None:
+    """Cases per label in a release: as tagged (bars), corrected (dot, 95% interval) and
+    estimated from the audit sample (diamond, 95% interval)."""
+    if not counts:
+        return None
+    from_audit = {
+        r["label"]: r.get("estimated_count")
+        for r in (audit or {}).get("per_label", [])
+        if isinstance(r.get("estimated_count"), dict)
+    }
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        names = [c["label"] for c in counts][::-1]
+        ys = range(len(names))
+        ax.barh(
+            ys,
+            [c["tagged"] for c in counts][::-1],
+            color=OKABE_ITO["sky_blue"],
+            height=0.6,
+            label="tagged by the model",
+        )
+        shown_corr = shown_audit = False
+        for y, c in zip(ys, counts[::-1], strict=True):
+            corr = c.get("corrected")
+            if corr:
+                ax.errorbar(
+                    [corr["estimate"]],
+                    [y + 0.12],
+                    xerr=[[corr["estimate"] - corr["low"]], [corr["high"] - corr["estimate"]]],
+                    fmt="o",
+                    color=OKABE_ITO["vermillion"],
+                    capsize=3,
+                    label=None if shown_corr else "corrected for error rates (95%)",
+                )
+                shown_corr = True
+            est = from_audit.get(c["label"])
+            if est and est.get("estimate") is not None:
+                lo = est.get("low", est["estimate"])
+                hi = est.get("high", est["estimate"])
+                ax.errorbar(
+                    [est["estimate"]],
+                    [y - 0.12],
+                    xerr=[[est["estimate"] - lo], [hi - est["estimate"]]],
+                    fmt="D",
+                    color=OKABE_ITO["black"],
+                    capsize=3,
+                    markersize=5,
+                    label=None if shown_audit else "from the audit sample (95%)",
+                )
+                shown_audit = True
+        ax.set_yticks(list(ys), names)
+        ax.set_xlabel("Cases in the release (count)")
+        ax.set_ylabel("Label")
+        ax.set_title("Cases per label in the release")
+        ax.set_xlim(left=0)
+        ax.legend(frameon=False, fontsize=8, loc="best")
+
+    return _draw(
+        7.5,
+        1.2 + 0.45 * len(counts),
+        draw,
+        "fig-release",
+        "Cases per label in the release with 95% intervals",
+    )
+
+
+def confidence_figure(confidence: dict[str, Any] | None) -> str | None:
+    """Histogram of the release's per-case confidence."""
+    if not confidence:
+        return None
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        edges, counts = confidence["edges"], confidence["counts"]
+        ax.bar(
+            edges[:-1],
+            counts,
+            width=edges[1] - edges[0],
+            align="edge",
+            color=OKABE_ITO["green"],
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        ax.set_xlabel("Confidence of the model (0 = a coin toss, 1 = certain)")
+        ax.set_ylabel("Cases (count)")
+        ax.set_title("How sure the model was, case by case")
+        ax.set_xlim(0, 1)
+
+    return _draw(7, 2.6, draw, "fig-confidence", "Distribution of the model's confidence")

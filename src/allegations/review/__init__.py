@@ -1,0 +1,127 @@
+"""Review: the decision store, queues of cases, the terminal screen, exchange formats,
+estimates from reviewed cases.
+
+Modules are imported when one of their names is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cases import (
+        AUDIT_EDGES,
+        DEFAULT_AUDIT_SIZE,
+        STRATEGIES,
+        Case,
+        allocate,
+        case_confidence,
+        draw_audit,
+        evidence_spans,
+        load_cases,
+        order_cases,
+        parse_evidence,
+        release_fingerprint,
+    )
+    from .estimate import (
+        Z95,
+        Z_JOINT,
+        agreement,
+        estimate_store,
+        weighted_share,
+        wilson,
+    )
+    from .exchange import (
+        EXPORT_FORMATS,
+        IMPORT_FORMATS,
+        export_store,
+        import_file,
+    )
+    from .session import (
+        LEGEND,
+        ReviewSession,
+        open_review,
+        safe,
+    )
+    from .store import (
+        STORE_FORMAT,
+        AuditDesign,
+        Decision,
+        ReviewStore,
+        text_hash,
+    )
+
+__all__ = [
+    "AuditDesign",
+    "Decision",
+    "ReviewStore",
+    "STORE_FORMAT",
+    "text_hash",
+    "AUDIT_EDGES",
+    "Case",
+    "DEFAULT_AUDIT_SIZE",
+    "STRATEGIES",
+    "allocate",
+    "case_confidence",
+    "draw_audit",
+    "evidence_spans",
+    "load_cases",
+    "order_cases",
+    "parse_evidence",
+    "release_fingerprint",
+    "LEGEND",
+    "ReviewSession",
+    "open_review",
+    "safe",
+    "EXPORT_FORMATS",
+    "IMPORT_FORMATS",
+    "export_store",
+    "import_file",
+    "Z95",
+    "Z_JOINT",
+    "agreement",
+    "estimate_store",
+    "wilson",
+    "weighted_share",
+]
+
+_WHERE = {
+    "AuditDesign": "store",
+    "Decision": "store",
+    "ReviewStore": "store",
+    "STORE_FORMAT": "store",
+    "text_hash": "store",
+    "AUDIT_EDGES": "cases",
+    "Case": "cases",
+    "DEFAULT_AUDIT_SIZE": "cases",
+    "STRATEGIES": "cases",
+    "allocate": "cases",
+    "case_confidence": "cases",
+    "draw_audit": "cases",
+    "evidence_spans": "cases",
+    "load_cases": "cases",
+    "order_cases": "cases",
+    "parse_evidence": "cases",
+    "release_fingerprint": "cases",
+    "LEGEND": "session",
+    "ReviewSession": "session",
+    "open_review": "session",
+    "safe": "session",
+    "EXPORT_FORMATS": "exchange",
+    "IMPORT_FORMATS": "exchange",
+    "export_store": "exchange",
+    "import_file": "exchange",
+    "Z95": "estimate",
+    "Z_JOINT": "estimate",
+    "agreement": "estimate",
+    "estimate_store": "estimate",
+    "wilson": "estimate",
+    "weighted_share": "estimate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,416 @@
+"""Move review decisions out of and into the store: training tables, Prodigy, Label Studio.
+
+* ``training``: a table (id, text, labels joined by ";") in any format of
+  :func:`allegations.tables.read.write_table`; ``allegations train original.csv reviewed.csv
+  --id-col id`` then retrains with the reviewed labels overriding the original rows.
+* ``prodigy``: JSON Lines of Prodigy choice tasks: ``text``, ``options``, ``accept`` (the
+  labels), ``answer`` ("accept"), ``meta`` (case id, reviewer, model id, scores).
+* ``label-studio``: a JSON list of Label Studio tasks with ``data.text``, the decision as an
+  annotation (a ``choices`` result named ``labels`` on ``text``) and the model's call as a
+  prediction with its score.
+
+Imports read the last two formats back, so a team can review in those tools instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError, OutputError, StoreError
+from ..model.persistence import read_manifest
+from ..tables.read import atomic_write, write_table
+from ..training.labels import label_key
+from .store import Decision, ReviewStore, text_hash
+
+__all__ = ["EXPORT_FORMATS", "IMPORT_FORMATS", "export_store", "import_file"]
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMATS = ("training", "prodigy", "label-studio")
+IMPORT_FORMATS = ("prodigy", "label-studio")
+FROM_NAME, TO_NAME = "labels", "text"
+
+
+def _final_rows(store: ReviewStore, reviewer: str | None) -> list[tuple[Decision, str]]:
+    final = store.final(reviewer)
+    texts = store.texts(final)
+    by_id: dict[str, Decision] = {}
+    for d in sorted(final.values(), key=lambda d: d.seq):
+        by_id[d.case_id] = d  # one row per id: the latest decision wins
+    if len(by_id) < len(final):
+        log.warning(
+            "%d decided case(s) share an id with a later decision on another text; the later "
+            "decision is exported.",
+            len(final) - len(by_id),
+        )
+    return [(d, texts.get(d.text_hash, "")) for d in sorted(by_id.values(), key=lambda d: d.seq)]
+
+
+def export_store(
+    store_path: str | Path,
+    out: str | Path,
+    *,
+    fmt: str = "training",
+    reviewer: str | None = None,
+    id_col: str = "id",
+    text_col: str = "text",
+    labels_col: str = "labels",
+) -> dict[str, Any]:
+    """Write the decisions in force (one per case) to ``out``.
+
+    Parameters
+    ----------
+    store_path : str or Path
+    out : str or Path
+        For ``training`` any table extension (.csv .tsv .xlsx .jsonl .parquet); for
+        ``prodigy`` a .jsonl file; for ``label-studio`` a .json file.
+    fmt : {"training", "prodigy", "label-studio"}
+    reviewer : str, optional
+        Export one reviewer's decisions only (default: the latest decision on each case,
+        whoever made it).
+    id_col, text_col, labels_col : str
+        Column names of the training table (match those of the original training file).
+
+    Returns
+    -------
+    dict
+        ``rows`` written, ``format``, ``reviewers``.
+
+    Raises
+    ------
+    StoreError, OutputError, InputError
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"Unknown format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}.")
+    out = Path(out)
+    if out.resolve() == Path(store_path).resolve():
+        raise OutputError(f"--out {out} is the store itself; choose another output path.")
+    with ReviewStore(store_path, create=False) as store:
+        labels = store.labels
+        if reviewer is not None and reviewer not in store.reviewers():
+            raise InputError(
+                f"Reviewer '{reviewer}' has no decision in {store_path}; reviewers are: "
+                f"{', '.join(store.reviewers()) or '(none)'}."
+            )
+        rows = _final_rows(store, reviewer)
+    if fmt == "training":
+        bad = [x for x in labels if ";" in x]
+        if bad:
+            raise OutputError(
+                f"Label(s) {', '.join(bad)} contain ';', the separator of the training format; "
+                "export with --format prodigy instead."
+            )
+        names = [id_col, text_col, labels_col]
+        if len(set(names)) < 3:
+            raise InputError(f"Column names must differ; got {', '.join(names)}.")
+        frame = pd.DataFrame(
+            {
+                id_col: [d.case_id for d, _ in rows],
+                text_col: [text for _, text in rows],
+                labels_col: [";".join(d.labels) for d, _ in rows],
+            },
+            columns=names,
+        )
+        write_table(frame, out)
+    elif fmt == "prodigy":
+        _write_text(out, "".join(json.dumps(_prodigy_task(d, t, labels)) + "\n" for d, t in rows))
+    else:
+        tasks = [_label_studio_task(d, t) for d, t in rows]
+        _write_text(out, json.dumps(tasks, indent=1, ensure_ascii=False) + "\n")
+    return {
+        "rows": len(rows),
+        "format": fmt,
+        "reviewers": sorted({d.reviewer for d, _ in rows}),
+    }
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        with atomic_write(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError(f"Cannot write {path} ({exc.strerror or exc}).") from None
+
+
+def _prodigy_task(d: Decision, text: str, labels: Sequence[str]) -> dict[str, Any]:
+    return {
+        "text": text,
+        "options": [{"id": x, "text": x} for x in labels],
+        "accept": list(d.labels),
+        "answer": "accept",
+        "_view_id": "choice",
+        "config": {"choice_style": "multiple"},
+        "_annotator_id": d.reviewer,
+        "meta": {
+            "id": d.case_id,
+            "reviewer": d.reviewer,
+            "strategy": d.strategy,
+            "model_id": d.model_id,
+            "predicted": list(d.predicted_labels),
+            "scores": d.predicted,
+            "decided_at": d.decided_at,
+        },
+    }
+
+
+def _choices(labels: Sequence[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "from_name": FROM_NAME,
+            "to_name": TO_NAME,
+            "type": "choices",
+            "value": {"choices": list(labels)},
+        }
+    ]
+
+
+def _label_studio_task(d: Decision, text: str) -> dict[str, Any]:
+    scores = d.predicted
+    confidence = min((abs(2 * float(p) - 1) for p in scores.values()), default=1.0)
+    task: dict[str, Any] = {
+        "data": {"text": text, "case_id": d.case_id},
+        "annotations": [
+            {
+                "result": _choices(d.labels),
+                "meta": {"reviewer": d.reviewer, "strategy": d.strategy},
+                "created_at": d.decided_at,
+            }
+        ],
+        "meta": {"reviewer": d.reviewer, "scores": scores},
+    }
+    if d.model_id or scores:
+        task["predictions"] = [
+            {
+                "model_version": d.model_id[:12] or "unknown",
+                "score": round(confidence, 4),
+                "result": _choices(d.predicted_labels),
+            }
+        ]
+    return task
+
+
+# -- import -----------------------------------------------------------------------------
+def _read_prodigy(path: Path) -> tuple[list[dict[str, Any]], list[str], int]:
+    items: list[dict[str, Any]] = []
+    option_labels: list[str] = []
+    skipped = 0
+    with open(path, encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                task = json.loads(line)
+            except json.JSONDecodeError:
+                raise InputError(
+                    f"{path.name} line {lineno} is not valid JSON; fix or remove that line."
+                ) from None
+            if not isinstance(task, dict) or not isinstance(task.get("text"), str):
+                raise InputError(
+                    f"{path.name} line {lineno} has no 'text'; Prodigy tasks need a text field."
+                )
+            id_to_label = {}
+            for opt in task.get("options", []) or []:
+                if isinstance(opt, dict) and "id" in opt:
+                    name = str(opt.get("text", opt["id"]))
+                    id_to_label[str(opt["id"])] = name
+                    if name not in option_labels:
+                        option_labels.append(name)
+            if task.get("answer") != "accept" or not isinstance(task.get("accept"), list):
+                skipped += 1  # rejected, ignored or binary tasks are no full decision
+                continue
+            meta = _dict(task.get("meta"))
+            items.append(
+                {
+                    "where": f"line {lineno}",
+                    "text": task["text"],
+                    "labels": [id_to_label.get(str(a), str(a)) for a in task["accept"]],
+                    "case_id": str(meta.get("id", task.get("id", ""))),
+                    "reviewer": str(task.get("_annotator_id") or meta.get("reviewer") or ""),
+                    "scores": _scores(meta.get("scores")),
+                    "predicted": _strings(meta.get("predicted")),
+                    "model_id": str(meta.get("model_id", "")),
+                }
+            )
+    return items, option_labels, skipped
+
+
+def _read_label_studio(path: Path) -> tuple[list[dict[str, Any]], list[str], int]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(
+            f"{path.name} is not a Label Studio JSON export ({type(exc).__name__}); export the "
+            "project as JSON."
+        ) from None
+    tasks = data if isinstance(data, list) else [data]
+    items: list[dict[str, Any]] = []
+    seen_labels: list[str] = []
+    skipped = 0
+    for n, task in enumerate(tasks, start=1):
+        if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+            raise InputError(f"{path.name} task {n} is not a Label Studio task (no 'data').")
+        text = task["data"].get("text")
+        if not isinstance(text, str):
+            raise InputError(
+                f"{path.name} task {n} has no data.text; the narrative must be in 'text'."
+            )
+        done = [
+            a
+            for a in task.get("annotations", []) or []
+            if isinstance(a, dict) and not a.get("was_cancelled")
+        ]
+        chosen = _ls_choices(done[-1].get("result", [])) if done else None
+        predicted = []
+        for p in task.get("predictions", []) or []:
+            if isinstance(p, dict):
+                predicted = _ls_choices(p.get("result", []))
+        for x in (chosen or []) + predicted:
+            if x not in seen_labels:
+                seen_labels.append(x)
+        if chosen is None:
+            skipped += 1
+            continue
+        completed = done[-1].get("completed_by")
+        if isinstance(completed, dict):
+            completed = completed.get("email") or completed.get("id")
+        meta = _dict(task.get("meta"))
+        ann_meta = _dict(done[-1].get("meta"))
+        items.append(
+            {
+                "where": f"task {n}",
+                "text": text,
+                "labels": chosen,
+                "case_id": str(task["data"].get("case_id", task.get("id", ""))),
+                "reviewer": str(ann_meta.get("reviewer") or completed or ""),
+                "scores": _scores(meta.get("scores")),
+                "predicted": predicted,
+                "model_id": "",
+            }
+        )
+    return items, seen_labels, skipped
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(x) for x in value] if isinstance(value, list) else []
+
+
+def _scores(value: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, score in _dict(value).items():
+        try:
+            out[str(key)] = float(score)
+        except (TypeError, ValueError):
+            continue  # a score that is not a number is dropped, not guessed
+    return out
+
+
+def _ls_choices(result: Any) -> list[str]:
+    out: list[str] = []
+    for item in result if isinstance(result, list) else []:
+        if isinstance(item, dict) and item.get("type") == "choices":
+            for x in (item.get("value") or {}).get("choices", []) or []:
+                if str(x) not in out:
+                    out.append(str(x))
+    return out
+
+
+def import_file(
+    path: str | Path,
+    store_path: str | Path,
+    *,
+    fmt: str | None = None,
+    reviewer: str | None = None,
+    model_path: str | Path | None = None,
+) -> dict[str, Any]:
+    """Add the decisions of a Prodigy or Label Studio export to a review store.
+
+    Parameters
+    ----------
+    path : str or Path
+        Prodigy JSON Lines (.jsonl) or a Label Studio JSON export (.json).
+    store_path : str or Path
+        The store; created if missing, with the labels of ``model_path`` or else those named
+        in the file.
+    fmt : {"prodigy", "label-studio"}, optional
+        Default: from the extension (.jsonl prodigy, .json label-studio).
+    reviewer : str, optional
+        Name for decisions whose file gives no annotator (default "import").
+    model_path : str or Path, optional
+        A model folder whose label set the store must have.
+
+    Returns
+    -------
+    dict
+        ``imported``, ``unchanged`` (already in the store), ``skipped`` (no full decision).
+
+    Raises
+    ------
+    InputError, StoreError
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"File {path} not found; check the path.")
+    if fmt is None:
+        suffix = path.suffix.lower()
+        fmt = {".jsonl": "prodigy", ".ndjson": "prodigy", ".json": "label-studio"}.get(suffix)
+        if fmt is None:
+            raise InputError(
+                f"Cannot tell the format of {path.name} from '{suffix}'; pass --format prodigy "
+                "or --format label-studio."
+            )
+    if fmt not in IMPORT_FORMATS:
+        raise InputError(f"Unknown format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}.")
+    reader = _read_prodigy if fmt == "prodigy" else _read_label_studio
+    items, file_labels, skipped = reader(path)
+    labels = list(read_manifest(model_path)["labels"]) if model_path is not None else None
+    if labels is None and not Path(store_path).exists():
+        labels = file_labels
+        if not labels:
+            raise StoreError(
+                f"{path.name} names no labels and the store {store_path} does not exist; pass "
+                "--model to give the label set."
+            )
+    imported = unchanged = 0
+    with ReviewStore(store_path, labels=labels) as store:
+        known = {label_key(x): x for x in store.labels}
+        standing = store.standing()
+        for item in items:
+            unknown = [x for x in item["labels"] if label_key(x) not in known]
+            if unknown:
+                raise InputError(
+                    f"{path.name} {item['where']} has label(s) {', '.join(unknown)} that are not "
+                    f"in the store ({', '.join(store.labels)}); nothing after it was imported."
+                )
+            name = item["reviewer"] or reviewer or "import"
+            thash = text_hash(item["text"])
+            case_id = item["case_id"] or thash[:12]
+            chosen = [known[label_key(x)] for x in item["labels"]]
+            current = standing.get((name, thash))
+            if current is not None and set(current.labels) == set(chosen):
+                unchanged += 1
+                continue
+            store.record(
+                case_id=case_id,
+                text=item["text"],
+                labels=chosen,
+                predicted=item["scores"],
+                predicted_labels=item["predicted"],
+                model_id=item["model_id"],
+                reviewer=name,
+                strategy="import",
+                thash=thash,
+            )
+            imported += 1
+    return {"imported": imported, "unchanged": unchanged, "skipped": skipped, "format": fmt}

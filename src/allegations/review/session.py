@@ -1,0 +1,335 @@
+"""The review session: the queue, the keys, and the decisions they commit.
+
+Nothing here touches the terminal: :class:`ReviewSession` takes key names and updates its
+state, committing each decision to the :class:`~allegations.review.store.ReviewStore`
+before it moves on. ``allegations review`` (``cli/review.py``) reads the keys, renders
+the session's state and writes the screens.
+
+The model runs once, in :func:`open_review`; moving from case to case only reads the
+precomputed probabilities.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import InputError, StoreError
+from ..model.persistence import load_model
+from ..model.tagger import Tagger
+from ..training.codebook import Codebook
+from .cases import (
+    DEFAULT_AUDIT_SIZE,
+    STRATEGIES,
+    Case,
+    draw_audit,
+    load_cases,
+    order_cases,
+    release_fingerprint,
+)
+from .store import ReviewStore
+
+__all__ = ["LEGEND", "ReviewSession", "open_review", "safe"]
+
+log = logging.getLogger(__name__)
+
+#: The keys, written verbatim under every screen.
+LEGEND = (
+    "[y] accept  [n] none apply  [1-9] toggle label  [enter] save  [s] skip  [u] undo  "
+    "[?] definitions  [q] quit"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(value: str) -> str:
+    """``value`` with terminal control characters (escape sequences) replaced by spaces.
+
+    One character for one, so evidence spans found in the original text still line up.
+    """
+    return _CONTROL.sub(" ", value)
+
+
+class ReviewSession:
+    """The state of one review: queue, position, selection; keys in, decisions stored.
+
+    Parameters
+    ----------
+    store : ReviewStore
+    queue : list of Case
+        The cases in review order (cases the reviewer already decided are passed over).
+    labels : list of str
+        The model's labels, numbered from 1 on screen.
+    model_id, reviewer, strategy : str
+        Recorded with every decision.
+    definitions : Codebook, optional
+        Shown by ``?``.
+    """
+
+    def __init__(
+        self,
+        store: ReviewStore,
+        queue: list[Case],
+        *,
+        labels: Sequence[str],
+        model_id: str,
+        reviewer: str,
+        strategy: str,
+        definitions: Codebook | None = None,
+    ) -> None:
+        self.store = store
+        self.queue = list(queue)
+        self.labels = list(labels)
+        self.model_id = model_id
+        self.reviewer = reviewer
+        self.strategy = strategy
+        self.definitions = definitions
+        self.hide_scores = strategy == "audit"
+        # The audit needs blind answers: only audit decisions count as done there.
+        self._decided_under = "audit" if self.hide_scores else None
+        self.decided = store.decided_hashes(reviewer, self._decided_under)
+        self.skipped: set[str] = set()
+        self.n_saved = 0
+        self.n_undone = 0
+        self.status = ""
+        self.showing_definitions = False
+        self.finished = False
+        self.selection: list[str] = []
+        self._pending: str | None = None
+        self.index = -1
+        self._queue_hashes = {c.text_hash for c in self.queue}
+        self._advance(0)
+        if self.n_decided:
+            self.status = (
+                f"Resumed: {self.n_decided} case(s) of this queue were already decided by "
+                f"{reviewer}."
+            )
+
+    # -- state --------------------------------------------------------------------------
+    @property
+    def current(self) -> Case | None:
+        """The case on screen, or None when the queue is done."""
+        return self.queue[self.index] if 0 <= self.index < len(self.queue) else None
+
+    @property
+    def n_decided(self) -> int:
+        """Cases of the queue this reviewer has a standing decision on."""
+        return len(self.decided & self._queue_hashes)
+
+    @property
+    def n_remaining(self) -> int:
+        """Distinct cases of the queue not yet decided by this reviewer (skipped included)."""
+        return len(self._queue_hashes) - self.n_decided
+
+    def _advance(self, start: int) -> None:
+        for i in range(start, len(self.queue)):
+            h = self.queue[i].text_hash
+            if h not in self.decided and h not in self.skipped:
+                self._show(i)
+                return
+        self.index = len(self.queue)
+        self.selection = []
+
+    def _show(self, i: int) -> None:
+        self.index = i
+        case = self.queue[i]
+        self.selection = [] if self.hide_scores else list(case.predicted)
+        self._pending = None
+
+    # -- keys ---------------------------------------------------------------------------
+    def press(self, key: str) -> None:
+        """Apply one key: ``y n s u ? q``, ``enter``, or a digit."""
+        if self.showing_definitions:
+            self.showing_definitions = False
+            return
+        if key == "q":
+            self.finished = True
+            return
+        if key == "?":
+            self.showing_definitions = True
+            return
+        if key == "u":
+            self.undo()
+            return
+        case = self.current
+        if case is None:
+            self.status = "This queue is done: [u] undo the last decision or [q] quit."
+            return
+        if len(key) == 1 and key in "0123456789":
+            self._digit(key)
+        elif key == "y":
+            self.save(self.selection if self.hide_scores else case.predicted)
+        elif key == "n":
+            self.save([])
+        elif key == "enter":
+            self.save(self.selection)
+        elif key == "s":
+            self.skipped.add(case.text_hash)
+            self.status = f"Skipped case {safe(case.case_id)}; it comes back on the next run."
+            self._advance(self.index + 1)
+        else:
+            self.status = f"Key {safe(key)!r} does nothing here; see the keys below."
+
+    def _digit(self, key: str) -> None:
+        if self._pending is not None:
+            self._pending += key
+            if len(self._pending) < 2:
+                self.status = f"Label number: {self._pending}_"
+                return
+            number, self._pending = int(self._pending), None
+            self.toggle(number)
+        elif key == "0" and len(self.labels) > 9:
+            self._pending = ""
+            self.status = "Label number: __ (type two digits)"
+        else:
+            self.toggle(int(key))
+
+    def toggle(self, number: int) -> None:
+        """Add or remove label ``number`` (1-based) in the current selection."""
+        if not 1 <= number <= len(self.labels):
+            self.status = f"There is no label {number}; labels are 1-{len(self.labels)}."
+            return
+        label = self.labels[number - 1]
+        if label in self.selection:
+            self.selection.remove(label)
+        else:
+            self.selection.append(label)
+        self.selection.sort(key=self.labels.index)
+        self.status = ""
+
+    def save(self, labels: Sequence[str]) -> None:
+        """Commit a decision on the current case, then move to the next case."""
+        case = self.current
+        if case is None:
+            return
+        decision = self.store.record(
+            case_id=case.case_id,
+            text=case.text,
+            labels=labels,
+            predicted=case.scores,
+            predicted_labels=case.predicted,
+            model_id=self.model_id,
+            reviewer=self.reviewer,
+            strategy=self.strategy,
+            thash=case.text_hash,
+        )
+        self.decided.add(case.text_hash)
+        self.n_saved += 1
+        shown = "; ".join(decision.labels) or "none apply"
+        self.status = f"Saved case {safe(case.case_id)}: {shown} (decision #{decision.seq})."
+        self._advance(self.index + 1)
+
+    def undo(self) -> None:
+        """Record an undo of this reviewer's latest decision and show that case again."""
+        target = self.store.undo_last(self.reviewer, self.strategy)
+        if target is None:
+            self.status = "Nothing to undo."
+            return
+        self.n_undone += 1
+        self.decided = self.store.decided_hashes(self.reviewer, self._decided_under)
+        where = next((i for i, c in enumerate(self.queue) if c.text_hash == target.text_hash), None)
+        if where is None:  # decided in an earlier session, outside this queue
+            text = self.store.texts([target.text_hash]).get(target.text_hash, "")
+            scores = {k: float(v) for k, v in target.predicted.items()}
+            self.queue.insert(
+                max(self.index, 0),
+                Case(
+                    case_id=target.case_id,
+                    text=text,
+                    text_hash=target.text_hash,
+                    scores=scores,
+                    predicted=list(target.predicted_labels),
+                    confidence=min((abs(2 * p - 1) for p in scores.values()), default=1.0),
+                ),
+            )
+            where = max(self.index, 0)
+            self._queue_hashes.add(target.text_hash)
+        self.skipped.discard(target.text_hash)
+        self._show(where)
+        shown = "; ".join(target.labels) or "none apply"
+        self.status = f"Undid decision #{target.seq} on case {safe(target.case_id)} (was: {shown})."
+
+
+def open_review(
+    data_path: str | Path,
+    model: Tagger | str | Path,
+    store_path: str | Path,
+    *,
+    text_col: str = "text",
+    id_col: str | None = None,
+    reviewer: str = "reviewer",
+    label: str | None = None,
+    strategy: str = "uncertain",
+    limit: int | None = None,
+    seed: int = 0,
+    sheet: str | None = None,
+    encoding: str | None = None,
+) -> ReviewSession:
+    """Load the model and data, run the model once, build the queue and open the store.
+
+    Returns
+    -------
+    ReviewSession
+        Positioned on the first case the reviewer has not decided.
+
+    Raises
+    ------
+    ModelError, InputError, ColumnError, StoreError
+    """
+    if strategy not in STRATEGIES:
+        raise InputError(f"Unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}.")
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit must be at least 1, not {limit}.")
+    reviewer = " ".join(str(reviewer).split())
+    if not reviewer:
+        raise InputError("The reviewer name is empty; pass --reviewer NAME.")
+    if not isinstance(model, Tagger):
+        model = load_model(model)
+    if label is not None:
+        match = [x for x in model.labels if x.casefold() == label.casefold()]
+        if not match:
+            raise InputError(
+                f"Label '{label}' is not one of the model's labels ({', '.join(model.labels)}); "
+                "pass one of those to --label."
+            )
+        label = match[0]
+    store = ReviewStore(store_path, labels=model.labels)
+    try:
+        cases = load_cases(
+            data_path, model, text_col=text_col, id_col=id_col, sheet=sheet, encoding=encoding
+        )
+        if strategy == "audit":
+            design = store.audit_design()
+            if design is None:
+                design = draw_audit(cases, size=limit or DEFAULT_AUDIT_SIZE, label=label, seed=seed)
+                store.save_audit_design(design)
+            elif design.fingerprint != release_fingerprint(cases, label):
+                raise StoreError(
+                    f"Review store {store_path} already holds an audit of another release "
+                    "(other ids or texts, or another --label); audit this release in a new "
+                    "--store."
+                )
+            elif limit is not None and limit != len(design.sample):
+                log.warning(
+                    "This store's audit sample has %d cases; --limit %d is ignored.",
+                    len(design.sample),
+                    limit,
+                )
+            queue = [cases[i] for i in design.sample]
+        else:
+            order = order_cases(cases, strategy, label=label, limit=limit, seed=seed)
+            queue = [cases[i] for i in order]
+        codebook = model.card.get("codebook")
+        return ReviewSession(
+            store,
+            queue,
+            labels=model.labels,
+            model_id=model.model_id,
+            reviewer=reviewer,
+            strategy=strategy,
+            definitions=Codebook.from_dict(codebook) if codebook else None,
+        )
+    except BaseException:
+        store.close()
+        raise

@@ -1,0 +1,129 @@
+"""``--engine dask`` on a local cluster of two worker processes equals the local engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from allegations.batch.workflows import predict_file
+from allegations.errors import InputError, MissingFileError
+
+from ..conftest import make_corpus
+
+pytest.importorskip("distributed")
+
+pytestmark = [
+    pytest.mark.slow,
+    # distributed may warn about its own sockets and event loops at shutdown
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from allegations.batch.dask_engine import local_cluster
+
+    with local_cluster(n_workers=2) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    folder = tmp_path_factory.mktemp("release")
+    df = make_corpus(240, seed=11)[["id", "text"]]
+    df.loc[4, "text"] = 'line one\nline "two", three'
+    for i in range(3):
+        df.iloc[i * 80 : (i + 1) * 80].to_csv(folder / f"part{i}.csv", index=False)
+    pq = folder / "pq"
+    pq.mkdir()
+    for i in range(3):
+        df.iloc[i * 80 : (i + 1) * 80].to_parquet(pq / f"part{i}.parquet", index=False)
+    df.to_csv(folder / "whole.csv", index=False)
+    return folder, df
+
+
+def test_dask_glob_to_single_file_equals_local(tmp_path: Path, model_dir: Path, cluster, parts):
+    from allegations.batch.dask_engine import predict_dask
+
+    folder, df = parts
+    local = tmp_path / "local.csv"
+    predict_file(folder / "whole.csv", local, model_dir)
+    out = tmp_path / "dask.csv"
+    result = predict_dask(
+        str(folder / "part*.csv"), out, model_dir, scheduler=cluster.scheduler_address
+    )
+    assert out.read_bytes() == local.read_bytes()  # row numbers run across the three files
+    assert result["rows"] == 240
+    summary = json.loads((tmp_path / "dask.csv.summary.json").read_text())
+    assert summary["engine"] == "dask" and len(summary["input"]["files"]) == 3
+    assert (
+        summary["label_counts"]
+        == predict_file(folder / "whole.csv", tmp_path / "x.csv", model_dir)["label_counts"]
+    )
+
+
+def test_dask_parquet_folder_to_parquet_folder_equals_local(
+    tmp_path: Path, model_dir: Path, cluster, parts
+):
+    from allegations.batch.dask_engine import predict_dask
+
+    folder, df = parts
+    local = tmp_path / "local.parquet"
+    predict_file(folder / "whole.csv", local, model_dir, id_col="id")
+    out = tmp_path / "tagged"
+    predict_dask(folder / "pq", out, model_dir, id_col="id", scheduler=cluster.scheduler_address)
+    assert out.is_dir() and not list(tmp_path.glob(".*partial"))
+    got = pd.read_parquet(out)
+    pd.testing.assert_frame_equal(got, pd.read_parquet(local), check_dtype=False)
+
+
+def test_dask_starts_its_own_local_cluster(tmp_path: Path, model_dir: Path, parts):
+    from allegations.batch.dask_engine import predict_dask
+
+    folder, _ = parts
+    out = tmp_path / "own.jsonl"
+    result = predict_dask(folder / "part0.csv", out, model_dir, n_workers=2)
+    assert result["rows"] == 80 and len(out.read_text().splitlines()) == 80
+
+
+def test_dask_input_errors(tmp_path: Path, model_dir: Path):
+    from allegations.batch.dask_engine import resolve_inputs
+
+    with pytest.raises(MissingFileError, match="No file matches"):
+        resolve_inputs(str(tmp_path / "*.csv"))
+    (tmp_path / "a.csv").write_text("text\nx\n")
+    (tmp_path / "b.jsonl").write_text('{"text": "x"}\n')
+    with pytest.raises(InputError, match="several formats"):
+        resolve_inputs(str(tmp_path / "*.*"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match="holds no .parquet files"):
+        resolve_inputs(empty)
+
+
+def test_cli_engine_dask_on_jsonl_glob(tmp_path: Path, model_dir: Path, parts):
+    from typer.testing import CliRunner
+
+    from allegations.cli import app
+
+    folder, df = parts
+    for i in range(2):
+        df.iloc[i * 40 : (i + 1) * 40].to_json(
+            tmp_path / f"p{i}.jsonl", orient="records", lines=True, force_ascii=False
+        )
+    df.iloc[:80].to_json(tmp_path / "whole.jsonl", orient="records", lines=True)
+    local = tmp_path / "local.tsv"
+    predict_file(tmp_path / "whole.jsonl", local, model_dir, id_col="id")
+    out = tmp_path / "dask.tsv"
+    result = CliRunner().invoke(
+        app,
+        ["predict", str(tmp_path / "p*.jsonl"), "--engine", "dask", "--model", str(model_dir)]
+        + ["--out", str(out), "--id-col", "id", "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == local.read_bytes()
+    assert (tmp_path / "dask.tsv.summary.json").exists()

@@ -1,0 +1,213 @@
+"""``allegations predict`` at scale: processes, interruption, progress bar, provenance."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from allegations.batch.workflows import predict_file
+from allegations.cli import app
+
+from ..conftest import console_script, make_corpus, run_cli
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def release_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("release") / "release.csv"
+    make_corpus(300, seed=3)[["id", "text"]].to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Long enough (60,000 rows) that a run can be interrupted halfway."""
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    df = make_corpus(200, seed=5)[["text"]]
+    pd.concat([df] * 300, ignore_index=True).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+def test_n_process_output_is_identical(tmp_path: Path, trained_model, release_csv: Path):
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    a = predict_file(release_csv, one, trained_model, id_col="id", chunk_rows=37)
+    b = predict_file(release_csv, two, trained_model, id_col="id", chunk_rows=37, n_process=2)
+    assert one.read_bytes() == two.read_bytes()
+    assert a["label_counts"] == b["label_counts"] and a["needs_review"] == b["needs_review"]
+    assert b["summary"]["n_process"] == 2
+
+
+def _wait_for_partial(folder: Path, proc: subprocess.Popen, timeout: float = 120) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [p for p in folder.glob(".tagged.csv.*.partial") if p.stat().st_size > 0]
+        if found:
+            return found[0]
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.02)
+    raise AssertionError("the run never started writing")
+
+
+def _default_sigint() -> None:
+    # A run started in the background by a shell (``make test &``, nohup) inherits an
+    # ignored SIGINT, which would make the child ignore it too; a user at a terminal has
+    # the default, so the child gets the default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _start(big_csv: Path, model_dir: Path, out: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.Popen(
+        [console_script(), "predict", str(big_csv), "--model", str(model_dir)]
+        + ["--out", str(out), "--chunk-rows", "200", "--quiet", *extra],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=_default_sigint,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sig", "n_process"), [(signal.SIGINT, "1"), (signal.SIGTERM, "1"), (signal.SIGTERM, "2")]
+)
+def test_interrupt_leaves_nothing_behind(
+    tmp_path: Path, model_dir: Path, big_csv: Path, sig, n_process: str
+):
+    out = tmp_path / "tagged.csv"
+    proc = _start(big_csv, model_dir, out, "--n-process", n_process)
+    _wait_for_partial(tmp_path, proc)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Interrupted; no output was written." in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # no output, no summary, no temporary file
+
+
+@pytest.mark.slow
+def test_kill_leaves_no_output_and_next_run_cleans_up(
+    tmp_path: Path, model_dir: Path, big_csv: Path, release_csv: Path
+):
+    out = tmp_path / "tagged.csv"
+    proc = _start(big_csv, model_dir, out)
+    partial = _wait_for_partial(tmp_path, proc)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert not out.exists()
+    assert partial.exists()  # SIGKILL cannot be caught: its hidden temporary file stays
+    result = run_cli("predict", release_csv, "--model", model_dir, "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tagged.csv", "tagged.csv.summary.json"]
+
+
+def test_progress_bar_on_a_terminal_and_not_otherwise(
+    tmp_path: Path, model_dir: Path, release_csv: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import allegations.cli.predict as predict_module
+
+    buffer = io.StringIO()
+    fake_tty = Console(file=buffer, force_terminal=True, width=160)
+    monkeypatch.setattr(predict_module, "err_console", fake_tty)
+    args = ["predict", str(release_csv), "--model", str(model_dir), "--chunk-rows", "50"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "a.csv")])
+    assert result.exit_code == 0, result.output
+    drawn = buffer.getvalue()
+    assert "rows/s" in drawn and "300 rows" in drawn and "ETA" in drawn
+    buffer.truncate(0)
+    buffer.seek(0)
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "b.csv"), "--quiet"])
+    assert result.exit_code == 0 and buffer.getvalue() == ""
+    # stderr that is not a terminal (a pipe, a log file): no bar
+    piped = run_cli("predict", release_csv, "--model", model_dir, "--out", tmp_path / "c.csv")
+    assert piped.returncode == 0, piped.stderr
+    assert "rows/s" not in piped.stderr and "Wrote 300 rows" in piped.stdout
+
+
+def test_console_script_writes_summary_beside_output(
+    tmp_path: Path, model_dir: Path, release_csv: Path
+):
+    out = tmp_path / "tagged.parquet"
+    result = run_cli(
+        "predict", release_csv, "--model", model_dir, "--out", out, "--id-col", "id", "-n", "1"
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "tagged.parquet.summary.json").read_text())
+    assert summary["input"]["rows"] == 300 and summary["output"]["format"] == "parquet"
+    assert pd.read_parquet(out)["id"].tolist() == pd.read_csv(release_csv)["id"].tolist()
+
+
+def test_usage_errors_exit_2(tmp_path: Path, model_dir: Path, release_csv: Path):
+    base = [
+        "predict",
+        str(release_csv),
+        "--model",
+        str(model_dir),
+        "--out",
+        str(tmp_path / "o.csv"),
+    ]
+    result = runner.invoke(app, [*base, "--scheduler", "tcp://127.0.0.1:8786"])
+    assert result.exit_code == 2 and "--scheduler needs --engine dask" in result.output
+    result = runner.invoke(app, [*base, "--n-process", "0"])
+    assert result.exit_code == 2
+    assert not (tmp_path / "o.csv").exists()
+
+
+MISSING_DASK = "--engine dask needs the optional packages dask and distributed"
+INSTALL_DASK = "pip install 'allegations[dask]'"
+
+
+def test_engine_dask_without_the_extra_is_a_clean_error(tmp_path: Path, release_csv: Path):
+    """The console script's entry point with dask made unimportable: one Error line, exit 1."""
+    script = (
+        "import sys\n"
+        "for name in ('dask', 'dask.dataframe', 'distributed'):\n"
+        "    sys.modules[name] = None\n"
+        "from allegations.cli import main\n"
+        "sys.argv[0] = 'allegations'\n"
+        "main()\n"
+    )
+    out = tmp_path / "tagged.csv"
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
+    env.pop("ALLEGATIONS_DEBUG", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script, "predict", str(release_csv), "--out", str(out)]
+        + ["--engine", "dask", "--id-col", "id"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {MISSING_DASK}"), result.stderr
+    assert INSTALL_DASK in lines[0]
+    assert not out.exists()
+
+
+def test_engine_dask_without_the_extra_through_cli_runner(
+    tmp_path: Path, release_csv: Path, monkeypatch: pytest.MonkeyPatch
+):
+    for name in ("dask", "dask.dataframe", "distributed"):
+        monkeypatch.setitem(sys.modules, name, None)
+    out = tmp_path / "tagged.csv"
+    result = runner.invoke(
+        app, ["predict", str(release_csv), "--out", str(out), "--engine", "dask"]
+    )
+    assert result.exit_code == 1, result.output
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"Error: {MISSING_DASK}") and INSTALL_DASK in result.stderr
+    assert not out.exists()

@@ -1,0 +1,222 @@
+"""The release report on a constructed pair of releases."""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from allegations.cli import app
+from allegations.errors import ColumnError
+from allegations.release.compare import (
+    compare_columns,
+    compare_release,
+    compare_rows,
+    near_duplicates,
+    reference_from_training,
+)
+
+from ..conftest import FILLER, PEOPLE, PHRASES, make_corpus
+
+runner = CliRunner()
+SECRET = "Zanzibar-Canary-4471"
+
+
+def shifted_release(n: int, seed: int, money_share: float) -> pd.DataFrame:
+    """Like make_corpus, but a chosen share of rows is about money."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        chosen = ["money"] if rng.random() < money_share else [rng.choice(["query", "threat"])]
+        parts = [f"Officer {rng.choice(PHRASES[lab])} {rng.choice(PEOPLE)}." for lab in chosen]
+        parts.append(rng.choice(FILLER))
+        rows.append({"id": f"N{i:04d}", "text": " ".join(parts)})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def reference(trained_model, corpus: pd.DataFrame):
+    labels = [s.split(";") if s else [] for s in corpus["labels"]]
+    return reference_from_training(trained_model, corpus["text"].tolist(), labels)
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("releases")
+    old = make_corpus(150, seed=21)[["id", "text"]].rename(columns={"id": "case_id"})
+    old["unit"] = [f"U{i % 7}" for i in range(len(old))]
+    new = old.copy()
+    new = new.iloc[7:].reset_index(drop=True)  # 7 rows removed
+    for i in range(5):  # 5 rows edited (same id, other text)
+        new.loc[i, "text"] = new.loc[i, "text"] + " Amended on appeal."
+    shifted = shifted_release(60, seed=5, money_share=0.95).rename(columns={"id": "case_id"})
+    shifted["unit"] = "U9"
+    new = pd.concat([new, shifted], ignore_index=True)  # 60 rows added, mostly money
+    new.loc[len(new)] = {
+        "case_id": "N9999",
+        "text": new.loc[10, "text"].upper() + "!!",
+        "unit": "U1",
+    }
+    new["text"] = new["text"] + f" {SECRET}"
+    new = new.rename(columns={"text": "narrative"})  # renamed column
+    old["text"] = old["text"] + f" {SECRET}"
+    old.to_csv(folder / "old.csv", index=False)
+    new.to_csv(folder / "new.csv", index=False)
+    return folder / "old.csv", folder / "new.csv"
+
+
+def test_columns_added_removed_renamed():
+    old = pd.DataFrame({"id": ["1", "2", "3"], "text": ["a", "b", "c"], "gone": ["x", "y", "z"]})
+    new = pd.DataFrame(
+        {"id": ["1", "2", "4"], "narrative": ["a", "b", "d"], "new": ["p", "q", "r"]}
+    )
+    cols = compare_columns(old, new)
+    assert cols["renamed"] == [{"from": "text", "to": "narrative", "value_overlap": 0.5}]
+    assert cols["added"] == ["new"] and cols["removed"] == ["gone"] and cols["kept"] == ["id"]
+
+
+def test_rows_by_id_and_by_text():
+    by_id = compare_rows(["a", "b", "c"], ["a", "B", "d"], ["1", "2", "3"], ["1", "2", "4"])
+    assert (by_id["added"], by_id["removed"], by_id["edited"], by_id["unchanged"]) == (1, 1, 1, 1)
+    assert by_id["edited_ids"] == ["2"]
+    by_text = compare_rows(["a", "b", "b"], ["a", "b", "c"])
+    assert (by_text["added"], by_text["removed"], by_text["edited"]) == (1, 1, None)
+
+
+def test_near_duplicates_group_rows_that_differ_in_case_and_punctuation(trained_model):
+    texts = [
+        "Took cash from a friend.",
+        "TOOK CASH FROM A FRIEND!",
+        "Took cash from a friend.",
+        "x",
+    ]
+    docs = trained_model.preprocess(texts).tolist()
+    dup = near_duplicates(texts, docs, ["a", "b", "c", "d"])
+    assert dup["exact_duplicate_rows"] == 1 and dup["near_duplicate_rows"] == 2
+    assert dup["near_only_rows"] == 1
+    assert dup["largest_groups"] == [{"size": 3, "ids": ["a", "b", "c"]}]
+
+
+def test_report_on_constructed_pair(trained_model, releases, reference):
+    old, new = releases
+    report = compare_release(
+        new,
+        trained_model,
+        previous_path=old,
+        id_col="case_id",
+        text_col="narrative",
+        training=reference,
+    )
+    assert report["columns"]["renamed"][0]["from"] == "text"
+    assert report["columns"]["renamed"][0]["to"] == "narrative"
+    rows = report["rows"]
+    assert (rows["added"], rows["removed"], rows["edited"]) == (61, 7, 5)
+    assert report["duplicates"]["near_only_rows"] >= 1
+    assert 0 <= report["unseen_tokens"]["share"] < 0.5
+    money = next(r for r in report["labels"] if r["label"] == "money")
+    assert money["share_drift"] and money["score_drift"]
+    assert money["release_share"] > money["training_share"]
+    assert any("Label 'money'" in w for w in report["warnings"])
+    assert SECRET not in json.dumps(report)
+
+
+def test_release_like_training_raises_no_drift(trained_model, tmp_path: Path, reference):
+    same = make_corpus(150, seed=99)[["id", "text"]]
+    path = tmp_path / "same.csv"
+    same.to_csv(path, index=False)
+    report = compare_release(path, trained_model, training=reference)
+    assert report["warnings"] == [], report["labels"]
+    assert all(not r["share_drift"] and not r["score_drift"] for r in report["labels"])
+
+
+def test_reference_matches_cross_validation(trained_model, reference):
+    # The recomputed out-of-fold decisions give the cross-validated predicted counts.
+    for row in trained_model.card["cross_validation"]["per_label"]:
+        ref = reference["labels"][row["label"]]
+        assert ref["share"] * reference["n_cases"] == pytest.approx(row["predicted"], abs=2)
+    assert reference["n_folds"] == trained_model.card["cross_validation"]["n_folds"]
+
+
+def test_without_training_share_check_uses_the_card(trained_model, releases):
+    _, new = releases
+    report = compare_release(new, trained_model, text_col="narrative")
+    money = next(r for r in report["labels"] if r["label"] == "money")
+    assert money["score_drift"] is None and "training_histogram" not in money
+    assert np.isfinite(money["share_z"])
+    assert "pass --training" in report["reference"]
+
+
+def test_cli_terminal_and_json(tmp_path: Path, model_dir: Path, releases, corpus_csv: Path):
+    old, new = releases
+    out = tmp_path / "report.json"
+    result = runner.invoke(
+        app,
+        ["compare-release", str(new), "--model", str(model_dir), "--previous", str(old)]
+        + ["--id-col", "case_id", "--text-col", "narrative", "--training", str(corpus_csv)]
+        + ["--training-text-col", "text", "--json", str(out)],
+        env={"COLUMNS": "160"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "renamed: text -> narrative" in result.stdout
+    assert "61 added, 7 removed, 5 edited" in result.stdout
+    assert "Warning: Label 'money'" in result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    report = json.loads(out.read_text())
+    assert set(report) >= {"columns", "rows", "duplicates", "unseen_tokens", "labels", "warnings"}
+
+
+def test_report_lists_every_warning_of_compare_release(
+    tmp_path: Path, model_dir: Path, releases, corpus_csv: Path
+):
+    # Issue 17: compare-release wrote "warnings", the report read "drift_warnings", and a
+    # release with drift warnings was reported as raising none.
+    _, new = releases
+    comparison, tagged = tmp_path / "compare.json", tmp_path / "tagged.csv"
+    page, content = tmp_path / "report.html", tmp_path / "report.json"
+    commands = [
+        ["compare-release", str(new), "--model", str(model_dir), "--id-col", "case_id"]
+        + ["--text-col", "narrative", "--training", str(corpus_csv)]
+        + ["--training-text-col", "text", "--json", str(comparison)],
+        ["predict", str(new), "--model", str(model_dir), "--id-col", "case_id"]
+        + ["--text-col", "narrative", "--out", str(tagged)],
+        ["report", "--model", str(model_dir), "--predictions", str(tagged)]
+        + ["--summary", str(comparison), "--out", str(page), "--json", str(content)],
+    ]
+    for command in commands:
+        result = runner.invoke(app, command, env={"COLUMNS": "160"})
+        assert result.exit_code == 0, result.output
+    warnings_ = json.loads(comparison.read_text(encoding="utf-8"))["warnings"]
+    assert any("Label 'money'" in w for w in warnings_)
+    assert json.loads(content.read_text(encoding="utf-8"))["release"]["drift_warnings"] == (
+        warnings_
+    )
+    text = page.read_text(encoding="utf-8")
+    assert all(f"<li>{html.escape(w, quote=True)}</li>" in text for w in warnings_)
+    assert f"raised {len(warnings_)} drift warning(s)" in text
+    assert "raised no drift warnings" not in text
+    assert SECRET not in text
+
+
+def test_cli_missing_column_is_a_clean_error(tmp_path: Path, model_dir: Path, releases):
+    _, new = releases
+    result = runner.invoke(app, ["compare-release", str(new), "--model", str(model_dir)])
+    assert result.exit_code == 1
+    assert "Column 'text' not found" in result.stderr and "--text-col" in result.stderr
+
+
+def test_missing_id_in_previous_is_named(trained_model, releases, tmp_path: Path):
+    old, new = releases
+    with pytest.raises(ColumnError, match="Column 'nope' not found in new.csv"):
+        compare_release(new, trained_model, previous_path=old, id_col="nope", text_col="narrative")
+
+
+def test_help_has_an_example():
+    result = runner.invoke(app, ["compare-release", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "Example" in result.output and "allegations compare-release" in result.output
