@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck contracts unit default-model bench clean
+.PHONY: install demo test check lint typecheck contracts unit fast default-model bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ unit: install
 	$(BIN)/pytest -q
 
 test: lint typecheck contracts unit
+
+# The quick loop while working: everything but the tests marked slow (CI runs them all).
+fast: install
+	$(BIN)/pytest -q -m "not slow" -x
+
+check: lint typecheck contracts fast
 
 # Rebuild the shipped model (the test suite checks it is reproducible).
 default-model: install

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from hypothesis import settings
+
+from allegations import save_model, train
+from allegations.tables import nested_records
+from allegations.tables.read import write_table
+from allegations.training.codebook import Codebook, LabelDefinition
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -141,3 +148,85 @@ def needs_shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not available (../shared/ is absent)")
     return path
+
+
+# -- the report's inputs: a model whose card carries report data, a release, a summary -------
+SHA = "0f" * 32
+SECRET = "Zanzibar-Canary-4471"  # planted in every training narrative: never in a report
+
+
+def noisy_corpus(n: int = 200, seed: int = 0) -> pd.DataFrame:
+    """The constructed corpus with label noise (so quality is imperfect) and a rare label."""
+    df = make_corpus(n, seed=seed)
+    labels = []
+    for i, value in enumerate(df["labels"]):
+        chosen = set(value.split(";")) - {""}
+        if i % 7 == 0 and chosen:
+            chosen.pop()  # a label the coder missed
+        if i % 11 == 0:
+            chosen.add("threat")  # a label the text does not support
+        labels.append(chosen)
+    for i in (3, 50, 120):  # three cases: too few to measure
+        df.loc[i, "text"] = df.loc[i, "text"] + " Officer brandished a knife at a neighbour."
+        labels[i].add("weapon")
+    df["labels"] = [";".join(sorted(s)) for s in labels]
+    df["text"] = df["text"] + f" {SECRET}"
+    return df
+
+
+def fake_store(labels: list[str]) -> dict[str, Any]:
+    """A dict of the shape allegations.review.estimate.estimate_store returns."""
+
+    def iv(e: float, lo: float, hi: float) -> dict[str, float]:
+        return {"estimate": e, "low": lo, "high": hi}
+
+    return {
+        "n_audited": 60,
+        "reviewers": ["ana", "ben"],
+        "per_label": [
+            {
+                "label": label,
+                "tagged": 40 + j,
+                "n_audited": 20,
+                "precision": iv(0.9, 0.7, 0.97),
+                "recall": iv(0.85, 0.65, 0.95),
+                "estimated_count": iv(45.0 + j, 35.0, 60.0),
+                "elusion": iv(0.02, 0.0, 0.08),
+            }
+            for j, label in enumerate(labels)
+        ],
+        "agreement": {labels[0]: {"kappa": 0.81, "n_both": 15}},
+    }
+
+
+@pytest.fixture(scope="session")
+def report_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A saved model with report data, a codebook and provenance; a release; a summary."""
+    folder = tmp_path_factory.mktemp("report")
+    df = noisy_corpus()
+    sets = [s.split(";") if s else [] for s in df["labels"]]
+    codebook = Codebook(
+        name="Test codebook",
+        version="2.1",
+        labels=tuple(
+            LabelDefinition(name, goal="precision=0.8" if name == "money" else None)
+            for name in ("money", "query", "threat", "weapon")
+        ),
+        sha256="ab" * 32,
+    )
+    data_info = {"files": [{"name": "cases.csv", "rows": len(df), "sha256": SHA}]}
+    model = train(df["text"].tolist(), sets, seed=0, codebook=codebook, data_info=data_info)
+    assert set(model.card["report_data"]) >= {"pr_curves", "cooccurrence", "text_length_hist"}
+    save_model(model, folder / "model")
+    release = make_corpus(300, seed=7)
+    pred = model.predict(release["text"].tolist(), ids=release["id"].tolist())
+    write_table(pred, folder / "tagged.csv")
+    write_table(nested_records(pred, model.labels), folder / "tagged.jsonl")
+    summary = {"drift_warnings": ["Share tagged 'threat' rose from 20% to 41% <check>"]}
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    return {
+        "model": folder / "model",
+        "predictions": folder / "tagged.csv",
+        "jsonl": folder / "tagged.jsonl",
+        "summary": folder / "summary.json",
+    }

@@ -54,6 +54,7 @@ def test_every_command_has_help_with_an_example():
         assert "Example" in result.output and f"allegations {name}" in result.output
 
 
+@pytest.mark.slow  # a console script per run: in make test, not make check
 def test_train_predict_evaluate_through_console_script(tmp_path: Path, secret_csv: Path):
     model = tmp_path / "model"
     result = run_cli("train", secret_csv, "--out", model, "--id-col", "id")
@@ -128,6 +129,7 @@ def test_label_columns_layout(tmp_path: Path, corpus: pd.DataFrame):
     assert card["labels"] == ["money", "query", "threat"]
 
 
+@pytest.mark.slow  # a console script per run: in make test, not make check
 @pytest.mark.parametrize(
     ("args", "code", "match"),
     [
@@ -217,6 +219,7 @@ def test_cli_runner_maps_errors_too(tmp_path: Path):
     assert "Error: File" in result.output and "not found" in result.output
 
 
+@pytest.mark.slow  # a console script per run: in make test, not make check
 def test_two_processes_train_byte_identical_models(tmp_path: Path, corpus_csv: Path):
     for name in ("a", "b"):
         result = run_cli("train", corpus_csv, "--out", tmp_path / name, "--quiet")
@@ -225,6 +228,7 @@ def test_two_processes_train_byte_identical_models(tmp_path: Path, corpus_csv: P
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+@pytest.mark.slow  # a console script per run: in make test, not make check
 def test_suspects_command_names_rows_not_text(tmp_path: Path, secret_csv: Path):
     df = pd.read_csv(secret_csv, dtype=str, keep_default_na=False)
     df.loc[5, "text"] = f"Officer took a bribe from a neighbour. Case closed. {SECRET}"
@@ -241,6 +245,7 @@ def test_suspects_command_names_rows_not_text(tmp_path: Path, secret_csv: Path):
     assert df.loc[5, "id"] in result.stdout
 
 
+@pytest.mark.slow  # a console script per run: in make test, not make check
 def test_train_output_shows_intervals_and_rare_labels(tmp_path: Path, corpus: pd.DataFrame):
     df = corpus.copy()
     for i in range(3):

@@ -24,7 +24,9 @@ from allegations.report.build import build_report, load_card, read_predictions, 
 from allegations.report.figures import OKABE_ITO
 from allegations.report.html import render_html
 
-from .test_build import SHA, fake_store, report_inputs  # noqa: F401  (a fixture)
+from ..conftest import SHA, fake_store
+
+pytestmark = pytest.mark.slow  # a real browser: in make test, not make check
 
 CACHE_KEY = "allegations/chromium-install"
 WIDTH = 1200
