@@ -83,6 +83,25 @@ def main() -> None:
             f"| {name} | {_size(model):,} | {med[0]:.3f} | {med[1]:.3f} | {med[2]:.3f} "
             f"| {both:.3f} |"
         )
+    if "before" in times:
+        print()
+        print(_paired(times["now"], times["before"]))
+
+
+def _paired(now: list[list[float]], before: list[list[float]]) -> str:
+    """Median of the paired differences of load + first predict, with a 95% bootstrap
+    interval (runs alternate, so run i of each checkout saw the same machine state)."""
+    import random
+
+    diffs = [(a[1] + a[2]) - (b[1] + b[2]) for a, b in zip(now, before, strict=True)]
+    rng = random.Random(0)
+    boots = sorted(
+        statistics.median(rng.choices(diffs, k=len(diffs))) for _ in range(2000)
+    )
+    return (
+        f"load + first predict, now minus before (paired, {len(diffs)} runs): median "
+        f"{statistics.median(diffs):+.3f} s (95% interval {boots[49]:+.3f} to {boots[1949]:+.3f})"
+    )
 
 
 if __name__ == "__main__":
