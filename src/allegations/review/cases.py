@@ -143,21 +143,28 @@ def load_cases(
         )
     texts = ["" if t is None else str(t) for t in df[text_col].tolist()]
     frame = model.predict(texts, ids=ids)
-    columns = [f"p_{label}" for label in model.labels]
-    proba = frame[columns].to_numpy(dtype=float)
-    conf = frame["confidence"].to_numpy(dtype=float)
-    joined = frame["labels"].tolist()
+    labels = list(model.labels)
+    # Whole columns to Python once (a release may hold 100,000 rows); the few distinct label
+    # combinations are split once each.
+    proba = frame[[f"p_{label}" for label in labels]].to_numpy(dtype=float).tolist()
+    conf = frame["confidence"].to_numpy(dtype=float).tolist()
+    split: dict[str, tuple[str, ...]] = {}
     cases = []
-    for i, (cid, text) in enumerate(zip(ids, texts, strict=True)):
-        predicted = [s for s in str(joined[i]).split(";") if s]
+    for cid, text, joined, row, confidence in zip(
+        ids, texts, frame["labels"].tolist(), proba, conf, strict=True
+    ):
+        found = split.get(joined)
+        if found is None:
+            found = split[joined] = tuple(s for s in str(joined).split(";") if s)
+        predicted = list(found)
         cases.append(
             Case(
                 case_id=cid,
                 text=text,
                 text_hash=text_hash(text),
-                scores={label: float(p) for label, p in zip(model.labels, proba[i], strict=True)},
+                scores=dict(zip(labels, row, strict=True)),
                 predicted=predicted,
-                confidence=float(conf[i]),
+                confidence=confidence,
                 explain=_explainer(model, text, predicted) if predicted else None,
             )
         )
