@@ -11,9 +11,10 @@ import pytest
 
 from allegations import load_codebook, load_model
 from allegations.batch.demo import train_default_model
+from allegations.errors import ModelError
 from allegations.tables.read import load_table
 
-from .conftest import DATA, ROOT, run_cli
+from .conftest import DATA, ROOT, needs_shared, run_cli
 
 DEFAULT = ROOT / "models" / "default"
 
@@ -99,3 +100,36 @@ def test_govtrack_real_data_through_console_script(tmp_path: Path):
     result = run_cli("evaluate", data, "--label-cols", cols, "--model", model, "--json", scores)
     assert result.returncode == 0, result.stderr
     assert json.loads(scores.read_text())["n_cases"] == 508
+
+
+@pytest.mark.slow
+def test_the_shipped_model_and_demo_from_another_folder(tmp_path: Path):
+    """A newcomer's first run, outside the project folder: predict with no --model (200
+    real Philadelphia rows when ../shared is there, the bundled release otherwise), the
+    shipped model by name, and the demo."""
+    try:
+        source = needs_shared("philly_2013_2018", "ppd_complaints_7-18.csv")
+        rows = load_table(source).head(200).rename(columns={"summary": "text"})
+    except pytest.skip.Exception:
+        rows = load_table(DATA / "release.csv").rename(columns={"narrative": "text"})
+    rows[["text"]].to_csv(tmp_path / "export.csv", index=False)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    for extra in ([], ["--model", "default"]):
+        result = run_cli("predict", "../export.csv", *extra, "--out", "tagged.csv", cwd=work)
+        assert result.returncode == 0, result.stderr
+        assert len(pd.read_csv(work / "tagged.csv")) == len(rows)
+    result = run_cli("demo", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert "Loaded model" in result.stdout and "Ten least confident cases" in result.stdout
+    assert (work / "out" / "release-tagged.csv").exists()
+    assert not (work / "models").exists()  # nothing trained or written beside the user
+
+
+def test_the_shipped_model_is_found_by_name_from_any_folder(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_model("default").model_id == load_model(DEFAULT).model_id
+    assert load_model("models/default").labels == load_model(DEFAULT).labels
+    (tmp_path / "default").mkdir()  # a folder of the user's own with that name wins
+    with pytest.raises(ModelError, match="manifest.json is missing"):
+        load_model("default")

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from .._paths import bundled_data, model_folder, shipped_model
 from ..errors import InputError, ModelError
 from ..model.persistence import load_model
 from ..model.tagger import Tagger
@@ -37,7 +38,7 @@ def train_default_model(data_dir: str | Path, out: str | Path) -> Tagger:
 def run_demo(
     *,
     data_dir: str | Path = "data",
-    model_dir: str | Path = "models/default",
+    model_dir: str | Path = "default",
     out: str | Path = "out/release-tagged.csv",
     retrain: bool = False,
 ) -> dict[str, Any]:
@@ -49,7 +50,9 @@ def run_demo(
         ``summary`` (as :func:`predict_file`), ``least_confident`` (ten rows: id,
         labels, confidence, needs_review), ``model_note``.
     """
-    data_dir, model_dir, out = Path(data_dir), Path(model_dir), Path(out)
+    data_dir, model_dir, out = Path(data_dir), model_folder(model_dir), Path(out)
+    if not data_dir.exists() and str(data_dir) == "data":  # outside the project folder
+        data_dir = bundled_data()
     if not (data_dir / "release.csv").is_file():
         raise InputError(
             f"{data_dir / 'release.csv'} not found; run the demo from the project "
@@ -60,17 +63,20 @@ def run_demo(
     if not retrain:
         try:
             model = load_model(model_dir)
-            note = f"Loaded model {model_dir} (id {model.model_id[:12]})."
+            note = f"Loaded model {_shown(model_dir)} (id {model.model_id[:12]})."
         except ModelError as exc:
             log.warning(
                 "Cannot use %s (%s); training a fresh model from the sample.", model_dir, exc
             )
             model_dir = out.parent / "model"
     if model is None:
+        if model_dir == shipped_model():  # never overwrite the shipped model
+            model_dir = out.parent / "model"
         model = train_default_model(data_dir, model_dir)
         cv = model.card["cross_validation"]
         note = (
-            f"Trained model {model_dir} from {data_dir / 'sample.csv'}: cross-validated "
+            f"Trained model {_shown(model_dir)} from {_shown(data_dir / 'sample.csv')}: "
+            "cross-validated "
             f"micro-F1 {cv['micro_f1']:.3f}, macro-F1 {cv['macro_f1']:.3f}."
         )
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -91,3 +97,11 @@ def run_demo(
         ),
         "model_note": note,
     }
+
+
+def _shown(path: Path) -> str:
+    """``path`` as a user reads it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -20,14 +20,21 @@ from ._render import print_label_counts
 def demo_cli(
     data_dir: Annotated[
         Path,
-        typer.Option("--data-dir", help="Folder with sample.csv, release.csv and codebook.toml."),
+        typer.Option(
+            "--data-dir",
+            help="Folder with sample.csv, release.csv and codebook.toml "
+            "(default: the bundled data).",
+        ),
     ] = Path("data"),
     model: Annotated[
         Path,
         typer.Option(
-            "--model", "-m", help="Model folder to use; trained from the sample when missing."
+            "--model",
+            "-m",
+            help="Model folder to use ('default': the shipped model); trained from the "
+            "sample when missing.",
         ),
-    ] = Path("models/default"),
+    ] = Path("default"),
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Where to write the tagged release.")
     ] = Path("out/release-tagged.csv"),

@@ -36,7 +36,7 @@ from ._app import (
 )
 from ._render import print_label_counts, print_write_summary
 
-DEFAULT_MODEL = Path("models/default")
+DEFAULT_MODEL = Path("default")
 
 
 class Engine(str, Enum):
@@ -113,7 +113,9 @@ def predict_cli(
             ".parquet). With --engine dask, a path without extension is a Parquet folder.",
         ),
     ],
-    model: Annotated[Path, typer.Option("--model", "-m", help="Model folder.")] = DEFAULT_MODEL,
+    model: Annotated[
+        Path, typer.Option("--model", "-m", help="Model folder; 'default' is the shipped model.")
+    ] = DEFAULT_MODEL,
     text_col: TextCol = "text",
     id_col: IdCol = None,
     sheet: Sheet = None,

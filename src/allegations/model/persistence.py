@@ -24,6 +24,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from .._paths import DEFAULT_MODEL_NAME, model_folder, shipped_model
 from ..errors import ModelError, ModelIntegrityError
 from ..tables.read import atomic_write, sha256_file
 from .bundle import (
@@ -153,8 +154,14 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
         If the folder or manifest is missing or unreadable, or the folder holds a model
         in the old pickle format.
     """
-    folder = Path(folder)
+    folder = model_folder(folder)
     if not folder.exists():
+        if folder == shipped_model():
+            raise ModelError(
+                f"The shipped model '{DEFAULT_MODEL_NAME}' is not part of this installation "
+                f"(it is models/{DEFAULT_MODEL_NAME} of a source checkout); pass --model with a "
+                "model folder, or train one with 'allegations train DATA --out FOLDER'."
+            )
         raise ModelError(
             f"Model folder {folder} not found; train one with "
             f"'allegations train DATA --out {folder}' or pass --model."
@@ -309,7 +316,7 @@ def load_model(folder: str | Path, *, allow_version_mismatch: bool = False) -> T
     ------
     ModelError, ModelIntegrityError
     """
-    folder = Path(folder)
+    folder = model_folder(folder)
     manifest = read_manifest(folder)
     data = _read_checked(folder, manifest)
     digests = {name: manifest["files"][name]["sha256"] for name in MODEL_FILES}
