@@ -166,8 +166,8 @@ AllowVersionMismatch = Annotated[
     bool,
     typer.Option(
         "--allow-version-mismatch",
-        help="Load a model trained with other scikit-learn/spaCy versions anyway (results "
-        "may differ; a warning is printed).",
+        help="Load a model even if the installed spaCy tokenises its check sentences "
+        "differently (results may differ; a warning is printed).",
     ),
 ]
 

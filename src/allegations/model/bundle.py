@@ -89,6 +89,29 @@ _ARCHIVE_ERRORS = (
     NotImplementedError,
     zipfile.BadZipFile,
 )
+#: The arrays ``weights.npz`` holds: each one's kind (``f`` float, ``i`` integer) and
+#: number of dimensions.
+ARRAY_KINDS = {
+    "features.unigram_lemmas": ("i", 1),
+    "features.bigram_keys": ("i", 1),
+    "features.word_idf": ("f", 1),
+    "features.lead_unigram_lemmas": ("i", 1),
+    "features.lead_bigram_keys": ("i", 1),
+    "features.lead_idf": ("f", 1),
+    "features.affix_data": ("f", 1),
+    "features.affix_indices": ("i", 1),
+    "features.affix_indptr": ("i", 1),
+    "features.affix_idf": ("f", 1),
+    "classifier.coef": ("f", 2),
+    "classifier.intercept": ("f", 1),
+    "classifier.classes": ("i", 1),
+    "calibrator.a": ("f", 1),
+    "calibrator.b": ("f", 1),
+    "tagger.thresholds": ("f", 1),
+    "tagger.bands": ("f", 2),
+    "tagger.ece": ("f", 1),
+}
+ARRAY_NAMES = frozenset(ARRAY_KINDS)
 _CHECK_LIMIT = 64  # sentences in a tokenizer check, at most
 _CHECK_CHARS = 2000  # characters in one check sentence, at most
 
@@ -253,17 +276,14 @@ def _read_member(member: IO[bytes], size: int) -> np.ndarray:
         raise ModelIntegrityError(f"has an unknown header version {version}")
     if dtype.str not in _DTYPES or fortran or len(shape) > 2:
         raise ModelIntegrityError(f"has dtype {dtype.str} and {len(shape)} dimension(s)")
-    header = member.tell() if hasattr(member, "tell") else None
-    count = int(np.prod(shape, dtype=object))
-    n_bytes = count * dtype.itemsize
-    if header is None or n_bytes != size - header:
-        raise ModelIntegrityError(
-            f"claims shape {tuple(shape)} ({n_bytes} bytes) but holds {size - (header or 0)}"
-        )
-    data = member.read(n_bytes)
-    if len(data) != n_bytes:
+    n_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    held = size - member.tell()
+    if n_bytes != held:
+        raise ModelIntegrityError(f"claims shape {tuple(shape)} ({n_bytes} bytes) but holds {held}")
+    data = bytearray(n_bytes)  # read straight into a writable buffer: one copy
+    if member.readinto(data) != n_bytes:  # type: ignore[attr-defined]
         raise ModelIntegrityError("is truncated")
-    return np.frombuffer(bytearray(data), dtype=dtype).reshape(shape)
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
 
 
 def parse_json(text: bytes, where: str) -> Any:
@@ -327,13 +347,8 @@ def model_from_parts(
     for name, arr in a.items():
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise check.fail(f"array {name} holds NaN or infinite values")
-    floats = [n for n in ARRAY_NAMES if "idf" in n or n.split(".")[0] in ("calibrator", "tagger")]
-    for name in (*floats, "features.affix_data", "classifier.intercept"):
-        check.kind(a[name], name, "f", 2 if name == "tagger.bands" else 1)
-    ints = ("unigram_lemmas", "bigram_keys", "lead_unigram_lemmas", "lead_bigram_keys")
-    for name in (*ints, "affix_indices", "affix_indptr"):
-        check.kind(a[f"features.{name}"], f"features.{name}", "i", 1)
-    check.kind(a["classifier.classes"], "classifier.classes", "i", 1)
+    for name, (kind, ndim) in ARRAY_KINDS.items():
+        check.kind(a[name], name, kind, ndim)
     n_keys = max(n_vocab, 1) ** 2
     n_cols = 0
     for kind in ("", "lead_"):
@@ -356,7 +371,6 @@ def model_from_parts(
     check.ranged(indices, "features.affix_indices", n_affix, sorted_=False)
 
     coef, classes = a["classifier.coef"], a["classifier.classes"]
-    check.kind(coef, "classifier.coef", "f", 2)
     n_out = coef.shape[0]
     if coef.shape[1] != n_cols or n_out not in ({1, n_labels} if exclusive else {n_labels}):
         raise check.fail(
@@ -441,31 +455,6 @@ def model_from_parts(
         ece=a["tagger.ece"],
     )
     return model, dict(chunks)
-
-
-#: The arrays ``weights.npz`` holds.
-ARRAY_NAMES = frozenset(
-    {
-        "features.unigram_lemmas",
-        "features.bigram_keys",
-        "features.word_idf",
-        "features.lead_unigram_lemmas",
-        "features.lead_bigram_keys",
-        "features.lead_idf",
-        "features.affix_data",
-        "features.affix_indices",
-        "features.affix_indptr",
-        "features.affix_idf",
-        "classifier.coef",
-        "classifier.intercept",
-        "classifier.classes",
-        "calibrator.a",
-        "calibrator.b",
-        "tagger.thresholds",
-        "tagger.bands",
-        "tagger.ece",
-    }
-)
 
 
 # -- the tokenizer check ------------------------------------------------------------------

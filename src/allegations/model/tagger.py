@@ -119,6 +119,7 @@ class Tagger:
         state = dict(self.__dict__)
         state.pop("_weights", None)
         state.pop("_encoder", None)
+        state["card"] = {}  # workers tag; the card (about 140 KB) stays with the parent
         return state
 
     def __repr__(self) -> str:
