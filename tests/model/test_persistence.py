@@ -393,6 +393,14 @@ def test_model_id_must_be_the_hash_of_the_files(copy_model: Path):
         load_model(copy_model)
 
 
+def test_a_newer_format_says_to_upgrade(copy_model: Path):
+    manifest = json.loads((copy_model / MANIFEST).read_text())
+    manifest["format_version"] = 3
+    (copy_model / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ModelIntegrityError, match="format 3; .*reads format 2. .*newer .*upgrade"):
+        load_model(copy_model)
+
+
 def test_unknown_manifest_field_is_refused(copy_model: Path):
     manifest = json.loads((copy_model / MANIFEST).read_text())
     manifest["signed_by"] = "someone"

@@ -203,10 +203,18 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
             "of allegations does not load: loading a pickle runs code. Retrain it with "
             f"'allegations train DATA --out {folder}' (nothing was unpickled)."
         )
-    if manifest.get("format_version") != FORMAT_VERSION:
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        newer = type(version) is int and version > FORMAT_VERSION
         raise ModelIntegrityError(
-            f"{folder} has model format {manifest.get('format_version')!r}; this version of "
-            f"allegations reads format {FORMAT_VERSION}. Retrain the model."
+            f"{folder} has model format {repr(version)[:20]}; this version of allegations "
+            f"reads format {FORMAT_VERSION}. "
+            + (
+                "It was saved by a newer allegations: upgrade (pip install -U allegations) "
+                "or retrain the model with this one."
+                if newer
+                else "Retrain the model."
+            )
         )
     unknown = sorted(set(manifest) - MANIFEST_FIELDS)
     if unknown:
