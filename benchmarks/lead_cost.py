@@ -86,7 +86,7 @@ def time_marks(model: Any, test_x: list[str], runs: int) -> None:
         for mark in (False, True) if k % 2 else (True, False):
             cold = pickle.loads(pickle.dumps(model))
             cold.preprocessor.mark_sentences = mark
-            cold.preprocessor.__dict__.pop("_chunks", None)  # both start from no chunks
+            cold.preprocessor.forget_chunks()  # both start from no chunks
             cold.predict_proba(["Warm-up: loads the spaCy pipeline."])
             t0 = time.perf_counter()
             cold.featurize(test_x)

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from allegations.model import encode
 from allegations.model.encode import TokenEncoder
+from allegations.text.chunks import ChunkForms
 from allegations.text.preprocess import (
     SpacyPreprocessor,
-    _punctuated_word,
     normalise_redactions,
     split_tokens,
 )
@@ -140,10 +140,10 @@ def test_pickling_keeps_the_live_caches(parts):
     features.transform(["officer search zzzunseen"])
     pickle.dumps(pre)
     pickle.dumps(features)
-    assert pre.__dict__.get("_chunks") and "_nlp" in pre.__dict__
-    assert features.__dict__.get("_unknown_cache")
+    assert pre._cache is not None and pre._cache.chunks and pre._cache._nlp is not None
+    assert features._unknown_cache
     restored = pickle.loads(pickle.dumps(pre))
-    assert "_nlp" not in restored.__dict__
+    assert "_cache" not in vars(restored)
     # Only the chunks saved in training come back, not what the model read since.
     assert restored.known_chunks() == list(pre.saved_chunks_)
     assert "Officer" in pre.known_chunks() and "database." not in restored.known_chunks()
@@ -158,48 +158,17 @@ def test_encoder_refuses_a_trained_pipeline(parts):
 # -- the punctuated-word shortcut against spaCy itself --------------------------------------
 def _spacy_forms(chunks: list[str]) -> dict[str, str]:
     forms: dict[str, str] = {}
-    SpacyPreprocessor().fit([])._normalise_chunks(sorted(chunks), forms)
+    ChunkForms(None, True)._normalise_chunks(sorted(chunks), forms)
     return forms
 
 
 def _check_shortcut(chunks: set[str]) -> int:
-    pre = SpacyPreprocessor().fit([])
     fast: dict[str, str] = {}
-    pre._normalise_words(set(chunks), fast)
+    ChunkForms(None, True)._normalise_words(set(chunks), fast)
     slow = _spacy_forms(list(fast))
     wrong = sorted(c for c in fast if fast[c] != slow[c])
     assert not wrong, f"{len(wrong)} chunks normalised unlike spaCy, e.g. {wrong[:5]}"
     return len(fast)
-
-
-@pytest.mark.parametrize(
-    ("chunk", "word"),
-    [
-        ("officer,", "officer"),
-        ("(male)", "male"),
-        ("car.", "car"),
-        ("OFFICER.", "OFFICER"),
-        ("[redacted];", "redacted"),
-        ("J.", None),  # one capital: spaCy keeps "J." whole
-        ("aB.", None),
-        ("Mr.", None),  # a special case
-        ("etc.", "etc"),  # not a special case: spaCy splits the stop off
-        ("Inc.", None),
-        ("cannot,", None),  # the word is a special case ("can" + "not")
-        ("officer", None),  # plain words take the other branch
-        ("e.g.,", None),
-        ("officer's", None),
-        ("2019,", None),
-        ("ex-girlfriend,", "ex-girlfriend"),  # the caller splits at the hyphens
-        ("Ex-Officer", "Ex-Officer"),
-        ("Minneapolis-St.", None),  # "St." is a special case spanning two tokens
-        ("A-B.", None),
-        ("ex--wife", None),
-    ],
-)
-def test_punctuated_word_shapes(chunk, word):
-    specials = SpacyPreprocessor().fit([])._get_nlp().tokenizer.rules
-    assert _punctuated_word(chunk, specials) == word
 
 
 def test_shortcut_agrees_with_spacy_on_awkward_and_bundled_texts():
@@ -250,7 +219,7 @@ def test_shortcut_agrees_with_spacy_on_real_narratives(corpus, at_least):
     )
 )
 def test_redaction_prefilter_is_exact(text):
-    from allegations.text.preprocess import _REDACTION_RE, REDACTED
+    from allegations.text.normalise import _REDACTION_RE, REDACTED
 
     assert normalise_redactions(text) == _REDACTION_RE.sub(f" {REDACTED} ", text)
 
@@ -260,30 +229,9 @@ def test_redaction_prefilter_is_exact(text):
     ["(b)(6)", "( B ) (7)(c)", "[REDACTED]", "<withheld>", "XXXX", "xx/xx/xxxx", "b6, b7C", "(2)"],
 )
 def test_redaction_prefilter_passes_markers(text):
-    from allegations.text.preprocess import _REDACTION_RE, REDACTED
+    from allegations.text.normalise import _REDACTION_RE, REDACTED
 
     assert normalise_redactions(text) == _REDACTION_RE.sub(f" {REDACTED} ", text)
-
-
-# -- digit groups and web addresses ---------------------------------------------------------
-@pytest.mark.parametrize(
-    ("chunk", "n"),
-    [
-        ("2019", 1),
-        ("12-15-2016,", 3),
-        ("1-800-555-1212.", 4),
-        ("7;", 1),
-        ("10:30", None),
-        ("3/4/2016", None),
-        ("1.5", None),
-        ("12-", None),
-        ("12,,", None),
-    ],
-)
-def test_digit_group_shapes(chunk, n):
-    from allegations.text.preprocess import _digit_groups
-
-    assert _digit_groups(chunk) == n
 
 
 @pytest.mark.parametrize(
@@ -331,7 +279,7 @@ def test_a_trained_model_starts_with_its_training_chunks(corpus, monkeypatch):
     def no_spacy(*args, **kwargs):
         raise AssertionError("spaCy was called for a chunk met in training")
 
-    monkeypatch.setattr(SpacyPreprocessor, "_normalise_chunks", no_spacy)
+    monkeypatch.setattr(ChunkForms, "_normalise_chunks", no_spacy)
     texts = corpus["text"].tolist()
     fast = model.predict_proba(texts)
     np.testing.assert_allclose(fast, model.proba_from_docs(pre.transform(texts)), atol=1e-12)
@@ -358,8 +306,8 @@ def test_a_loaded_model_starts_with_the_chunks_of_two_or_more_training_cases(cor
 
     shared = [" ".join(c for c in pre.normalise(t).split() if df[c] >= 2) for t in texts]
     expected = model.proba_from_docs(pre.transform(shared))
-    monkeypatch.setattr(SpacyPreprocessor, "_normalise_chunks", no_spacy)
-    monkeypatch.setattr(SpacyPreprocessor, "_normalise_words", no_spacy)
+    monkeypatch.setattr(ChunkForms, "_normalise_chunks", no_spacy)
+    monkeypatch.setattr(ChunkForms, "_normalise_words", no_spacy)
     np.testing.assert_allclose(loaded.predict_proba(shared), expected, atol=1e-12)
     monkeypatch.undo()
     # What the loaded model reads later is not saved with it again.
@@ -417,12 +365,3 @@ def test_every_shortcut_agrees_with_spacy_on_generated_chunks(alphabet, examples
         _check_shortcut(set(chunks))
 
     agrees()
-
-
-@pytest.mark.parametrize(
-    ("chunk", "time"), [("10:30", "10:30"), ("9:05,", "9:05"), ("10:30pm", None), ("100:30", None)]
-)
-def test_clock_time_shapes(chunk, time):
-    from allegations.text.preprocess import _clock_time
-
-    assert _clock_time(chunk) == time

@@ -3,10 +3,8 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
-import pytest
 
 from allegations.model.features import LemmaFeatures, affixes
-from allegations.text.preprocess import SpacyPreprocessor, split_tokens
 
 DOCS = [
     "officer search the database",
@@ -50,33 +48,6 @@ def test_transform_is_deterministic_and_pickles():
     b = pickle.loads(pickle.dumps(feats)).transform(DOCS + ["brand new words"])
     assert (a != b).nnz == 0
     assert feats.transform([""]).nnz == 0
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        'Officer (b)(6) queried the DB on 12/03/2019, then said: "don\'t" -- twice!!',
-        "Line one.\nLine two\twith tabs and  spaces; e-mail j.doe@x.gov",
-        "",
-    ],
-)
-def test_chunk_cache_matches_spacy_tokenizer(text):
-    """The cached per-chunk path gives exactly the tokens spaCy gives the whole text."""
-    pre = SpacyPreprocessor().fit([])
-    fast = pre.transform([text])[0]
-    _, toks = SpacyPreprocessor().fit([]).tokens_with_offsets(text)
-    assert fast == " ".join(t for t, _, _ in toks)
-    nlp = pre._get_nlp()
-    from allegations.text.preprocess import normalise_redactions
-
-    expected = [
-        f
-        for f in (
-            pre._normalise_lexeme(nlp, t.text) for t in nlp.tokenizer(normalise_redactions(text))
-        )
-        if f
-    ]
-    assert split_tokens(fast) == expected  # the sentence marks aside
 
 
 LEAD_DOCS = [

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from allegations.errors import ModelError
+from allegations.text.chunks import trained_tokens
 from allegations.text.preprocess import (
     NUMBER,
     REDACTED,
@@ -133,7 +134,7 @@ def test_trained_pipeline_marks_the_same_chunks():
     pre = SpacyPreprocessor().fit([])
     text = 'He was hit.  "Stop!" she said (twice).\nThen Mr. Doe left.\tOk'
     doc = spacy.blank("en")(text)
-    marks = [a for form, a, _ in pre._trained_tokens(doc) if form == SENTENCE_END]
+    marks = [a for form, a, _ in trained_tokens(doc, True) if form == SENTENCE_END]
     expected = [a for form, a, _ in pre.tokens_with_offsets(text)[1] if form == SENTENCE_END]
     assert marks == expected and len(marks) == 4
 

@@ -184,6 +184,9 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         """Learn the vocabularies and inverse document frequencies from ``X``."""
         check_ngram_max(self.ngram_max)
         check_lead(self.lead_sentences, self.lead_weight)
+        # The look-up caches belong to the fitted state they were built from.
+        self._lookup: dict[str, Any] | None = None
+        self._unknown_cache: dict[str, tuple[int, ...]] | None = None
         docs = [str(d) for d in X]
         n_docs = len(docs)
         lemmas = sorted({tok for doc in docs for tok in doc.split()} - {SENTENCE_END})
@@ -378,9 +381,9 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
     def _unknown_affixes(self, unknown: list[str]) -> sp.csr_matrix:
         """Affix rows (like ``affix_matrix_``) of lemmas outside the training vocabulary."""
         n_affix = self.affix_matrix_.shape[1]
-        cache = self.__dict__.setdefault("_unknown_cache", {})
-        if len(cache) > 200_000:  # bounded: a long stream of novel strings
-            cache.clear()
+        cache: dict[str, tuple[int, ...]] | None = getattr(self, "_unknown_cache", None)
+        if cache is None or len(cache) > 200_000:  # bounded: a long stream of novel strings
+            cache = self._unknown_cache = {}
         lo, hi = self.affix_range
         get = self.affix_vocabulary_.get
         rows = []
@@ -473,7 +476,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         ``identity`` is the identity matrix over the word block's columns; the
         ``lead_`` entries are the same for the lead block.
         """
-        tables = self.__dict__.get("_lookup")
+        tables: dict[str, Any] | None = getattr(self, "_lookup", None)
         if tables is None:
             import pandas as pd
 
@@ -485,7 +488,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
                 tables[f"{kind}unigram_col"] = unigram_col
                 tables[f"{kind}bigram_index"] = pd.Index(getattr(self, f"{kind}bigram_keys_"))
                 tables[f"{kind}identity"] = sp.identity(len(idf), dtype=np.float32, format="csr")
-            self.__dict__["_lookup"] = tables
+            self._lookup = tables
         return tables
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
