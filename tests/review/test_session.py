@@ -295,6 +295,36 @@ def test_load_cases_works_out_evidence_only_for_cases_shown(
     assert shown.phrases() == expected and expected
 
 
+def test_load_cases_scores_each_distinct_text_once_as_predict_does(
+    tmp_path: Path, trained_model, monkeypatch: pytest.MonkeyPatch
+):
+    texts = make_corpus(12, seed=5).text.tolist()
+    rows = texts + texts[:6] + ["", "   "]  # repeated narratives and blanks, as releases have
+    data = tmp_path / "cases.csv"
+    pd.DataFrame({"id": [f"c{i}" for i in range(len(rows))], "text": rows}).to_csv(
+        data, index=False
+    )
+    featurized = []
+    original = trained_model.featurize
+
+    def counting(docs, *args, **kwargs):
+        featurized.append(len(docs))
+        return original(docs, *args, **kwargs)
+
+    monkeypatch.setattr(trained_model, "featurize", counting)
+    cases = load_cases(data, trained_model, id_col="id")
+    assert featurized == [14]  # 12 narratives, "" and "   " (the blank ones), once each
+    monkeypatch.undo()
+    expected = trained_model.predict(rows, ids=[c.case_id for c in cases])
+    for case, (_, row) in zip(cases, expected.iterrows(), strict=True):
+        assert case.predicted == [x for x in str(row["labels"]).split(";") if x]
+        assert case.confidence == pytest.approx(row["confidence"], abs=1e-12)
+        assert case.scores == pytest.approx(
+            {label: row[f"p_{label}"] for label in trained_model.labels}, abs=1e-12
+        )
+        assert case.text_hash == text_hash(case.text)
+
+
 def test_audit_asks_again_blind_what_was_decided_with_the_model_in_view(tmp_path: Path):
     queue = [make_case(0), make_case(1)]
     seen = session_for(tmp_path, queue)

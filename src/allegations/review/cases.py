@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..batch.engines import tag_chunk
 from ..errors import InputError
 from ..model.tagger import Tagger
 from ..tables.read import load_table, require_column
@@ -142,13 +143,15 @@ def load_cases(
             f"{repeated[0]!r}); review needs one id per case. Pass another --id-col."
         )
     texts = ["" if t is None else str(t) for t in df[text_col].tolist()]
-    frame = model.predict(texts, ids=ids)
+    # As predict does: each distinct text is scored once (releases repeat narratives).
+    frame = tag_chunk(model, texts, ids).frame
     labels = list(model.labels)
     # Whole columns to Python once (a release may hold 100,000 rows); the few distinct label
-    # combinations are split once each.
+    # combinations are split once each, and each distinct text is hashed once.
     proba = frame[[f"p_{label}" for label in labels]].to_numpy(dtype=float).tolist()
     conf = frame["confidence"].to_numpy(dtype=float).tolist()
     split: dict[str, tuple[str, ...]] = {}
+    hashes: dict[str, str] = {}
     cases = []
     for cid, text, joined, row, confidence in zip(
         ids, texts, frame["labels"].tolist(), proba, conf, strict=True
@@ -157,11 +160,14 @@ def load_cases(
         if found is None:
             found = split[joined] = tuple(s for s in str(joined).split(";") if s)
         predicted = list(found)
+        digest = hashes.get(text)
+        if digest is None:
+            digest = hashes[text] = text_hash(text)
         cases.append(
             Case(
                 case_id=cid,
                 text=text,
-                text_hash=text_hash(text),
+                text_hash=digest,
                 scores=dict(zip(labels, row, strict=True)),
                 predicted=predicted,
                 confidence=confidence,
