@@ -11,7 +11,9 @@ the cases and the ``uncertain`` queue, open a new store) and, on the same file,
 like predict does (linearly); issue 17 asks for at most 1.5x ``predict``.
 
 Corpus: the 400 narratives of ``data/release.csv`` repeated to each size with unique ids,
-written to ``/tmp/allegations-bench/review_<n>.csv`` (never committed). Model:
+each with its own reference number appended (``Ref. R0000123.``) so that no two rows are
+the same text: both paths score each distinct text once, and a corpus of repeats would time
+only that. Written to ``/tmp/allegations-bench/review_distinct_<n>.csv`` (never committed). Model:
 ``models/default``.
 
 Run: ``.venv/bin/python benchmarks/review_startup.py [--sizes 1000 10000 100000]``
@@ -39,14 +41,14 @@ from allegations.review.session import open_review  # noqa: E402
 
 def release(n_rows: int) -> Path:
     """``data/release.csv`` narratives repeated to ``n_rows`` rows, each with its own id."""
-    path = WORK / f"review_{n_rows}.csv"
+    path = WORK / f"review_distinct_{n_rows}.csv"
     if not path.exists():
         texts = pd.read_csv(ROOT / "data" / "release.csv", dtype=str)["narrative"].tolist()
         WORK.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(
             {
                 "id": [f"R{i:07d}" for i in range(n_rows)],
-                "text": [texts[i % len(texts)] for i in range(n_rows)],
+                "text": [f"{texts[i % len(texts)]} Ref. R{i:07d}." for i in range(n_rows)],
             }
         ).to_csv(path, index=False)
     return path
