@@ -450,4 +450,8 @@ def training_options(model: Tagger) -> dict[str, object]:
     """The column options the model's training data was read with (for ``export``)."""
     data = model.card.get("data") or {}
     keys = ("text_col", "id_col", "labels_col", "label_sep", "label_cols")
-    return {k: data[k] for k in keys if data.get(k) not in (None, "", [])}
+    out: dict[str, object] = {k: data[k] for k in keys if data.get(k) not in (None, "", [])}
+    files = data.get("files") or []
+    if files and isinstance(files[0], dict) and files[0].get("name"):
+        out["original"] = str(files[0]["name"])
+    return out
