@@ -12,11 +12,12 @@ from typer.testing import CliRunner
 from allegations.cli import app
 from allegations.errors import InputError
 from allegations.review.cases import Case
-from allegations.review.estimate import estimate_store
+from allegations.review.estimate import disputes, estimate_store
+from allegations.review.session import open_review
 from allegations.review.sheets import NONE_COL, import_sheet, write_sheet
 from allegations.review.store import ReviewStore, text_hash
 
-from ..conftest import make_corpus
+from ..conftest import make_corpus, run_cli
 
 runner = CliRunner()
 LABELS = ["money", "query", "threat"]
@@ -217,3 +218,38 @@ def test_review_export_sheet_draws_the_audit_then_estimate(tmp_path: Path, model
     assert import_sheet(tmp_path / "audit.xlsx", store, reviewer="ana")["imported"] == 10
     report = estimate_store(store)
     assert report["n_audited"] == 10 and report["reviewers"] == ["ana"]
+
+
+@pytest.mark.slow
+def test_adjudicate_from_the_cli_with_a_sheet(tmp_path: Path, model_dir: Path):
+    data = tmp_path / "release.csv"
+    make_corpus(30, seed=5).to_csv(data, index=False)
+    store = tmp_path / "r.db"
+    args = ["review", str(data), "--model", str(model_dir), "--store", str(store), "--id-col", "id"]
+    result = runner.invoke(app, [*args, "--adjudicate", "--export-sheet", str(tmp_path / "d.csv")])
+    assert result.exit_code == 1 and "nothing to adjudicate" in result.output
+    for name, key in (("ana", "y"), ("bo", "n")):  # ana accepts the model's call, bo says none
+        session = open_review(data, model_dir, store, id_col="id", reviewer=name, limit=4)
+        for _ in range(4):
+            session.press(key)
+        session.store.close()
+    with ReviewStore(store, create=False) as opened:
+        n_disputed = len(disputes(opened))
+    assert n_disputed >= 1
+    result = runner.invoke(app, [*args, "--adjudicate", "--export-sheet", str(tmp_path / "d.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Wrote {n_disputed} disputed case(s)" in result.output and "--adjudicate" in result.output
+    )
+    sheet = load_workbook(tmp_path / "d.xlsx")["review"]
+    header = [c.value for c in sheet[1]]
+    assert header[2:4] == ["answer: ana", "answer: bo"]
+    fill(tmp_path / "d.xlsx", {(r, NONE_COL): "x" for r in range(2, 2 + n_disputed)})
+    done = run_cli("import", tmp_path / "d.xlsx", "--store", store, "--reviewer", "cy",
+                   "--adjudicate")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"Imported {n_disputed} answer(s)" in done.stdout
+    with ReviewStore(store, create=False) as opened:
+        assert disputes(opened) == {}
+        roles = {d.role for d in opened.decisions() if d.reviewer == "cy"}
+    assert roles == {"adjudicator"}

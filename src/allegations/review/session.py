@@ -394,6 +394,11 @@ def open_review(
                     outside,
                     Path(data_path).name,
                 )
+            if not queue:
+                raise InputError(
+                    f"No case of {Path(data_path).name} is disputed in {store_path}: reviewers "
+                    "agree on every case they both coded, or it is settled; nothing to adjudicate."
+                )
             answers = {h: answers[h] for h in {c.text_hash for c in queue}}
             strategy = "adjudicate"
         elif strategy == "audit":
