@@ -297,11 +297,10 @@ def review_cli(
     """Review the model's predictions one case per screen with single keys; every decision is
     saved before the next case shows, and a rerun resumes where you stopped.
 
-    Example:
+    Examples:
 
         allegations review release.csv --model models/mine --store review.db --id-col case_id
-
-        allegations review release.csv --model models/mine --store audit.db --strategy audit
+        allegations review release.csv -m models/mine --store audit.db --strategy audit
         --export-sheet audit.xlsx
     """
     setup_logging(False)
