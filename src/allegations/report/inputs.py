@@ -178,7 +178,8 @@ def read_store(
         raise InputError(f"Review store {store_path} not found; check the path or drop --store.")
     if reviewer is None:
         reviewer = STORE_REVIEWER.get()
-    result = estimate_store(str(store_path), predictions=predictions_path, reviewer=reviewer)
+    named = {"reviewer": reviewer} if reviewer is not None else {}
+    result = estimate_store(str(store_path), predictions=predictions_path, **named)
     if not isinstance(result, dict):
         raise InputError(f"Review store {store_path} gave no estimates; check the store.")
     return dict(result)
