@@ -253,3 +253,25 @@ def test_adjudicate_from_the_cli_with_a_sheet(tmp_path: Path, model_dir: Path):
         assert disputes(opened) == {}
         roles = {d.role for d in opened.decisions() if d.reviewer == "cy"}
     assert roles == {"adjudicator"}
+
+
+def test_label_design_of_a_model_and_sheet_extension(tmp_path: Path):
+    from types import SimpleNamespace
+
+    from allegations.errors import OutputError
+    from allegations.review.session import label_design
+
+    single = SimpleNamespace(exclusive=True, card={"n_cases_without_label": 0})
+    outside = SimpleNamespace(exclusive=True, card={"n_cases_without_label": 3})
+    multi = SimpleNamespace(exclusive=False, card={})
+    assert label_design(single) == (True, False)  # type: ignore[arg-type]
+    assert label_design(outside) == (True, True)  # type: ignore[arg-type]
+    assert label_design(multi) == (False, True)  # type: ignore[arg-type]
+    with pytest.raises(OutputError, match="a review sheet is .xlsx or .csv"):
+        export(tmp_path, "sheet.txt")
+    # A single-label sheet without cases outside the codebook has no none_apply column.
+    with ReviewStore(tmp_path / "s.db", labels=LABELS) as opened:
+        write_sheet(opened, [case(1)], tmp_path / "s.xlsx", strategy="audit", model_id="m",
+                    single_label=True, allow_none=False)  # fmt: skip
+    header = [c.value for c in load_workbook(tmp_path / "s.xlsx")["review"][1]]
+    assert header == ["id", "text", *LABELS, "notes"]

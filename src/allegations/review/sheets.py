@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..errors import InputError, OutputError
 from ..tables.read import atomic_write, write_table
-from ..tables.write import EXCEL_MAX_CELL, FORMULA_START, neutralise_formula
+from ..tables.write import EXCEL_MAX_CELL, FORMULA_START, check_excel_rows, neutralise_formula
 from ..training.labels import TRUTHY, label_key
 from .cases import Case
 from .store import Decision, ReviewStore, SheetRow
@@ -191,6 +191,8 @@ def write_sheet(
             "; ".join(given[r].labels) or "(none apply)" if r in given else "" for r in reviewers
         ]
         rows.append([case.case_id, case.text, *shown] + [""] * (len(header) - 2 - len(shown)))
+    if suffix == ".xlsx":
+        check_excel_rows(len(rows), path)
     sheet_id = uuid.uuid4().hex
     if suffix == ".csv":
         write_table(pd.DataFrame(rows, columns=header, dtype=object), path)
