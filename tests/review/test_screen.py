@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.review.estimate import estimate_store
-from allegations.review.session import LEGEND
+from allegations.review.session import AUDIT_LEGEND, LEGEND
 from allegations.review.store import ReviewStore
 
 from ..conftest import console_script, make_corpus
@@ -68,8 +68,8 @@ def review(tmp_path: Path, data: Path, model: Path, store: Path, *extra: str):
 
 
 def screen(child) -> str:
-    """Wait for the next complete screen (it ends with the legend) and return it."""
-    child.expect_exact(LEGEND)
+    """Wait for the next complete screen (it ends with a legend) and return it."""
+    child.expect_exact([LEGEND, AUDIT_LEGEND])
     return child.before.rsplit(CLEAR, 1)[-1]
 
 
@@ -279,6 +279,7 @@ def test_audit_in_the_terminal_hides_the_model_then_estimate(
         "--reviewer", "ana",
     )  # fmt: skip
     shown = screen(child)
+    assert child.after == AUDIT_LEGEND and "[y] accept" not in shown  # no default to accept
     for _ in range(8):
         assert "the model's view is hidden" in shown
         assert "Model predicts" not in shown and "model: yes" not in shown

@@ -20,7 +20,7 @@ from allegations.review.cases import (
     order_cases,
     parse_evidence,
 )
-from allegations.review.session import LEGEND, ReviewSession, open_review
+from allegations.review.session import AUDIT_LEGEND, LEGEND, ReviewSession, open_review
 from allegations.review.store import ReviewStore, text_hash
 
 from ..conftest import make_corpus
@@ -170,17 +170,57 @@ def test_two_digit_labels(tmp_path: Path):
     assert "press 0, then the two-digit number" in plain(s)
 
 
-def test_audit_hides_the_model_and_y_saves_the_checked_labels(tmp_path: Path):
+def test_audit_hides_the_model_and_none_apply_is_an_explicit_key(tmp_path: Path):
     case = make_case(0, evidence={"threat": ["threatened"]})
-    s = session_for(tmp_path, [case, make_case(1)], strategy="audit")
+    s = session_for(tmp_path, [case, make_case(1), make_case(2)], strategy="audit")
     text = plain(s)
     assert "Model predicts" not in text and "0.80" not in text and "confidence" not in text
     assert "model: yes" not in text and "\x1b[1;7m" not in render(s)
     assert s.selection == []
-    s.press("2")
+    # No default to accept: the legend has no [y], and y saves nothing.
+    assert s.legend == AUDIT_LEGEND and "[y]" not in s.legend and "[n] none apply" in s.legend
     s.press("y")
+    assert s.store.standing() == {} and "no answer here" in s.status
+    # enter with nothing checked saves nothing either: "none apply" must be pressed.
+    s.press("enter")
+    assert s.store.standing() == {} and "press n if none apply" in s.status
+    s.press("2")
+    s.press("enter")
     (d,) = s.store.standing().values()
     assert d.labels == ("query",) and d.strategy == "audit" and d.predicted["threat"] == 0.8
+    s.press("n")
+    assert sorted(d.labels for d in s.store.standing().values()) == [(), ("query",)]
+    assert s.current.case_id == "C2"
+
+
+def test_single_label_screen_takes_exactly_one_label(tmp_path: Path):
+    store = ReviewStore(tmp_path / "r.db", labels=LABELS)
+    s = ReviewSession(
+        store, [make_case(0), make_case(1)], labels=LABELS, model_id="m", reviewer="ana",
+        strategy="uncertain", single_label=True, allow_none=False,
+    )  # fmt: skip
+    assert "[n]" not in s.legend and "[1-9] choose label" in s.legend
+    s.press("1")
+    assert s.selection == ["money"]  # choosing replaces the model's threat
+    s.press("2")
+    assert s.selection == ["query"]
+    s.press("n")
+    assert store.standing() == {} and "exactly one label" in s.status
+    s.press("2")  # un-choose: nothing selected
+    s.press("enter")
+    assert store.standing() == {} and "check one" in s.status
+    s.press("3")
+    s.press("enter")
+    (d,) = store.standing().values()
+    assert d.labels == ("threat",)
+    # With cases outside the codebook in training, "none apply" is allowed.
+    other = ReviewSession(
+        store, [make_case(1)], labels=LABELS, model_id="m", reviewer="ben",
+        strategy="uncertain", single_label=True, allow_none=True,
+    )  # fmt: skip
+    assert "[n] none apply" in other.legend
+    other.press("n")
+    assert store.standing("ben")[("ben", make_case(1).text_hash)].labels == ()
 
 
 def test_allocation_and_audit_draw_by_band():

@@ -40,7 +40,7 @@ from ..tables.stream import open_table, open_writer
 from ..tables.write import check_excel_rows
 from ..training.codebook import Codebook, load_codebook
 from ..training.labels import labels_from_column, labels_from_columns
-from ..training.train import evaluate, train
+from ..training.train import evaluate, train, warn_label_design_changes
 from .engines import RunTotals, tag_chunks
 
 __all__ = [
@@ -113,7 +113,9 @@ def read_labelled(
     order: list[str] = []
     files = []
     n_overridden = 0
-    for path in paths:
+    first_sets: list[list[str]] = []
+    corrections: list[tuple[str, list[str]]] = []
+    for n_file, path in enumerate(paths):
         path = Path(path)
         report = ReadReport()
         df = load_table(
@@ -138,6 +140,10 @@ def read_labelled(
             else [f"{path.name}:{i}" for i in report.kept_rows()]
         )
         groups = df[group_col].astype(str).tolist() if group_col else [""] * len(df)
+        if n_file == 0:
+            first_sets = label_sets
+        else:  # corrections: warned about if they change the label design
+            corrections.extend(zip(ids, label_sets, strict=True))
         for key, text, labels, group in zip(ids, texts, label_sets, groups, strict=True):
             if key in rows:
                 n_overridden += 1
@@ -153,6 +159,8 @@ def read_labelled(
             f"{', '.join(Path(p).name for p in paths)} has no data rows; pass a "
             "table with a header and labelled rows."
         )
+    if corrections:
+        warn_label_design_changes(first_sets, corrections)
     if n_overridden:
         log.warning(
             "%d row(s) share an id with an earlier row; the later row's labels are used.",
@@ -225,11 +233,18 @@ def train_files(
             f"All {len(data.texts)} narratives in column '{text_col}' are blank; pass the "
             "column that holds the text with --text-col."
         )
+    spec = spec or LabelSpec()
     info = {
         "files": data.files,
         "text_col": text_col,
         "n_rows": len(data.texts),
         "n_overridden_by_id": data.n_overridden,
+        # the column options, so that 'allegations export' writes corrections that train
+        # reads with the same options
+        "id_col": id_col,
+        "labels_col": None if spec.label_cols else spec.labels_col,
+        "label_sep": None if spec.label_cols else spec.label_sep,
+        "label_cols": list(spec.label_cols),
     }
     try:
         model = train(

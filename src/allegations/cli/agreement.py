@@ -15,20 +15,44 @@ from ..tables.read import atomic_write
 from ._app import Quiet, app, console, errors_to_exit, setup_logging
 
 
-def print_agreement(per_label: dict[str, Any], disagreements: list[dict[str, Any]]) -> None:
-    """Print per-label kappa and the list of disagreements (case ids only)."""
+def _num(value: float | None, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def print_agreement(
+    per_label: dict[str, Any],
+    disagreements: list[dict[str, Any]],
+    whole_case: dict[str, Any] | None = None,
+) -> None:
+    """Print whole-case agreement, per-label kappa and alpha, and the disagreements
+    (case ids only)."""
     if not any(v["n_both"] for v in per_label.values()):
         console.print("No case was decided by two reviewers; no agreement to report.")
         return
-    table = Table(title="Agreement between reviewers", title_justify="left")
-    for name in ("label", "cases both decided", "observed agreement", "Cohen's kappa"):
+    if whole_case is not None:
+        console.print(
+            f"{whole_case['n_both']} case(s) were coded by two or more reviewers; they gave "
+            f"the same whole answer (every label alike) on {whole_case['n_agree']} of them "
+            f"({_num(whole_case['exact_agreement'], '.0%')}); Krippendorff's alpha over whole "
+            f"answers {_num(whole_case['alpha'], '.2f')}.",
+            highlight=False,
+        )
+    table = Table(title="Agreement between reviewers, per label", title_justify="left")
+    for name in (
+        "label",
+        "cases both decided",
+        "observed agreement",
+        "Cohen's kappa",
+        "Krippendorff's alpha",
+    ):
         table.add_column(name, justify="left" if name == "label" else "right")
     for label, v in per_label.items():
         table.add_row(
             label,
             str(v["n_both"]),
-            "-" if v["observed_agreement"] is None else f"{v['observed_agreement']:.0%}",
-            "-" if v["kappa"] is None else f"{v['kappa']:.2f}",
+            _num(v["observed_agreement"], ".0%"),
+            _num(v["kappa"], ".2f"),
+            _num(v.get("alpha"), ".2f"),
         )
     console.print(table)
     if disagreements:
@@ -44,7 +68,7 @@ def print_agreement(per_label: dict[str, Any], disagreements: list[dict[str, Any
 
 @app.command(
     "agreement",
-    short_help="Cohen's kappa between reviewers, and their disagreements.",
+    short_help="Agreement between reviewers (kappa, alpha), disagreements.",
 )
 def agreement_cli(
     store: Annotated[Path, typer.Argument(metavar="STORE", help="Review store.")],
@@ -53,8 +77,9 @@ def agreement_cli(
     ] = None,
     quiet: Quiet = False,
 ) -> None:
-    """Per-label Cohen's kappa between reviewers on the cases both decided, and every
-    disagreement by case id.
+    """Agreement between reviewers on the cases two or more of them coded: whole-case exact
+    agreement and Krippendorff's alpha, per-label Cohen's kappa and alpha, how many cases
+    both coded, and every disagreement by case id (settle them with review --adjudicate).
 
     Example:
 
@@ -69,4 +94,4 @@ def agreement_cli(
                 json.dump(result, fh, indent=2)
                 fh.write("\n")
     if not quiet:
-        print_agreement(result["per_label"], result["disagreements"])
+        print_agreement(result["per_label"], result["disagreements"], result["whole_case"])

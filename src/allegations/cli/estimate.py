@@ -46,6 +46,14 @@ def estimate_cli(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the estimates as JSON.")
     ] = None,
+    reviewer: Annotated[
+        str | None,
+        typer.Option(
+            "--reviewer",
+            help="Use this reviewer's audit answers (default: the one reviewer's, or with "
+            "several the adjudicated or shared answers; unsettled disagreements stop).",
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Estimate, from the audited sample, each label's precision, recall and true count in the
@@ -57,7 +65,7 @@ def estimate_cli(
     """
     setup_logging(quiet)
     with errors_to_exit():
-        report = estimate_store(store, predictions)
+        report = estimate_store(store, predictions, reviewer=reviewer)
         if json_path is not None:
             with atomic_write(json_path, "w", encoding="utf-8") as fh:
                 json.dump(report, fh, indent=2)
@@ -82,6 +90,7 @@ def estimate_cli(
             _count(row["elusion"]["missed"]),
         )
     console.print(table)
+    console.print(_whose(report["answers"], report["audited_by_reviewer"]), highlight=False)
     for row in report["per_label"]:
         console.print(row["summary"], highlight=False)
     if report["n_unrepresented"]:
@@ -92,4 +101,19 @@ def estimate_cli(
             markup=False,
             highlight=False,
         )
-    print_agreement(report["agreement"], report["disagreements"])
+    print_agreement(
+        report["agreement"], report["disagreements"], report.get("agreement_whole_case")
+    )
+
+
+def _whose(answers: dict[str, Any], counts: dict[str, int]) -> str:
+    """One line saying whose answers the estimates use."""
+    by = ", ".join(f"{name} ({n})" for name, n in sorted(counts.items()))
+    if answers["source"] == "reviewer":
+        return f"Answers used: {answers['reviewers'][0]}'s only (--reviewer)."
+    if answers["source"] == "single reviewer":
+        return f"Answers used: {by} (one reviewer)."
+    return (
+        f"Answers used: {answers['n_adjudicated']} adjudicated case(s) and "
+        f"{answers['n_agreed']} case(s) the reviewers answered alike; by person: {by}."
+    )

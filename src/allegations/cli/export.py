@@ -49,23 +49,37 @@ def export_cli(
         ),
     ] = None,
     id_col: Annotated[
-        str, typer.Option("--id-col", help="training: name of the id column to write.")
-    ] = "id",
+        str | None,
+        typer.Option(
+            "--id-col",
+            help="training: name of the id column (default: the model's training data's, else id).",
+        ),
+    ] = None,
     text_col: Annotated[
-        str, typer.Option("--text-col", help="training: name of the text column to write.")
-    ] = "text",
+        str | None,
+        typer.Option(
+            "--text-col",
+            help="training: name of the text column (default: the model's training data's, "
+            "else text).",
+        ),
+    ] = None,
     labels_col: Annotated[
-        str, typer.Option("--labels-col", help="training: name of the labels column to write.")
-    ] = "labels",
+        str | None,
+        typer.Option(
+            "--labels-col",
+            help="training: write the labels joined in this column (default: the layout of "
+            "the model's training data: its labels column, or one 1/0 column per label).",
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Write the reviewed cases (one row per case, the decision in force) for training or
-    for another annotation tool.
+    for another annotation tool. The training table has the columns of the model's
+    training data, and the command that retrains with it is printed.
 
     Example:
 
-        allegations export review.db --out reviewed.csv && allegations train original.csv
-        reviewed.csv --id-col id --out models/v2
+        allegations export review.db --out reviewed.csv
     """
     setup_logging(quiet)
     with errors_to_exit():
@@ -83,3 +97,9 @@ def export_cli(
             f"Wrote {summary['rows']} reviewed case(s) to {out} ({summary['format']}).",
             highlight=False,
         )
+        if "retrain" in summary:
+            console.print(
+                "Retrain with the corrections (later files override rows with the same id):",
+                highlight=False,
+            )
+            console.print(f"  {summary['retrain']}", highlight=False, markup=False, soft_wrap=True)

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from ..review.exchange import import_file
-from ._app import Quiet, app, console, errors_to_exit, setup_logging
+from ..review.sheets import import_sheet, is_sheet
+from ._app import Quiet, app, console, errors_to_exit, fail, setup_logging
 
 
 class ImportFormat(str, Enum):
@@ -19,13 +20,15 @@ class ImportFormat(str, Enum):
 
 @app.command(
     "import",
-    short_help="Add decisions made in Prodigy or Label Studio to a store.",
+    short_help="Add decisions: a filled sheet, Prodigy, Label Studio.",
 )
 def import_cli(
     file: Annotated[
         Path,
         typer.Argument(
-            metavar="FILE", help="Prodigy JSONL or Label Studio JSON export with decisions."
+            metavar="FILE",
+            help="A filled review sheet (.xlsx/.csv from review --export-sheet), Prodigy "
+            "JSONL or Label Studio JSON export with decisions.",
         ),
     ],
     store: Annotated[
@@ -40,7 +43,8 @@ def import_cli(
         str | None,
         typer.Option(
             "--reviewer",
-            help="Reviewer name for decisions that name no annotator (default: import).",
+            help="Whose answers these are (required for a sheet); for Prodigy/Label Studio, "
+            "the name of decisions that name no annotator (default: import).",
         ),
     ] = None,
     model: Annotated[
@@ -51,19 +55,45 @@ def import_cli(
             help="Model folder whose labels a new store takes (default: the file's).",
         ),
     ] = None,
+    adjudicate: Annotated[
+        bool,
+        typer.Option(
+            "--adjudicate",
+            help="The sheet is an adjudication sheet (review --adjudicate --export-sheet): "
+            "its answers settle the disputed cases.",
+        ),
+    ] = False,
     quiet: Quiet = False,
 ) -> None:
-    """Add decisions made in Prodigy or Label Studio to a review store (re-importing is safe).
+    """Add decisions to a review store: a filled review sheet, or an export of Prodigy or
+    Label Studio. Re-importing is safe; a sheet with a row to fix imports nothing.
 
     Example:
 
-        allegations import annotations.jsonl --store review.db --reviewer ana
+        allegations import audit.xlsx --store audit.db --reviewer ana
     """
     setup_logging(quiet)
     with errors_to_exit():
-        summary = import_file(
-            file, store, fmt=fmt.value if fmt else None, reviewer=reviewer, model_path=model
-        )
+        if fmt is None and is_sheet(file):
+            if model is not None:
+                fail("--model does not apply to a review sheet: it belongs to its --store.", 2)
+            summary = import_sheet(file, store, reviewer=reviewer, adjudicate=adjudicate)
+        else:
+            if adjudicate:
+                fail("--adjudicate applies to review sheets (.xlsx or .csv) only.", 2)
+            summary = import_file(
+                file, store, fmt=fmt.value if fmt else None, reviewer=reviewer, model_path=model
+            )
+    if summary["format"] == "sheet":
+        if not quiet:
+            console.print(
+                f"Imported {summary['imported']} answer(s) from {file} into {store} "
+                f"({summary['unchanged']} already there, {summary['skipped']} row(s) without "
+                "a mark left out as not reviewed).",
+                highlight=False,
+                markup=False,
+            )
+        return
     if not quiet:
         console.print(
             f"Imported {summary['imported']} decision(s) into {store} ({summary['unchanged']} "

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..report.build import make_report
-from ._app import Quiet, app, console, errors_to_exit, setup_logging
+from ..report.inputs import STORE_REVIEWER
+from ._app import Quiet, app, console, errors_to_exit, fail, setup_logging
 
 
 @app.command(
@@ -50,6 +54,14 @@ def report_cli(
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the bootstrap intervals: same seed, same report.")
     ] = 0,
+    reviewer: Annotated[
+        str | None,
+        typer.Option(
+            "--reviewer",
+            help="With --store: use this reviewer's audit answers (default: the one "
+            "reviewer's, or with several the adjudicated or shared answers).",
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Write a self-contained HTML report for publication (and JSON with --json).
@@ -62,7 +74,10 @@ def report_cli(
         allegations report --model models/mine --predictions tagged.csv --out report.html
     """
     setup_logging(quiet)
-    with errors_to_exit():
+    if reviewer is not None and store is None:
+        fail("--reviewer applies to a review store's answers; pass --store too.", 2)
+    token = STORE_REVIEWER.set(reviewer)
+    with errors_to_exit(), _reset(token):
         report = make_report(
             model,
             out,
@@ -81,3 +96,11 @@ def report_cli(
             highlight=False,
             markup=False,
         )
+
+
+@contextlib.contextmanager
+def _reset(token: contextvars.Token[str | None]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        STORE_REVIEWER.reset(token)

@@ -25,7 +25,8 @@ from rich.panel import Panel
 from rich.text import Text
 
 from ..review.cases import Case, evidence_spans
-from ..review.session import LEGEND, ReviewSession, open_review, safe
+from ..review.session import ReviewSession, open_review, safe
+from ..review.sheets import write_sheet
 from ._app import (
     Encoding,
     IdCol,
@@ -116,8 +117,8 @@ def _narrative(case: Case, show_evidence: bool) -> Text:
 def build_screen(session: ReviewSession) -> RenderableType:
     """The screen for the session's state: a case, the definitions, or the end of the queue.
 
-    The legend is not part of it: the terminal front end writes :data:`LEGEND` verbatim
-    below every screen.
+    The legend is not part of it: the terminal front end writes the session's
+    :attr:`~allegations.review.session.ReviewSession.legend` verbatim below every screen.
     """
     if session.showing_definitions:
         return definitions_screen(session)
@@ -147,8 +148,18 @@ def build_screen(session: ReviewSession) -> RenderableType:
         parts.append(
             Panel(_narrative(case, not session.hide_scores), title="narrative", title_align="left")
         )
-        if session.hide_scores:
-            parts.append(Text("Audit: the model's view is hidden. Check every label that applies."))
+        which = (
+            "Choose the one label that applies."
+            if session.single_label
+            else "Check every label that applies."
+        )
+        if session.answers is not None:
+            parts.append(Text(f"Adjudication: settle the reviewers' answers. {which}"))
+            for d in session.answers.get(case.text_hash, []):
+                given = "; ".join(d.labels) or "none apply"
+                parts.append(Text(f"  {safe(d.reviewer)}: {given}"))
+        elif session.hide_scores:
+            parts.append(Text(f"Audit: the model's view is hidden. {which}"))
         else:
             called = ", ".join(f"{x} {case.scores[x]:.2f}" for x in case.predicted) or "no label"
             parts.append(Text(f"Model predicts: {called}"))
@@ -195,7 +206,7 @@ def render(session: ReviewSession) -> str:
     Console(file=buffer, width=width, force_terminal=True, highlight=False, emoji=False).print(
         build_screen(session)
     )
-    return CLEAR + buffer.getvalue() + LEGEND + "\n"
+    return CLEAR + buffer.getvalue() + session.legend + "\n"
 
 
 def run_terminal(session: ReviewSession) -> None:
@@ -264,13 +275,33 @@ def review_cli(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random and audit draws.")] = 0,
     sheet: Sheet = None,
     encoding: Encoding = None,
+    # -- sheets and adjudication (review/sheets.py) --
+    export_sheet: Annotated[
+        Path | None,
+        typer.Option(
+            "--export-sheet",
+            help="Write the queue as a spreadsheet to fill in anywhere (.xlsx or .csv) instead "
+            "of opening the screen; read it back with 'allegations import FILE --store STORE "
+            "--reviewer NAME'.",
+        ),
+    ] = None,
+    adjudicate: Annotated[
+        bool,
+        typer.Option(
+            "--adjudicate",
+            help="Settle the cases on which reviewers in the store disagree: shows only those, "
+            "with each reviewer's answer; your answer is stored as the adjudication.",
+        ),
+    ] = False,
 ) -> None:
     """Review the model's predictions one case per screen with single keys; every decision is
     saved before the next case shows, and a rerun resumes where you stopped.
 
-    Example:
+    Examples:
 
         allegations review release.csv --model models/mine --store review.db --id-col case_id
+        allegations review release.csv -m models/mine --store audit.db --strategy audit
+        --export-sheet audit.xlsx
     """
     setup_logging(False)
     name = reviewer or os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer"
@@ -288,7 +319,11 @@ def review_cli(
             seed=seed,
             sheet=sheet,
             encoding=encoding,
+            adjudicate=adjudicate,
         )
+    if export_sheet is not None:
+        _export_sheet(session, export_sheet)
+        return
     try:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             fail(
@@ -305,4 +340,32 @@ def review_cli(
         f"Saved {session.n_saved} decision(s) to {store} this session ({session.n_undone} "
         f"undone); {session.n_decided} of {len(session.queue)} case(s) in this queue decided.",
         highlight=False,
+    )
+
+
+def _export_sheet(session: ReviewSession, path: Path) -> None:
+    """Write the session's queue as a review sheet (no terminal needed)."""
+    strategies = {session.case_strategy(c) for c in session.queue} or {session.strategy}
+    strategy = "audit" if "audit" in strategies else sorted(strategies)[0]
+    try:
+        with errors_to_exit():
+            result = write_sheet(
+                session.store,
+                session.queue,
+                path,
+                strategy=strategy,
+                model_id=session.model_id,
+                single_label=session.single_label,
+                allow_none=session.allow_none,
+                answers=session.answers,
+            )
+    finally:
+        session.store.close()
+    what = "disputed case(s) to adjudicate" if session.answers is not None else "case(s)"
+    console.print(
+        f"Wrote {result['rows']} {what} to {path} (instructions inside). When filled in: "
+        f"allegations import {path} --store {session.store.path} --reviewer NAME"
+        + (" --adjudicate" if session.answers is not None else ""),
+        highlight=False,
+        markup=False,
     )

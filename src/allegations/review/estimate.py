@@ -20,8 +20,16 @@ is taken at 97.5% (z = 2.2414) and combined at its extremes: by Bonferroni the c
 interval covers at least 95%. A domain with no audited case gives no estimate and the
 interval [0, 1], which carries through to a wide count interval instead of a false one.
 
-Agreement: Cohen's kappa per label between two reviewers on the cases both decided (any
-strategy); with more reviewers, the mean of the pairwise kappas (Light's kappa).
+Whose answers: with one reviewer, theirs; with ``reviewer=NAME``, that reviewer's; with
+several reviewers, on each case the adjudicated answer where there is one, else the answer
+the reviewers share, and a case on which they disagree without adjudication stops the
+estimate (:func:`choose_decisions`).
+
+Agreement (reviewers only, not adjudicators): Cohen's kappa per label between two
+reviewers on the cases both decided (any strategy); with more reviewers, the mean of the
+pairwise kappas (Light's kappa). Next to it: whole-case exact agreement (the share of
+cases both coded with the same label set) and Krippendorff's alpha (nominal), over whole
+label sets and per label (see :mod:`allegations.stats.agreement`).
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, StoreError
+from ..stats.agreement import krippendorff_alpha_nominal
 from ..tables.read import load_table, require_column
 from ..training.labels import label_key, parse_label_string
 from .store import AuditDesign, Decision, ReviewStore
@@ -44,6 +53,8 @@ __all__ = [
     "Z95",
     "Z_JOINT",
     "agreement",
+    "choose_decisions",
+    "disputes",
     "estimate_store",
     "wilson",
     "weighted_share",
@@ -119,7 +130,120 @@ def _predictions_calls(
     return [[known[label_key(x)] for x in calls[cid]] for cid in design.case_ids]
 
 
-def estimate_store(store_path: str | Path, predictions: str | Path | None = None) -> dict[str, Any]:
+def _reviews(standing: dict[tuple[str, str], Decision]) -> dict[str, dict[str, Decision]]:
+    """Reviewers' (not adjudicators') standing decisions, by text hash and reviewer."""
+    by_case: dict[str, dict[str, Decision]] = {}
+    for (name, thash), d in standing.items():
+        if d.role == "reviewer":
+            by_case.setdefault(thash, {})[name] = d
+    return by_case
+
+
+def _adjudications(standing: dict[tuple[str, str], Decision]) -> dict[str, Decision]:
+    out: dict[str, Decision] = {}
+    for d in sorted(standing.values(), key=lambda d: d.seq):
+        if d.role == "adjudicator":
+            out[d.text_hash] = d  # the latest adjudication settles the case
+    return out
+
+
+def disputes(
+    store: ReviewStore, standing: dict[tuple[str, str], Decision] | None = None
+) -> dict[str, list[Decision]]:
+    """Cases on which reviewers' answers differ and no adjudication settles them.
+
+    Returns
+    -------
+    dict
+        Text hash -> the reviewers' standing decisions on it (oldest first).
+    """
+    standing = store.standing() if standing is None else standing
+    settled = _adjudications(standing)
+    out: dict[str, list[Decision]] = {}
+    for thash, ds in _reviews(standing).items():
+        if thash not in settled and len({frozenset(d.labels) for d in ds.values()}) > 1:
+            out[thash] = sorted(ds.values(), key=lambda d: d.seq)
+    return out
+
+
+def choose_decisions(
+    store: ReviewStore,
+    *,
+    reviewer: str | None = None,
+    strategy: str | None = None,
+    standing: dict[tuple[str, str], Decision] | None = None,
+) -> tuple[dict[str, Decision], dict[str, Any]]:
+    """The one decision per case that an estimate uses, and how it was chosen.
+
+    Parameters
+    ----------
+    store : ReviewStore
+    reviewer : str, optional
+        Use this person's decisions only.
+    strategy : str, optional
+        Only decisions made under this strategy (``"audit"`` for the estimate).
+
+    Returns
+    -------
+    (dict, dict)
+        Text hash -> decision; and ``source`` ("reviewer", "single reviewer" or
+        "adjudicated"), ``reviewers``, ``n_adjudicated``, ``n_agreed`` (cases several
+        reviewers coded alike).
+
+    Raises
+    ------
+    InputError
+        If ``reviewer`` has no decision in the store.
+    StoreError
+        If several reviewers disagree on cases that no adjudication settles: the message
+        lists the reviewers, the number of disputed cases and how to settle them.
+    """
+    standing = store.standing() if standing is None else standing
+    if strategy is not None:
+        standing = {k: d for k, d in standing.items() if d.strategy == strategy}
+    names = sorted({d.reviewer for d in standing.values() if d.role == "reviewer"})
+    if reviewer is not None:
+        everyone = store.reviewers()
+        if reviewer not in everyone:
+            raise InputError(
+                f"Reviewer '{reviewer}' has no decision in {store.path}; reviewers are: "
+                f"{', '.join(everyone) or '(none)'}. Pass one of them to --reviewer."
+            )
+        mine = {h: d for (name, h), d in standing.items() if name == reviewer}
+        return mine, {"source": "reviewer", "reviewers": [reviewer], "n_adjudicated": 0,
+                      "n_agreed": 0}  # fmt: skip
+    settled = _adjudications(standing)
+    chosen: dict[str, Decision] = {}
+    unsettled: list[str] = []
+    n_agreed = 0
+    for thash, ds in _reviews(standing).items():
+        if thash in settled:
+            continue
+        if len({frozenset(d.labels) for d in ds.values()}) > 1:
+            unsettled.append(ds[max(ds, key=lambda r: ds[r].seq)].case_id)
+            continue
+        n_agreed += len(ds) > 1
+        chosen[thash] = max(ds.values(), key=lambda d: d.seq)
+    if unsettled:
+        raise StoreError(
+            f"{len(names)} reviewers ({', '.join(names)}) answered in {store.path} and "
+            f"disagree on {len(unsettled)} case(s) no adjudication settles (first ids: "
+            f"{', '.join(unsettled[:5])}). Pass --reviewer NAME to use one reviewer's "
+            "answers, or settle the disputes: 'allegations review DATA --model MODEL --store "
+            "STORE --adjudicate' (or add --export-sheet disputes.xlsx and then 'allegations "
+            "import disputes.xlsx --store STORE --reviewer NAME --adjudicate')."
+        )
+    chosen.update(settled)
+    source = "adjudicated" if len(names) > 1 or settled else "single reviewer"
+    return chosen, {"source": source, "reviewers": names, "n_adjudicated": len(settled),
+                    "n_agreed": n_agreed}  # fmt: skip
+
+
+def estimate_store(
+    store_path: str | Path,
+    predictions: str | Path | None = None,
+    reviewer: str | None = None,
+) -> dict[str, Any]:
     """Estimate per-label precision, recall, counts and elusion on the audited release.
 
     Parameters
@@ -129,20 +253,27 @@ def estimate_store(store_path: str | Path, predictions: str | Path | None = None
     predictions : str or Path, optional
         A prediction table of the audited release (``allegations predict`` output, columns
         ``id`` and ``labels``); by default the model's calls recorded when the audit began.
+    reviewer : str, optional
+        Use this reviewer's audit answers. By default: the one reviewer's, or with several
+        the adjudicated answer where there is one and the shared answer elsewhere (see
+        :func:`choose_decisions`).
 
     Returns
     -------
     dict
-        JSON-ready: ``n_population``, ``n_audited``, ``reviewers``, ``bands``, ``method``,
-        ``per_label`` (label, tagged, n_audited, precision, recall, estimated_count,
-        elusion, summary), ``agreement`` and ``disagreements``.
+        JSON-ready: ``n_population``, ``n_audited``, ``reviewers``, ``answers`` (whose
+        answers and how chosen), ``bands``, ``method``, ``per_label`` (label, tagged,
+        n_audited, precision, recall, estimated_count, elusion, summary), ``agreement``
+        and ``disagreements``.
 
     Raises
     ------
     StoreError
-        If the store has no audit, or no audited case yet.
+        If the store has no audit, no audited case yet, or reviewers disagree without
+        adjudication and no ``reviewer`` was named.
     InputError
-        If ``predictions`` does not cover the audited release.
+        If ``predictions`` does not cover the audited release, or ``reviewer`` has no
+        decision.
     """
     with ReviewStore(store_path, create=False) as store:
         design = store.audit_design()
@@ -153,10 +284,9 @@ def estimate_store(store_path: str | Path, predictions: str | Path | None = None
             )
         labels = store.labels
         standing = store.standing()
-        audit_final: dict[str, Decision] = {}
-        for d in sorted(standing.values(), key=lambda d: d.seq):
-            if d.strategy == "audit":
-                audit_final[d.text_hash] = d
+        audit_final, answers = choose_decisions(
+            store, reviewer=reviewer, strategy="audit", standing=standing
+        )
         agree = agreement(store, standing)
     calls = (
         _predictions_calls(predictions, design, labels)
@@ -225,6 +355,7 @@ def estimate_store(store_path: str | Path, predictions: str | Path | None = None
         "n_audited": len(audited),
         "reviewers": sorted(reviewers),
         "audited_by_reviewer": reviewers,
+        "answers": answers,
         "model_ids": sorted({d.model_id for d in audit_final.values()}),
         "predictions": str(predictions) if predictions is not None else None,
         "bands": [
@@ -241,6 +372,7 @@ def estimate_store(store_path: str | Path, predictions: str | Path | None = None
         "method": METHOD,
         "per_label": per_label,
         "agreement": agree["per_label"],
+        "agreement_whole_case": agree["whole_case"],
         "disagreements": agree["disagreements"],
     }
 
@@ -264,20 +396,23 @@ def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:
 def agreement(
     store: ReviewStore, standing: dict[tuple[str, str], Decision] | None = None
 ) -> dict[str, Any]:
-    """Per-label Cohen's kappa between reviewers on the cases both decided, and the disagreements.
+    """Agreement between reviewers on the cases at least two of them decided.
+
+    Adjudicators' decisions are not counted (they settle disagreements, after the fact).
 
     Returns
     -------
     dict
-        ``reviewers``; ``per_label``: {label: {kappa, n_both, observed_agreement, pairs}};
-        ``disagreements``: [{case_id, label, yes: [reviewers], no: [reviewers]}], by case.
+        ``reviewers``; ``n_both`` (cases coded by two or more reviewers); ``whole_case``:
+        {n_both, n_agree, exact_agreement, alpha} where ``alpha`` is Krippendorff's alpha
+        over whole label sets; ``per_label``: {label: {kappa, alpha, n_both,
+        observed_agreement, pairs}}; ``disagreements``: [{case_id, label, yes: [reviewers],
+        no: [reviewers]}], by case.
     """
     standing = store.standing() if standing is None else standing
     labels = store.labels
-    by_case: dict[str, dict[str, Decision]] = {}
-    for (reviewer, thash), d in standing.items():
-        by_case.setdefault(thash, {})[reviewer] = d
-    reviewers = sorted({r for r, _ in standing})
+    by_case = _reviews(standing)
+    reviewers = sorted({r for ds in by_case.values() for r in ds})
     shared = {h: ds for h, ds in by_case.items() if len(ds) >= 2}
     per_label: dict[str, Any] = {}
     for label in labels:
@@ -294,10 +429,24 @@ def agreement(
         kappas = [float(p["kappa"]) for p in pairs if p["kappa"] is not None]
         per_label[label] = {
             "kappa": float(np.mean(kappas)) if kappas else None,
+            "alpha": krippendorff_alpha_nominal(
+                [[label in d.labels for d in ds.values()] for ds in shared.values()]
+            ),
             "n_both": len(shared) if len(reviewers) > 2 else (pairs[0]["n_both"] if pairs else 0),
             "observed_agreement": agree_n / total_n if total_n else None,
             "pairs": pairs,
         }
+    n_agree = sum(
+        1 for ds in shared.values() if len({frozenset(d.labels) for d in ds.values()}) == 1
+    )
+    whole_case = {
+        "n_both": len(shared),
+        "n_agree": n_agree,
+        "exact_agreement": n_agree / len(shared) if shared else None,
+        "alpha": krippendorff_alpha_nominal(
+            [[frozenset(d.labels) for d in ds.values()] for ds in shared.values()]
+        ),
+    }
     disagreements = []
     for ds in sorted(shared.values(), key=lambda ds: min(d.seq for d in ds.values())):
         case_id = max(ds.values(), key=lambda d: d.seq).case_id
@@ -306,4 +455,10 @@ def agreement(
             no = sorted(r for r, d in ds.items() if label not in d.labels)
             if yes and no:
                 disagreements.append({"case_id": case_id, "label": label, "yes": yes, "no": no})
-    return {"reviewers": reviewers, "per_label": per_label, "disagreements": disagreements}
+    return {
+        "reviewers": reviewers,
+        "n_both": len(shared),
+        "whole_case": whole_case,
+        "per_label": per_label,
+        "disagreements": disagreements,
+    }

@@ -58,9 +58,9 @@ def export_store(
     *,
     fmt: str = "training",
     reviewer: str | None = None,
-    id_col: str = "id",
-    text_col: str = "text",
-    labels_col: str = "labels",
+    id_col: str | None = None,
+    text_col: str | None = None,
+    labels_col: str | None = None,
 ) -> dict[str, Any]:
     """Write the decisions in force (one per case) to ``out``.
 
@@ -74,13 +74,18 @@ def export_store(
     reviewer : str, optional
         Export one reviewer's decisions only (default: the latest decision on each case,
         whoever made it).
-    id_col, text_col, labels_col : str
-        Column names of the training table (match those of the original training file).
+    id_col, text_col, labels_col : str, optional
+        Column names of the training table. By default those the model's training data
+        was read with (recorded in the store by ``allegations review``): the same column
+        names, and one 1/0 column per label when the training data had them
+        (``--label-cols``), so ``train`` reads the export with the original options.
+        Without recorded options: ``id``, ``text``, ``labels``.
 
     Returns
     -------
     dict
-        ``rows`` written, ``format``, ``reviewers``.
+        ``rows`` written, ``format``, ``reviewers``, ``options`` (the column options
+        ``train`` needs) and ``retrain`` (the command that retrains with the export).
 
     Raises
     ------
@@ -99,35 +104,97 @@ def export_store(
                 f"{', '.join(store.reviewers()) or '(none)'}."
             )
         rows = _final_rows(store, reviewer)
+        recorded = json.loads(store.meta().get("training_options", "{}"))
+    summary: dict[str, Any] = {
+        "rows": len(rows),
+        "format": fmt,
+        "reviewers": sorted({d.reviewer for d, _ in rows}),
+    }
     if fmt == "training":
-        bad = [x for x in labels if ";" in x]
-        if bad:
-            raise OutputError(
-                f"Label(s) {', '.join(bad)} contain ';', the separator of the training format; "
-                "export with --format prodigy instead."
-            )
-        names = [id_col, text_col, labels_col]
-        if len(set(names)) < 3:
-            raise InputError(f"Column names must differ; got {', '.join(names)}.")
-        frame = pd.DataFrame(
-            {
-                id_col: [d.case_id for d, _ in rows],
-                text_col: [text for _, text in rows],
-                labels_col: [";".join(d.labels) for d, _ in rows],
-            },
-            columns=names,
-        )
+        options = _training_options(recorded, labels, id_col, text_col, labels_col)
+        frame = _training_frame(rows, labels, options)
         write_table(frame, out)
+        summary["options"] = options
+        summary["retrain"] = retrain_command(out, options, recorded.get("original"))
     elif fmt == "prodigy":
         _write_text(out, "".join(json.dumps(_prodigy_task(d, t, labels)) + "\n" for d, t in rows))
     else:
         tasks = [_label_studio_task(d, t) for d, t in rows]
         _write_text(out, json.dumps(tasks, indent=1, ensure_ascii=False) + "\n")
-    return {
-        "rows": len(rows),
-        "format": fmt,
-        "reviewers": sorted({d.reviewer for d, _ in rows}),
+    return summary
+
+
+def _training_options(
+    recorded: dict[str, Any],
+    labels: Sequence[str],
+    id_col: str | None,
+    text_col: str | None,
+    labels_col: str | None,
+) -> dict[str, Any]:
+    """The column options of the export: explicit ones, else the recorded ones."""
+    options: dict[str, Any] = {
+        "id_col": id_col or recorded.get("id_col") or "id",
+        "text_col": text_col or recorded.get("text_col") or "text",
+        # the training data had no id column: the reviewed cases are added, not matched
+        "id_in_training": bool(id_col or recorded.get("id_col") or not recorded),
     }
+    label_cols = recorded.get("label_cols") or []
+    if labels_col is None and label_cols:
+        by_key = {label_key(c): str(c) for c in label_cols}
+        options["label_cols"] = [by_key.get(label_key(x), x) for x in labels]
+    else:
+        options["labels_col"] = labels_col or recorded.get("labels_col") or "labels"
+        options["label_sep"] = recorded.get("label_sep") or ";" if labels_col is None else ";"
+        bad = [x for x in labels if options["label_sep"] in x]
+        if bad:
+            raise OutputError(
+                f"Label(s) {', '.join(bad)} contain '{options['label_sep']}', the separator of "
+                "the labels column; export with --format prodigy instead."
+            )
+    names = [options["id_col"], options["text_col"]] + (
+        options["label_cols"] if "label_cols" in options else [options["labels_col"]]
+    )
+    if len(set(names)) < len(names):
+        raise InputError(f"Column names must differ; got {', '.join(names)}.")
+    return options
+
+
+def _training_frame(
+    rows: list[tuple[Decision, str]], labels: Sequence[str], options: dict[str, Any]
+) -> pd.DataFrame:
+    data: dict[str, list[Any]] = {
+        options["id_col"]: [d.case_id for d, _ in rows],
+        options["text_col"]: [text for _, text in rows],
+    }
+    if "label_cols" in options:
+        for label, column in zip(labels, options["label_cols"], strict=True):
+            data[column] = [int(label in d.labels) for d, _ in rows]
+    else:
+        data[options["labels_col"]] = [options["label_sep"].join(d.labels) for d, _ in rows]
+    return pd.DataFrame(data, columns=list(data))
+
+
+def retrain_command(out: str | Path, options: dict[str, Any], original: str | None) -> str:
+    """The ``allegations train`` command that retrains with an export's corrections."""
+    first = original or "ORIGINAL_TRAINING_FILE"
+    parts = ["allegations", "train", _quote(first), _quote(str(out))]
+    parts += ["--text-col", _quote(options["text_col"])]
+    if "label_cols" in options:
+        parts += ["--label-cols", _quote(",".join(options["label_cols"]))]
+    else:
+        parts += ["--labels-col", _quote(options["labels_col"])]
+        if options["label_sep"] != ";":
+            parts += ["--label-sep", _quote(options["label_sep"])]
+    if options.get("id_in_training", True):
+        parts += ["--id-col", _quote(options["id_col"])]
+    parts += ["--out", "models/retrained"]
+    return " ".join(parts)
+
+
+def _quote(value: str) -> str:
+    import shlex
+
+    return shlex.quote(value)
 
 
 def _write_text(path: Path, text: str) -> None:

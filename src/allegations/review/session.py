@@ -11,6 +11,7 @@ precomputed probabilities.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -29,15 +30,22 @@ from .cases import (
     order_cases,
     release_fingerprint,
 )
-from .store import ReviewStore
+from .estimate import disputes
+from .store import Decision, ReviewStore
 
-__all__ = ["LEGEND", "ReviewSession", "open_review", "safe"]
+__all__ = ["AUDIT_LEGEND", "LEGEND", "ReviewSession", "open_review", "safe"]
 
 log = logging.getLogger(__name__)
 
-#: The keys, written verbatim under every screen.
+#: The keys, written verbatim under every screen (review with the model's call in view).
 LEGEND = (
     "[y] accept  [n] none apply  [1-9] toggle label  [enter] save  [s] skip  [u] undo  "
+    "[?] definitions  [q] quit"
+)
+#: The keys of a blind audit or an adjudication: the model's call is no default to accept,
+#: and "none apply" is a key of its own (enter with nothing checked saves nothing).
+AUDIT_LEGEND = (
+    "[1-9] check label  [enter] save checked  [n] none apply  [s] skip  [u] undo  "
     "[?] definitions  [q] quit"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -65,6 +73,15 @@ class ReviewSession:
         Recorded with every decision.
     definitions : Codebook, optional
         Shown by ``?``.
+    single_label : bool
+        The model gives exactly one label per case: a digit chooses that label, and a
+        decision holds exactly one label (or none, when ``allow_none``).
+    allow_none : bool
+        "None apply" is an answer (multi-label models; single-label models whose training
+        data had cases outside the codebook).
+    answers : dict, optional
+        Adjudication: the disagreeing reviewers' decisions per text hash, shown on screen;
+        the session's decisions are recorded with the role "adjudicator".
     """
 
     def __init__(
@@ -77,6 +94,9 @@ class ReviewSession:
         reviewer: str,
         strategy: str,
         definitions: Codebook | None = None,
+        single_label: bool = False,
+        allow_none: bool = True,
+        answers: dict[str, list[Decision]] | None = None,
     ) -> None:
         self.store = store
         self.queue = list(queue)
@@ -85,9 +105,14 @@ class ReviewSession:
         self.reviewer = reviewer
         self.strategy = strategy
         self.definitions = definitions
-        self.hide_scores = strategy == "audit"
+        self.single_label = single_label
+        self.allow_none = allow_none or not single_label
+        self.answers = answers
+        self.role = "adjudicator" if answers is not None else "reviewer"
+        self.blind = strategy == "audit" or answers is not None
+        self.hide_scores = self.blind
         # The audit needs blind answers: only audit decisions count as done there.
-        self._decided_under = "audit" if self.hide_scores else None
+        self._decided_under = "audit" if strategy == "audit" else None
         self.decided = store.decided_hashes(reviewer, self._decided_under)
         self.skipped: set[str] = set()
         self.n_saved = 0
@@ -106,6 +131,18 @@ class ReviewSession:
                 f"{reviewer}."
             )
 
+    @property
+    def legend(self) -> str:
+        """The keys of this session, written verbatim under every screen."""
+        text = AUDIT_LEGEND if self.blind else LEGEND
+        if self.single_label:
+            text = text.replace("[1-9] check label", "[1-9] choose label").replace(
+                "[1-9] toggle label", "[1-9] choose label"
+            )
+            if not self.allow_none:
+                text = text.replace("  [n] none apply", "").replace("[n] none apply  ", "")
+        return text
+
     # -- state --------------------------------------------------------------------------
     @property
     def current(self) -> Case | None:
@@ -122,6 +159,17 @@ class ReviewSession:
         """Distinct cases of the queue not yet decided by this reviewer (skipped included)."""
         return len(self._queue_hashes) - self.n_decided
 
+    def case_strategy(self, case: Case) -> str:
+        """The strategy a decision on ``case`` is recorded under (an adjudication takes the
+        strategy of the answers it settles, so a settled audit case stays in the audit)."""
+        if self.answers is not None:
+            given = self.answers.get(case.text_hash, [])
+            if any(d.strategy == "audit" for d in given):
+                return "audit"
+            if given:
+                return given[-1].strategy
+        return self.strategy
+
     def _advance(self, start: int) -> None:
         for i in range(start, len(self.queue)):
             h = self.queue[i].text_hash
@@ -134,7 +182,7 @@ class ReviewSession:
     def _show(self, i: int) -> None:
         self.index = i
         case = self.queue[i]
-        self.selection = [] if self.hide_scores else list(case.predicted)
+        self.selection = [] if self.blind else list(case.predicted)
         self._pending = None
 
     # -- keys ---------------------------------------------------------------------------
@@ -158,11 +206,27 @@ class ReviewSession:
             return
         if len(key) == 1 and key in "0123456789":
             self._digit(key)
+        elif key == "y" and self.blind:
+            self.status = (
+                "The model's call is hidden and is no answer here: check the labels that apply "
+                "with 1-9 and press enter" + (", or press n if none apply." if self.allow_none
+                                             else ".")
+            )  # fmt: skip
         elif key == "y":
-            self.save(self.selection if self.hide_scores else case.predicted)
+            self.save(case.predicted)
         elif key == "n":
+            if not self.allow_none:
+                self.status = (
+                    "This model gives exactly one label per case: choose one with 1-9, then enter."
+                )
+                return
             self.save([])
         elif key == "enter":
+            if not self.selection and (self.blind or not self.allow_none):
+                self.status = "No label is checked: check one with 1-9" + (
+                    ", or press n if none apply." if self.allow_none else "."
+                )
+                return
             self.save(self.selection)
         elif key == "s":
             self.skipped.add(case.text_hash)
@@ -193,6 +257,8 @@ class ReviewSession:
         label = self.labels[number - 1]
         if label in self.selection:
             self.selection.remove(label)
+        elif self.single_label:
+            self.selection = [label]  # one label per case: choosing one replaces the other
         else:
             self.selection.append(label)
         self.selection.sort(key=self.labels.index)
@@ -203,6 +269,9 @@ class ReviewSession:
         case = self.current
         if case is None:
             return
+        if self.single_label and len(labels) > 1:
+            self.status = f"This model gives exactly one label per case, not {len(labels)}."
+            return
         decision = self.store.record(
             case_id=case.case_id,
             text=case.text,
@@ -211,8 +280,9 @@ class ReviewSession:
             predicted_labels=case.predicted,
             model_id=self.model_id,
             reviewer=self.reviewer,
-            strategy=self.strategy,
+            strategy=self.case_strategy(case),
             thash=case.text_hash,
+            role=self.role,
         )
         self.decided.add(case.text_hash)
         self.n_saved += 1
@@ -265,8 +335,13 @@ def open_review(
     seed: int = 0,
     sheet: str | None = None,
     encoding: str | None = None,
+    adjudicate: bool = False,
 ) -> ReviewSession:
     """Load the model and data, run the model once, build the queue and open the store.
+
+    With ``adjudicate`` the queue is the cases of the data on which reviewers in the
+    store disagree and that no adjudication settled yet (``strategy`` and ``limit`` do
+    not apply); the session shows each reviewer's answer and records the settling one.
 
     Returns
     -------
@@ -296,10 +371,37 @@ def open_review(
         label = match[0]
     store = ReviewStore(store_path, labels=model.labels)
     try:
+        single_label, allow_none = label_design(model)
+        store.set_meta(
+            {
+                "label_design": "exclusive" if single_label else "multi-label",
+                "allow_none": "1" if allow_none else "0",
+            }
+        )
+        store.set_meta({"training_options": json.dumps(training_options(model))}, replace=True)
         cases = load_cases(
             data_path, model, text_col=text_col, id_col=id_col, sheet=sheet, encoding=encoding
         )
-        if strategy == "audit":
+        answers = None
+        if adjudicate:
+            answers = disputes(store)
+            queue = [c for c in cases if c.text_hash in answers]
+            outside = len(set(answers) - {c.text_hash for c in queue})
+            if outside:
+                log.warning(
+                    "%d disputed case(s) of the store are not in %s; adjudicate them with the "
+                    "data they came from.",
+                    outside,
+                    Path(data_path).name,
+                )
+            if not queue:
+                raise InputError(
+                    f"No case of {Path(data_path).name} is disputed in {store_path}: reviewers "
+                    "agree on every case they both coded, or it is settled; nothing to adjudicate."
+                )
+            answers = {h: answers[h] for h in {c.text_hash for c in queue}}
+            strategy = "adjudicate"
+        elif strategy == "audit":
             design = store.audit_design()
             if design is None:
                 design = draw_audit(cases, size=limit or DEFAULT_AUDIT_SIZE, label=label, seed=seed)
@@ -329,7 +431,32 @@ def open_review(
             reviewer=reviewer,
             strategy=strategy,
             definitions=Codebook.from_dict(codebook) if codebook else None,
+            single_label=single_label,
+            allow_none=allow_none,
+            answers=answers,
         )
     except BaseException:
         store.close()
         raise
+
+
+def label_design(model: Tagger) -> tuple[bool, bool]:
+    """(single label per case, "none apply" allowed) of a model, from how it was trained.
+
+    A single-label model accepts "none apply" only when its training data had cases
+    without a label (outside the codebook).
+    """
+    single = bool(model.exclusive)
+    allow_none = not single or int(model.card.get("n_cases_without_label", 0) or 0) > 0
+    return single, allow_none
+
+
+def training_options(model: Tagger) -> dict[str, object]:
+    """The column options the model's training data was read with (for ``export``)."""
+    data = model.card.get("data") or {}
+    keys = ("text_col", "id_col", "labels_col", "label_sep", "label_cols")
+    out: dict[str, object] = {k: data[k] for k in keys if data.get(k) not in (None, "", [])}
+    files = data.get("files") or []
+    if files and isinstance(files[0], dict) and files[0].get("name"):
+        out["original"] = str(files[0]["name"])
+    return out

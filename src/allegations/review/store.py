@@ -33,13 +33,20 @@ from ..training.labels import label_key
 __all__ = [
     "AuditDesign",
     "Decision",
+    "ROLES",
     "ReviewStore",
     "STORE_FORMAT",
+    "SheetRow",
     "text_hash",
 ]
 
 STORE_FORMAT = "allegations-review-store"
-STORE_VERSION = 1
+#: 2 added ``decisions.role`` (reviewer or adjudicator) and the sheet tables; a version-1
+#: store is read as it is and migrated the first time it is opened to write.
+STORE_VERSION = 2
+#: Roles of a decision: a reviewer's answer, or an adjudicator's answer that settles a case
+#: on which reviewers disagree.
+ROLES = ("reviewer", "adjudicator")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,7 +63,8 @@ CREATE TABLE IF NOT EXISTS decisions (
     reviewer TEXT NOT NULL,
     strategy TEXT NOT NULL,
     undoes INTEGER REFERENCES decisions(seq),
-    decided_at TEXT NOT NULL
+    decided_at TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'reviewer'
 );
 CREATE INDEX IF NOT EXISTS decisions_by_reviewer ON decisions (reviewer, text_hash);
 CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
@@ -70,6 +78,24 @@ CREATE TABLE IF NOT EXISTS audit_population (
     band INTEGER NOT NULL,
     predicted TEXT NOT NULL,
     sample_rank INTEGER
+);
+CREATE TABLE IF NOT EXISTS sheets (
+    sheet_id TEXT PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    design TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sheet_rows (
+    sheet_id TEXT NOT NULL REFERENCES sheets(sheet_id),
+    row INTEGER NOT NULL,
+    case_id TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    predicted TEXT NOT NULL,
+    predicted_labels TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    PRIMARY KEY (sheet_id, row)
 );
 """
 
@@ -95,6 +121,19 @@ class Decision:
     strategy: str
     undoes: int | None
     decided_at: str
+    role: str = "reviewer"
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One case written to a review sheet: what the import needs to record a decision."""
+
+    row: int
+    case_id: str
+    text_hash: str
+    predicted: dict[str, float]
+    predicted_labels: tuple[str, ...]
+    model_id: str
 
 
 @dataclass(frozen=True)
@@ -127,6 +166,13 @@ class AuditDesign:
     seed: int = 0
     label: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _decision(seq: int, row: tuple[Any, ...]) -> Decision:
+    return Decision(
+        seq, row[0], row[1], row[2], tuple(json.loads(row[3])), json.loads(row[4]),
+        tuple(json.loads(row[5])), row[6], row[7], row[8], row[9], row[10], row[11],
+    )  # fmt: skip
 
 
 def _now() -> str:
@@ -215,6 +261,8 @@ class ReviewStore:
                     f"{self.path} was written by a newer allegations (store format "
                     f"{meta.get('format_version')}); upgrade allegations to read it."
                 )
+        columns = {r[1] for r in con.execute("PRAGMA table_info(decisions)")}
+        self._has_role = is_new or "role" in columns
         if not is_new and labels is None:
             return  # an existing store opened to read it: no write, no lock
         if is_new and labels is None:
@@ -227,6 +275,15 @@ class ReviewStore:
             for statement in _SCHEMA.split(";\n"):
                 if statement.strip():
                     con.execute(statement)
+            if not self._has_role:  # a version-1 store: add the role column
+                con.execute(
+                    "ALTER TABLE decisions ADD COLUMN role TEXT NOT NULL DEFAULT 'reviewer'"
+                )
+                con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('format_version', ?)",
+                    (str(STORE_VERSION),),
+                )
+                self._has_role = True
             if is_new and labels is not None:
                 rows = [
                     ("format", STORE_FORMAT),
@@ -292,14 +349,51 @@ class ReviewStore:
         reviewer: str,
         strategy: str,
         thash: str | None = None,
+        role: str = "reviewer",
     ) -> Decision:
         """Append one decision and commit it; return it once it is durable.
+
+        ``role`` is ``"reviewer"`` for an answer, ``"adjudicator"`` for the answer that
+        settles a case on which reviewers disagree.
 
         Raises
         ------
         StoreError
             If a label is not in the store's label set, or the write fails.
         """
+        row, text_row = self._decision_row(
+            case_id=case_id, text=text, labels=labels, predicted=predicted,
+            predicted_labels=predicted_labels, model_id=model_id, reviewer=reviewer,
+            strategy=strategy, thash=thash, role=role,
+        )  # fmt: skip
+        seq = self._write([(row, text_row)])[0]
+        return _decision(seq, row)
+
+    def record_many(self, items: Sequence[dict[str, Any]]) -> list[Decision]:
+        """Append several decisions (keyword dicts as for :meth:`record`) in ONE transaction.
+
+        Either every decision is saved or none is (an import of a sheet).
+        """
+        rows = [self._decision_row(**item) for item in items]
+        seqs = self._write(rows)
+        return [_decision(seq, row) for seq, (row, _) in zip(seqs, rows, strict=True)]
+
+    def _decision_row(
+        self,
+        *,
+        case_id: str,
+        text: str,
+        labels: Iterable[str],
+        predicted: dict[str, float],
+        predicted_labels: Iterable[str] = (),
+        model_id: str,
+        reviewer: str,
+        strategy: str,
+        thash: str | None = None,
+        role: str = "reviewer",
+    ) -> tuple[tuple[Any, ...], tuple[str, str]]:
+        if role not in ROLES:
+            raise StoreError(f"Unknown decision role {role!r}; roles are {', '.join(ROLES)}.")
         known = {label_key(x): x for x in self.labels}
         chosen: list[str] = []
         for label in labels:
@@ -327,12 +421,9 @@ class ReviewStore:
             strategy,
             None,
             when,
+            role,
         )
-        seq = self._write(row, (thash, str(text)))
-        return Decision(
-            seq, "decide", str(case_id), thash, tuple(chosen), dict(predicted), tuple(called),
-            model_id, reviewer, strategy, None, when,
-        )  # fmt: skip
+        return row, (thash, str(text))
 
     def undo_last(self, reviewer: str, strategy: str = "") -> Decision | None:
         """Record an undo of ``reviewer``'s latest standing decision; return that decision.
@@ -355,42 +446,48 @@ class ReviewStore:
             strategy or target.strategy,
             target.seq,
             _now(),
+            target.role,
         )
-        self._write(row, None)
+        self._write([(row, None)])
         return target
 
-    def _write(self, row: tuple[Any, ...], text_row: tuple[str, str] | None) -> int:
+    def _write(self, rows: Sequence[tuple[tuple[Any, ...], tuple[str, str] | None]]) -> list[int]:
         con = self._con
+        seqs: list[int] = []
         try:
             con.execute("BEGIN IMMEDIATE")
             try:
-                if text_row is not None:
-                    con.execute("INSERT OR IGNORE INTO texts VALUES (?, ?)", text_row)
-                cur = con.execute(
-                    "INSERT INTO decisions (kind, case_id, text_hash, labels, predicted, "
-                    "predicted_labels, model_id, reviewer, strategy, undoes, decided_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
+                for row, text_row in rows:
+                    if text_row is not None:
+                        con.execute("INSERT OR IGNORE INTO texts VALUES (?, ?)", text_row)
+                    cur = con.execute(
+                        "INSERT INTO decisions (kind, case_id, text_hash, labels, predicted, "
+                        "predicted_labels, model_id, reviewer, strategy, undoes, decided_at, "
+                        "role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        row,
+                    )
+                    seqs.append(int(cur.lastrowid or 0))
                 con.execute("COMMIT")
             except BaseException:
                 if con.in_transaction:
                     con.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
+            what = f"case {rows[0][0][1]}" if len(rows) == 1 else f"{len(rows)} cases"
             raise StoreError(
-                f"The decision on case {row[1]} was NOT saved to {self.path} ({exc}); "
+                f"The decision on {what} was NOT saved to {self.path} ({exc}); "
                 "earlier decisions are intact. Fix the cause (disk space, permissions, "
                 "another program holding the file) and try again."
             ) from None
-        return int(cur.lastrowid or 0)
+        return seqs
 
     # -- reading ------------------------------------------------------------------------
     def decisions(self, reviewer: str | None = None) -> list[Decision]:
         """Every row (decisions and undos), oldest first; optionally one reviewer's."""
+        role = "role" if self._has_role else "'reviewer'"  # a version-1 store read as is
         sql = (
             "SELECT seq, kind, case_id, text_hash, labels, predicted, predicted_labels, "
-            "model_id, reviewer, strategy, undoes, decided_at FROM decisions"
+            f"model_id, reviewer, strategy, undoes, decided_at, {role} FROM decisions"
         )
         args: tuple[Any, ...] = ()
         if reviewer is not None:
@@ -411,6 +508,7 @@ class ReviewStore:
                 r[9],
                 r[10],
                 r[11],
+                r[12],
             )  # fmt: skip
             for r in rows
         ]
@@ -543,3 +641,96 @@ class ReviewStore:
                 raise
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot save the audit sample to {self.path} ({exc}).") from None
+
+    # -- metadata and sheets ------------------------------------------------------------
+    def set_meta(self, values: dict[str, str], *, replace: bool = False) -> None:
+        """Record settings in the store's metadata (kept if present, unless ``replace``)."""
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            con.executemany(f"{verb} INTO meta VALUES (?, ?)", list(values.items()))
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+
+    def save_sheet(
+        self,
+        sheet_id: str,
+        *,
+        purpose: str,
+        strategy: str,
+        rows: Sequence[SheetRow],
+        design: str = "multi-label",
+    ) -> None:
+        """Remember which case each row of an exported sheet holds (one transaction).
+
+        ``design`` is the label design the sheet was written for: ``"exclusive"`` (one
+        label per case), ``"exclusive+none"`` (or none) or ``"multi-label"``.
+        """
+        con = self._con
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                con.execute(
+                    "INSERT INTO sheets VALUES (?, ?, ?, ?, ?, ?)",
+                    (sheet_id, purpose, strategy, json.dumps(self.labels), design, _now()),
+                )
+                con.executemany(
+                    "INSERT INTO sheet_rows VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            sheet_id,
+                            r.row,
+                            r.case_id,
+                            r.text_hash,
+                            json.dumps(r.predicted),
+                            json.dumps(list(r.predicted_labels)),
+                            r.model_id,
+                        )  # fmt: skip
+                        for r in rows
+                    ],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot record the sheet in {self.path} ({exc}).") from None
+
+    def sheet_ids(self) -> list[str]:
+        """Ids of the sheets exported from this store, oldest first."""
+        tables = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master")}
+        if "sheets" not in tables:
+            return []
+        rows = self._con.execute("SELECT sheet_id FROM sheets ORDER BY created, rowid")
+        return [r[0] for r in rows]
+
+    def sheet(self, sheet_id: str) -> tuple[dict[str, str], dict[str, SheetRow]] | None:
+        """The purpose and strategy of an exported sheet and its rows by case id, or None."""
+        tables = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master")}
+        if "sheets" not in tables:
+            return None
+        head = self._con.execute(
+            "SELECT purpose, strategy, labels, design FROM sheets WHERE sheet_id = ?", (sheet_id,)
+        ).fetchone()
+        if head is None:
+            return None
+        rows = self._con.execute(
+            "SELECT row, case_id, text_hash, predicted, predicted_labels, model_id "
+            "FROM sheet_rows WHERE sheet_id = ? ORDER BY row",
+            (sheet_id,),
+        ).fetchall()
+        by_id = {
+            r[1]: SheetRow(int(r[0]), r[1], r[2], json.loads(r[3]), tuple(json.loads(r[4])), r[5])
+            for r in rows
+        }
+        return {
+            "purpose": head[0],
+            "strategy": head[1],
+            "labels": head[2],
+            "design": head[3],
+        }, by_id

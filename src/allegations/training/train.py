@@ -35,7 +35,7 @@ from .crossval import (
 from .labels import canonical_labels, label_key, to_matrix
 from .neardup import NEAR_DUPLICATE_COSINE
 
-__all__ = ["train", "evaluate", "make_folds", "MIN_ROWS"]
+__all__ = ["train", "evaluate", "make_folds", "MIN_ROWS", "warn_label_design_changes"]
 
 # Older name kept for callers and tests.
 _group_ids = assign_groups
@@ -393,3 +393,44 @@ def evaluate(
             ", ".join(sorted(unknown)),
         )
     return report
+
+
+def warn_label_design_changes(
+    original: Sequence[Sequence[str]], corrections: Sequence[tuple[str, Sequence[str]]]
+) -> list[str]:
+    """Warn (and return the warnings) when corrections change the label design.
+
+    ``original`` are the label sets of the first training file; ``corrections`` the
+    (row id, label set) of the rows the later files bring. Two changes are warned about,
+    naming the rows (ids only): single-label data made multi-label (a corrected row with
+    no label or several, when every original row has exactly one), and a label that the
+    original data never uses.
+    """
+    found: list[str] = []
+
+    def listed(keys: list[str]) -> str:
+        return ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+
+    if original and all(len(s) == 1 for s in original):
+        bad = [key for key, s in corrections if len(s) != 1]
+        if bad:
+            found.append(
+                f"Every case of the first file has exactly one label, but {len(bad)} corrected "
+                f"row(s) have none or several ({listed(bad)}): the model is trained as "
+                "multi-label, with other thresholds. Give those rows one label each to keep "
+                "the single-label design."
+            )
+    known = {label_key(x) for s in original for x in s}
+    added: dict[str, list[str]] = {}
+    for key, labels in corrections:
+        for label in labels:
+            if label_key(label) not in known:
+                added.setdefault(label, []).append(key)
+    for label, keys in added.items():
+        found.append(
+            f"Label '{label}' is not used in the first file; corrected row(s) {listed(keys)} "
+            "add it. Check its spelling, or keep it on purpose (a new category)."
+        )
+    for message in found:
+        log.warning("%s", message)
+    return found
