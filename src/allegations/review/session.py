@@ -29,7 +29,7 @@ from .cases import (
     order_cases,
     release_fingerprint,
 )
-from .store import ReviewStore
+from .store import Decision, ReviewStore
 
 __all__ = ["LEGEND", "ReviewSession", "open_review", "safe"]
 
@@ -92,6 +92,8 @@ class ReviewSession:
         self.skipped: set[str] = set()
         self.n_saved = 0
         self.n_undone = 0
+        #: The latest save or undo: ("saved", the decision) or ("undid", the undone decision).
+        self.last_action: tuple[str, Decision] | None = None
         self.status = ""
         self.showing_definitions = False
         self.finished = False
@@ -216,6 +218,7 @@ class ReviewSession:
         )
         self.decided.add(case.text_hash)
         self.n_saved += 1
+        self.last_action = ("saved", decision)
         shown = "; ".join(decision.labels) or "none apply"
         self.status = f"Saved case {safe(case.case_id)}: {shown} (decision #{decision.seq})."
         self._advance(self.index + 1)
@@ -227,6 +230,7 @@ class ReviewSession:
             self.status = "Nothing to undo."
             return
         self.n_undone += 1
+        self.last_action = ("undid", target)
         self.decided = self.store.decided_hashes(self.reviewer, self._decided_under)
         where = next((i for i, c in enumerate(self.queue) if c.text_hash == target.text_hash), None)
         if where is None:  # decided in an earlier session, outside this queue
