@@ -14,6 +14,7 @@ import html
 import json
 import logging
 import secrets
+import signal
 import socket
 from collections.abc import Callable, Iterable
 from http.cookies import SimpleCookie
@@ -231,13 +232,14 @@ def open_socket(host: str, port: int) -> socket.socket:
     InputError
         If the address cannot be bound (port in use, unknown host).
     """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(128)
     except OSError as exc:
+        sock.close()
         raise InputError(
             f"Cannot serve on {host}:{port} ({exc.strerror or exc}); pass another --port "
             "(or none for a free one) or --host."
@@ -258,4 +260,22 @@ def serve(app: ASGIApp, sock: socket.socket) -> None:
         server_header=False,
         date_header=False,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the
+    # handler that was in place before: here, one that ends serving without a traceback.
+    def stopped(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    catch = [signal.SIGINT, signal.SIGTERM]
+    previous = {s: signal.signal(s, stopped) for s in catch}
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except (_Stopped, KeyboardInterrupt):
+        pass
+    finally:
+        sock.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class _Stopped(Exception):
+    """Ctrl-C or SIGTERM ended the server."""
