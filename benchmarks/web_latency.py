@@ -19,10 +19,13 @@ Run: ``.venv/bin/python benchmarks/web_latency.py [--cases 100] [--train-rows 80
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import queue
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -31,7 +34,6 @@ import threading
 import time
 from pathlib import Path
 
-import httpx2 as httpx
 import pexpect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,20 +111,36 @@ def start_web(exe: str, review_csv: Path, model: Path, store: Path, n: int):
 
 def web_reviewer(url: str, base: str, name: str, n: int, barrier: threading.Barrier,
                  out: list[float]) -> None:  # fmt: skip
-    with httpx.Client(base_url=base, timeout=60, follow_redirects=True) as client:
-        page = client.get(url)
-        csrf = re.search(r'name="csrf" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        headers = {"X-CSRF-Token": csrf, "Origin": base}
-        client.post("/api/join", json={"reviewer": name}, headers=headers).raise_for_status()
-        barrier.wait()
-        for i in range(n):
-            t = time.perf_counter()
-            response = client.post(
-                "/api/key", json={"reviewer": name, "key": "yn"[i % 2]}, headers=headers
-            )
-            state = response.json()
-            out.append(time.perf_counter() - t)
-            assert response.status_code == 200 and state["last"]["kind"] == "saved", state
+    """One reviewer: keep-alive connection with TCP_NODELAY, as browsers have."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    conn.connect()
+    assert conn.sock is not None
+    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    cookie = "allegations_review=" + url.split("?token=", 1)[1]
+
+    def send(method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        headers = {"Cookie": cookie}
+        if body is not None:
+            headers.update({"X-CSRF-Token": csrf, "Origin": base,
+                            "Content-Type": "application/json"})  # fmt: skip
+        conn.request(method, path, body=None if body is None else json.dumps(body),
+                     headers=headers)  # fmt: skip
+        response = conn.getresponse()
+        return response.status, response.read()
+
+    csrf = ""
+    page = send("GET", "/")[1].decode()
+    csrf = re.search(r'name="csrf" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert send("POST", "/api/join", {"reviewer": name})[0] == 200
+    barrier.wait()
+    for i in range(n):
+        t = time.perf_counter()
+        status, raw = send("POST", "/api/key", {"reviewer": name, "key": "yn"[i % 2]})
+        state = json.loads(raw)
+        out.append(time.perf_counter() - t)
+        assert status == 200 and state["last"]["kind"] == "saved", state
+    conn.close()
 
 
 def web(exe: str, review_csv: Path, model: Path, store: Path, n: int, names: list[str]):

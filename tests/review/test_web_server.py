@@ -186,6 +186,20 @@ def test_a_port_in_use_is_one_line_error(cases_csv: Path, model_dir: Path, tmp_p
     assert "pass another --port" in result.output and "Traceback" not in result.output
 
 
+def test_the_socket_sends_small_answers_at_once() -> None:
+    """TCP_NODELAY: without it every answer with a body waited 40 ms for a delayed ACK."""
+    import socket
+
+    from allegations.review.web import open_socket
+
+    sock = open_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP  # asyncio sets NODELAY on accepted ones
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        sock.close()
+
+
 # -- the installed console script -----------------------------------------------------------
 @pytest.mark.slow
 def test_console_script_serves_opens_and_stops_on_ctrl_c(
