@@ -169,6 +169,20 @@ def test_web_options_reach_the_server(
     assert served["address"][0] == "0.0.0.0"
 
 
+def test_without_the_web_extra_one_line_says_what_to_install(
+    cases_csv: Path, model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "allegations.review.web", None)  # import fails
+    result = CliRunner().invoke(
+        app,
+        ["review", str(cases_csv), "--model", str(model_dir), "--store",
+         str(tmp_path / "r.db"), "--id-col", "id", "--web"],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "Error: allegations review --web needs Starlette and uvicorn" in result.output
+    assert "pip install 'allegations[web]'" in result.output and "Traceback" not in result.output
+
+
 def test_a_port_in_use_is_one_line_error(cases_csv: Path, model_dir: Path, tmp_path: Path) -> None:
     import socket
 

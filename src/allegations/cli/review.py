@@ -356,8 +356,8 @@ def run_web(
     except ImportError as exc:
         session.store.close()
         fail(
-            f"allegations review --web needs the web extra ({exc.name} is not installed); "
-            "install it with: pip install 'allegations[web]'"
+            f"allegations review --web needs Starlette and uvicorn (cannot import {exc.name}); "
+            "install them with: pip install 'allegations[web]'"
         )
     hub = ReviewHub(session, default_reviewer=reviewer)
     try:
