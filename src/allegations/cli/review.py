@@ -293,9 +293,34 @@ def review_cli(
             "with each reviewer's answer; your answer is stored as the adjudication.",
         ),
     ] = False,
+    # -- review in the browser (issue 20) --
+    web: Annotated[
+        bool,
+        typer.Option(
+            "--web",
+            help="Review in the browser: serve a local page (several reviewers at once) "
+            "instead of the terminal screen.",
+        ),
+    ] = False,
+    port: Annotated[
+        int,
+        typer.Option("--port", min=0, max=65535, help="--web: port to serve on (0: a free one)."),
+    ] = 0,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="--web: open the page in the default browser.")
+    ] = False,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="--web: address to serve on. Anything but 127.0.0.1 lets other machines "
+            "reach the narratives (with the token).",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Review the model's predictions one case per screen with single keys; every decision is
-    saved before the next case shows, and a rerun resumes where you stopped.
+    saved before the next case shows, and a rerun resumes where you stopped. With --web, the
+    same review as a local web page.
 
     Examples:
 
@@ -323,6 +348,9 @@ def review_cli(
         )
     if export_sheet is not None:
         _export_sheet(session, export_sheet)
+        return
+    if web:
+        run_web(session, store, reviewer=name, host=host, port=port, open_browser=open_browser)
         return
     try:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -368,4 +396,63 @@ def _export_sheet(session: ReviewSession, path: Path) -> None:
         + (" --adjudicate" if session.answers is not None else ""),
         highlight=False,
         markup=False,
+    )
+
+
+# -- review in the browser (issue 20) -------------------------------------------------------
+def run_web(
+    session: ReviewSession,
+    store: Path,
+    *,
+    reviewer: str,
+    host: str,
+    port: int,
+    open_browser: bool,
+) -> None:
+    """Serve the review as a local web page until Ctrl-C; print the URL with its token."""
+    import secrets
+    import threading
+    import webbrowser
+
+    try:
+        from ..review.web import ReviewHub, create_app, loopback, open_socket, serve
+    except ImportError as exc:
+        session.store.close()
+        fail(
+            f"allegations review --web needs Starlette and uvicorn (cannot import {exc.name}); "
+            "install them with: pip install 'allegations[web]'"
+        )
+    hub = ReviewHub(session, default_reviewer=reviewer)
+    try:
+        with errors_to_exit():
+            sock = open_socket(host, port)
+        bound = sock.getsockname()[1]
+        shown = f"[{host}]" if ":" in host else host
+        if loopback(host):
+            allowed: list[str] | None = [f"{h}:{bound}" for h in (shown, "127.0.0.1", "localhost")]
+        else:
+            allowed = None
+            typer.echo(
+                f"Warning: --host {host} serves the review beyond this machine; anyone who "
+                "can reach it and has the URL's token sees the narratives, unencrypted (plain "
+                "HTTP). Use the default 127.0.0.1 unless you must.",
+                err=True,
+            )
+        token = secrets.token_urlsafe(32)
+        app_ = create_app(hub, token=token, allowed_hosts=allowed)
+        url = f"http://{shown}:{bound}/?token={token}"
+        typer.echo(f"Review {session.strategy} · {len(hub.queue)} case(s) · store {store}")
+        typer.echo(f"Open this address in a browser (keep it private, it holds the key): {url}")
+        typer.echo("Each reviewer types their name on the page. Stop the server with Ctrl-C.")
+        sys.stdout.flush()
+        if open_browser:
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+        serve(app_, sock)
+    finally:
+        totals = hub.totals()
+        hub.close()
+    console.print(
+        f"Saved {totals['saved']} decision(s) to {store} this session ({totals['undone']} "
+        f"undone) by {totals['reviewers']} reviewer(s).",
+        highlight=False,
     )

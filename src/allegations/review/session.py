@@ -117,6 +117,8 @@ class ReviewSession:
         self.skipped: set[str] = set()
         self.n_saved = 0
         self.n_undone = 0
+        #: The latest save or undo: ("saved", the decision) or ("undid", the undone decision).
+        self.last_action: tuple[str, Decision] | None = None
         self.status = ""
         self.showing_definitions = False
         self.finished = False
@@ -286,6 +288,7 @@ class ReviewSession:
         )
         self.decided.add(case.text_hash)
         self.n_saved += 1
+        self.last_action = ("saved", decision)
         shown = "; ".join(decision.labels) or "none apply"
         self.status = f"Saved case {safe(case.case_id)}: {shown} (decision #{decision.seq})."
         self._advance(self.index + 1)
@@ -297,6 +300,7 @@ class ReviewSession:
             self.status = "Nothing to undo."
             return
         self.n_undone += 1
+        self.last_action = ("undid", target)
         self.decided = self.store.decided_hashes(self.reviewer, self._decided_under)
         where = next((i for i, c in enumerate(self.queue) if c.text_hash == target.text_hash), None)
         if where is None:  # decided in an earlier session, outside this queue
