@@ -272,7 +272,9 @@ def test_the_audit_is_blind_in_the_browser_too(
             assert "confidence" not in state["case"] and "predicted" not in state["case"]
             assert all("score" not in x and not x["checked"] for x in state["labels"])
             assert all(not p["labels"] for p in state["case"]["segments"])
-            saved = key(c, "ana", "y")  # audit: y saves the checked labels (none)
+            assert "accept" not in state["legend"] and "[n] none apply" in state["legend"]
+            assert key(c, "ana", "y")["last"] is None  # no model call to accept: nothing saved
+            saved = key(c, "ana", "n")  # "none apply" is an explicit choice
             assert saved["last"]["labels"] == []
     finally:
         hub.close()

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from ...errors import InputError
 from ..cases import Case, evidence_spans
-from ..session import LEGEND, ReviewSession
+from ..session import ReviewSession
 from ..store import ReviewStore
 
 __all__ = ["MAX_REVIEWER", "ReviewHub", "StaleState", "case_segments", "reviewer_name"]
@@ -276,7 +276,7 @@ class ReviewHub:
             "undone": session.n_undone,
             "status": session.status,
             "left": session.finished,
-            "legend": LEGEND,
+            "legend": session.legend,
             "labels": labels,
             "case": shown,
             "definitions": self._definitions(session) if session.showing_definitions else None,

@@ -100,6 +100,8 @@
     $("progress").max = Math.max(s.total, 1);
     $("progress").value = s.decided;
     $("legend").textContent = s.legend;
+    // A blind audit or an adjudication offers no model call to accept (the legend says so).
+    document.querySelector('button[data-key="y"]').hidden = s.blind;
     $("status").textContent = s.status || "";
     $("more-labels").hidden = s.labels.length <= 9 || !s.case;
 
