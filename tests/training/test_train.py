@@ -197,7 +197,9 @@ def test_precision_goal_threshold_reaches_target_out_of_fold():
     assert base["oof_precision_at_threshold"] < 0.9  # the F1 threshold would not do
     assert row["threshold"] > base["threshold"]
     lo, hi = row["precision_95ci"]
-    assert lo <= row["oof_precision_at_threshold"] <= hi + 0.05
+    # The Wilson interval of the cross-validated precision (stats/intervals.py): it holds
+    # the estimate and does not collapse to a point.
+    assert lo <= row["precision"] <= hi and lo < hi
 
 
 def test_card_reports_calibration_and_review_bands(trained_model):

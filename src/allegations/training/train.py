@@ -18,8 +18,9 @@ from ..model.classifier import (
 )
 from ..model.persistence import library_versions
 from ..model.tagger import Tagger
+from ..stats.intervals import wilson_counts
 from ..stats.metrics import MIN_SUPPORT, score_predictions
-from ..stats.reliability import REVIEW_ERROR, bootstrap_intervals, reliability, review_bands
+from ..stats.reliability import REVIEW_ERROR, reliability, review_bands
 from ..stats.report_stats import report_data_from_training
 from ..text.preprocess import lemma_text
 from .codebook import Codebook
@@ -180,7 +181,6 @@ def train(
     )
     cv = score_predictions(y, cv_pred, labels)
     cv["threshold_prior"] = prior
-    intervals = bootstrap_intervals(y, cv_pred, seed=seed)
     calibration = {
         label: reliability(y[:, j], cvd["crossfit_proba"][:, j]) for j, label in enumerate(labels)
     }
@@ -193,8 +193,11 @@ def train(
         n_at, tp_at = int(at.sum()), int((at & (y[:, j] == 1)).sum())
         row["oof_precision_at_threshold"] = round(tp_at / n_at, 4) if n_at else None
         row["oof_recall_at_threshold"] = round(tp_at / max(int(y[:, j].sum()), 1), 4)
-        row["precision_95ci"] = intervals[j]["precision"]
-        row["recall_95ci"] = intervals[j]["recall"]
+        # Wilson intervals of the cross-validated counts: the same function as the
+        # report and `estimate` (stats/intervals.py), never a 100-100 point.
+        tp_cv = int(((cv_pred[:, j] == 1) & (y[:, j] == 1)).sum())
+        row["precision_95ci"] = wilson_counts(tp_cv, int(cv_pred[:, j].sum()))
+        row["recall_95ci"] = wilson_counts(tp_cv, int(y[:, j].sum()))
         row["ece"] = calibration[labels[j]]["ece"]
     cv["n_folds"] = int(len(np.unique(fold)))
     cv["n_grouped_duplicates"] = n_dup
