@@ -6,9 +6,10 @@ import pytest
 
 from allegations import evaluate, train
 from allegations.errors import InputError, LabelError
+from allegations.training.codebook import Codebook, load_codebook
 from allegations.training.train import _group_ids, make_folds
 
-from ..conftest import make_corpus
+from ..conftest import PHRASES, make_corpus
 
 
 def _sets(series: pd.Series) -> list[list[str]]:
@@ -314,3 +315,21 @@ def test_card_records_each_labels_candidate_and_the_config():
         members = np.atleast_1d(cv["C"][label])
         assert set(members.tolist()) <= set(config["C_grid"])
     assert "naive-Bayes" in model.card["model"]["classifier"]
+
+
+def test_label_source_is_recorded_from_the_argument_or_the_codebook(corpus, tmp_path):
+    texts = corpus.text.tolist()
+    sets = [s.split(";") if s else [] for s in corpus.labels]
+    book = tmp_path / "codebook.toml"
+    book.write_text(
+        '[codebook]\nname = "t"\nlabel_source = "hand-labelled by  2 reviewers"\n'
+        + "".join(f'[[labels]]\nname = "{x}"\n' for x in sorted(PHRASES)),
+        encoding="utf-8",
+    )
+    cb = load_codebook(book)
+    assert cb.to_dict()["label_source"] == "hand-labelled by  2 reviewers"
+    assert Codebook.from_dict(cb.to_dict()).extra == cb.extra
+    model = train(texts, sets, codebook=cb, seed=0)
+    assert model.card["label_source"] == "hand-labelled by 2 reviewers"
+    given = train(texts, sets, codebook=cb, seed=0, label_source="the agency's own codes")
+    assert given.card["label_source"] == "the agency's own codes"

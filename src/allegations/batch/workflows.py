@@ -199,6 +199,7 @@ def train_files(
     encoding: str | None = None,
     config: ModelConfig | None = None,
     on_bad_rows: str = "error",
+    label_source: str | None = None,
 ) -> Tagger:
     """Train on labelled tables and save the model folder ``out``.
 
@@ -242,6 +243,7 @@ def train_files(
             spacy_model=spacy_model,
             config=config,
             data_info=info,
+            label_source=label_source,
         )
     except NoFeaturesError as exc:  # name the column the user chose
         raise NoFeaturesError(f"Column '{text_col}': {exc}") from None

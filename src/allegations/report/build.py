@@ -35,7 +35,7 @@ from .inputs import (
     read_store,
     release_warnings,
 )
-from .methods import methods_paragraph
+from .methods import methods_paragraph, methods_table
 from .recommend import RULE, drift_by_label, recommend_count
 
 __all__ = [
@@ -253,6 +253,7 @@ def build_report(
             "model_id": model_id,
             "created": card.get("created"),
             "task": card.get("task"),
+            "label_source": card.get("label_source"),
             "labels": labels,
             "classifier": card.get("model", {}).get("classifier"),
             "features": card.get("model", {}).get("features"),
@@ -307,6 +308,7 @@ def build_report(
             "summary_given": summary is not None,
         }
     report["methods"] = methods_paragraph(report)
+    report["methods_table"] = methods_table(report)
     return report
 
 

@@ -376,6 +376,15 @@ def _release(report: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _methods_table(report: dict[str, Any]) -> str:
+    table = report.get("methods_table")
+    if not table:
+        return ""
+    columns = table["columns"]
+    numeric = {i for i, c in enumerate(columns) if c in ("training cases", "tagged")}
+    return _table(columns, table["rows"], numeric)
+
+
 def render_html(report: dict[str, Any]) -> str:
     """Render ``report`` (from :func:`allegations.report.build.build_report`) as an HTML page."""
     model = report["model"]
@@ -404,6 +413,7 @@ def render_html(report: dict[str, Any]) -> str:
         + _quality(report)
         + _release(report)
         + '<section id="methods"><h2>4. Methods note</h2><p>Ready to paste under a story.</p>'
-        f'<p class="methods">{_e(report["methods"])}</p></section>'
-        "</body></html>\n"
+        f'<p class="methods">{_e(report["methods"])}</p>'
+        + _methods_table(report)
+        + "</section></body></html>\n"
     )

@@ -83,6 +83,7 @@ def train(
     config: ModelConfig | None = None,
     exclusive: bool | None = None,
     data_info: dict[str, Any] | None = None,
+    label_source: str | None = None,
 ) -> Tagger:
     """Train a tagger and measure it by cross-validation.
 
@@ -110,6 +111,10 @@ def train(
         every case has exactly one label.
     data_info : dict, optional
         Provenance to record in the model card (file names, sha256).
+    label_source : str, optional
+        Who assigned the training labels ("hand-labelled by 2 reviewers", "the agency's own
+        intake codes"), stored as ``card["label_source"]`` and said in the report's methods
+        note; by default the codebook's ``label_source``, else None (not recorded).
 
     Returns
     -------
@@ -262,6 +267,7 @@ def train(
         n_empty=empty,
     )
     card["report_data"] = report_data
+    card["label_source"] = _label_source(label_source, codebook)
     model = Tagger(
         labels=labels,
         exclusive=exclusive,
@@ -278,6 +284,14 @@ def train(
     # process then pays spaCy only for chunks it has never met. (Not saved with the model.)
     model.featurize([])
     return model
+
+
+def _label_source(given: str | None, codebook: Codebook | None) -> str | None:
+    """Who assigned the labels: the argument, else the codebook's ``label_source``."""
+    text = " ".join((given or "").split())
+    if not text and codebook is not None:
+        text = " ".join(str(codebook.extra.get("label_source", "")).split())
+    return text or None
 
 
 def _jsonable(value: Any) -> Any:
