@@ -275,6 +275,7 @@ def predict_file(
     write_summary: bool = True,
     evidence: bool = False,
     freeze_gc: bool = False,
+    review_share: float | None = None,
 ) -> dict[str, Any]:
     """Tag every row of a table, streaming it in chunks, and write the predictions to ``out``.
 
@@ -339,6 +340,7 @@ def predict_file(
     out_format = table_format(out, for_output=True)
     if not isinstance(model, Tagger):
         model = load_model(model, allow_version_mismatch=allow_version_mismatch)
+    model.review_share = model.review_share if review_share is None else review_share
     stream = open_table(
         data_path, sheet=sheet, encoding=encoding, chunk_rows=chunk_rows, on_bad_rows=on_bad_rows
     )

@@ -108,8 +108,17 @@ def release_stats(pred: pd.DataFrame, card: dict[str, Any], *, seed: int = 0) ->
         confidence = None
     review = pred["needs_review"]
     n_review = None if review.isna().all() else int(review.fillna(False).astype(bool).sum())
+    # Blank narratives: predict gives them no label and an empty confidence (a table
+    # without a confidence column says nothing about blanks).
+    conf_all = pred["confidence"].to_numpy(dtype=float)
+    n_blank = (
+        int((~np.isfinite(conf_all) & (pred["labels"].map(len) == 0).to_numpy()).sum())
+        if np.isfinite(conf_all).any()
+        else None
+    )
     return {
         "n_cases": n,
+        "n_blank": n_blank,
         "n_needs_review": n_review,
         "confidence": confidence,
         "counts": counts,

@@ -308,8 +308,13 @@ def _release(report: dict[str, Any]) -> str:
             )
             + ". "
             + (
-                f"{n_review:,} ({share}) need review: the model was unsure about at least "
-                "one label."
+                f"{r['n_blank']:,} blank (no text: no label, no confidence, counted apart). "
+                if r.get("n_blank")
+                else ""
+            )
+            + (
+                f"{n_review:,} ({share}) need review: the least confident cases, up to the "
+                "review share chosen at predict."
                 if n_review is not None
                 else "Cases needing review: the predictions file has no needs_review column."
             )

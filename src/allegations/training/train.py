@@ -17,7 +17,7 @@ from ..model.classifier import (
     parse_goal,
 )
 from ..model.persistence import library_versions
-from ..model.tagger import Tagger
+from ..model.tagger import DEFAULT_REVIEW_SHARE, Tagger, confidence_of, review_distribution
 from ..stats.intervals import wilson_counts
 from ..stats.metrics import MIN_SUPPORT, score_predictions
 from ..stats.reliability import REVIEW_ERROR, reliability, review_bands
@@ -268,6 +268,21 @@ def train(
     )
     card["report_data"] = report_data
     card["label_source"] = _label_source(label_source, codebook)
+    # The review budget: the out-of-fold confidence distribution, from which predict picks
+    # the cut-off below which about --review-share of a release falls (model/tagger.py).
+    oof_decided = (
+        np.eye(len(labels), dtype=np.int8)[oof_proba.argmax(axis=1)]
+        if exclusive
+        else (oof_proba >= thresholds_arr).astype(np.int8)
+    )
+    card["review"].update(review_distribution(confidence_of(oof_proba, oof_decided)))
+    card["review"]["default_share"] = DEFAULT_REVIEW_SHARE
+    card["review"]["rule"] = (
+        "needs_review flags the least confident cases: those whose confidence is below the "
+        "out-of-fold confidence under which the review share (10% by default; predict "
+        "--review-share) of training cases fell; confidence is one minus the largest "
+        "calibrated chance that one of the case's decisions is wrong"
+    )
     model = Tagger(
         labels=labels,
         exclusive=exclusive,
