@@ -340,7 +340,8 @@ def predict_file(
     out_format = table_format(out, for_output=True)
     if not isinstance(model, Tagger):
         model = load_model(model, allow_version_mismatch=allow_version_mismatch)
-    model.review_share = model.review_share if review_share is None else review_share
+    if review_share is not None:
+        model.review_share = review_share
     stream = open_table(
         data_path, sheet=sheet, encoding=encoding, chunk_rows=chunk_rows, on_bad_rows=on_bad_rows
     )
