@@ -31,7 +31,8 @@ with a figure. Goal (issue 17): recommended covers >= 90% at a 200-case audit, a
 mean absolute error is no worse than raw's, on every split.
 
 Run: ``.venv/bin/python benchmarks/estimate_coverage.py [--reps 200] [--sizes 100 200 300]``
-(about 4 minutes on 2 cores at 200 repetitions). Writes the table as Markdown to stdout and
+(8 minutes of CPU at 200 repetitions, mostly training and the out-of-fold reference of
+each split; figures in the README and ``docs/report.md``). Writes the table as Markdown to stdout and
 JSON to ``/tmp/allegations-bench/estimate_coverage.json``.
 """
 
