@@ -32,8 +32,8 @@ mean absolute error is no worse than raw's, on every split.
 
 Run: ``.venv/bin/python benchmarks/estimate_coverage.py [--reps 200] [--sizes 100 200 300]``
 (8 minutes of CPU at 200 repetitions, mostly training and the out-of-fold reference of
-each split; figures in the README and ``docs/report.md``). Writes the table as Markdown to stdout and
-JSON to ``/tmp/allegations-bench/estimate_coverage.json``.
+each split; figures in the README and ``docs/report.md``). Writes the table as Markdown to
+stdout and JSON to ``/tmp/allegations-bench/estimate_coverage.json``.
 """
 
 from __future__ import annotations
