@@ -211,3 +211,89 @@ def test_engine_dask_without_the_extra_through_cli_runner(
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith(f"Error: {MISSING_DASK}") and INSTALL_DASK in result.stderr
     assert not out.exists()
+
+
+# -- the review budget and blank narratives (issue 17 item 7, issue 19 item 9) -----------------
+def test_review_share_and_budget_set_how_many_are_flagged(
+    report_inputs: dict[str, Path], tmp_path: Path
+):
+    from ..conftest import noisy_corpus
+
+    data = tmp_path / "release.csv"
+    noisy_corpus(600, seed=13)[["id", "text"]].to_csv(data, index=False)
+    model = str(report_inputs["model"])
+    flagged = {}
+    for name, option in (("default", []), ("share", ["--review-share", "0.3"])):
+        out = tmp_path / f"{name}.csv"
+        result = runner.invoke(
+            app, ["predict", str(data), "--model", model, "--out", str(out)] + option
+        )
+        assert result.exit_code == 0, result.output
+        flagged[name] = (pd.read_csv(out)["needs_review"].astype(str) == "True").sum()
+    assert 20 <= flagged["default"] <= 120, flagged  # about 10% of 600, not 65%
+    assert flagged["default"] < flagged["share"] <= 300, flagged
+    out = tmp_path / "budget.csv"
+    result = runner.invoke(
+        app, ["predict", str(data), "--model", model, "--out", str(out), "--review-budget", "30"]
+    )
+    assert result.exit_code == 0, result.output
+    n_budget = (pd.read_csv(out)["needs_review"].astype(str) == "True").sum()
+    assert 5 <= n_budget < flagged["default"], (n_budget, flagged)
+    bad = runner.invoke(
+        app, ["predict", str(data), "--model", model, "--out", str(out), "--review-share", "2"]
+    )
+    assert bad.exit_code == 2
+    dask = runner.invoke(
+        app,
+        ["predict", str(data), "--model", model, "--out", str(out), "--engine", "dask"]
+        + ["--review-share", "0.2"],
+    )
+    assert dask.exit_code == 2 and "--engine local" in dask.output
+
+
+def test_blank_narratives_are_counted_apart_through_the_console_script(
+    report_inputs: dict[str, Path], tmp_path: Path
+):
+    from ..conftest import needs_shared
+
+    philly = needs_shared("philly_2013_2018", "ppd_complaints_7-18.csv")
+    df = pd.read_csv(philly, dtype=str, keep_default_na=False, nrows=150)[["cap_number", "summary"]]
+    df.loc[[3, 70, 149], "summary"] = ["", "   ", "\t"]
+    data, out = tmp_path / "philly.csv", tmp_path / "tagged.csv"
+    df.to_csv(data, index=False)
+    model = report_inputs["model"]
+    result = run_cli(
+        "predict",
+        data,
+        "--model",
+        model,
+        "--text-col",
+        "summary",
+        "--id-col",
+        "cap_number",
+        "--out",
+        out,
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    tagged = pd.read_csv(out, dtype=str, keep_default_na=False)
+    blank = tagged.iloc[[3, 70, 149]]
+    assert (blank["labels"] == "").all() and (blank["confidence"] == "").all()
+    assert (blank["needs_review"] == "False").all()
+    assert (tagged.drop(index=[3, 70, 149])["confidence"] != "").all()
+    page, content = tmp_path / "r.html", tmp_path / "r.json"
+    result = run_cli(
+        "report",
+        "--model",
+        model,
+        "--predictions",
+        out,
+        "--out",
+        page,
+        "--json",
+        content,
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(content.read_text(encoding="utf-8"))["release"]["n_blank"] == 3
+    assert "3 blank (no text" in page.read_text(encoding="utf-8")

@@ -198,7 +198,8 @@ def test_report_lists_every_warning_of_compare_release(
     )
     text = page.read_text(encoding="utf-8")
     assert all(f"<li>{html.escape(w, quote=True)}</li>" in text for w in warnings_)
-    assert f"raised {len(warnings_)} drift warning(s)" in text
+    n_warn = len(warnings_)
+    assert f"raised {n_warn} drift warning{'' if n_warn == 1 else 's'}." in text
     assert "raised no drift warnings" not in text
     assert SECRET not in text
 

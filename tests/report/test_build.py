@@ -33,7 +33,7 @@ from allegations.report.build import (
 from allegations.report.figures import _operating_point
 from allegations.report.html import NOT_RECORDED, render_html
 from allegations.report.inputs import release_warnings
-from allegations.report.methods import describe_goal, pct
+from allegations.report.methods import pct, plural
 from allegations.stats.metrics import score_predictions
 from allegations.stats.report_stats import (
     adjusted_count,
@@ -285,13 +285,11 @@ def test_old_cards_degrade_gracefully(model_dir: Path):
     assert "No tagged release given" in page
 
 
-def test_card_intervals_and_calibration_are_preferred(report_inputs: dict[str, Path]):
+def test_report_intervals_match_the_card_and_calibration_is_preferred(
+    report_inputs: dict[str, Path],
+):
     card, _ = load_card(report_inputs["model"])
     card = json.loads(json.dumps(card))
-    for row in card["cross_validation"]["per_label"]:
-        row["precision_ci"] = [0.11, 0.99]
-        row["recall_ci"] = {"low": 0.12, "high": 0.98}
-        row["f1_ci"] = [0.13, 0.97]
     card["calibration"] = {
         "money": {
             "ece": 0.5,
@@ -299,13 +297,14 @@ def test_card_intervals_and_calibration_are_preferred(report_inputs: dict[str, P
         }
     }
     report = build_report(card)
-    first = report["quality"]["per_label"][0]
-    assert (first["precision"]["low"], first["recall"]["high"], first["f1"]["low"]) == (
-        0.11,
-        0.98,
-        0.13,
-    )
-    assert report["quality"]["interval_method"].startswith("95% intervals as recorded")
+    rows = {r["label"]: r for r in card["cross_validation"]["per_label"]}
+    for q in report["quality"]["per_label"]:
+        row = rows[q["label"]]
+        # One interval for one quantity: the report's equals what train stored in the card.
+        if row["precision_95ci"] is not None:
+            assert [q["precision"]["low"], q["precision"]["high"]] == row["precision_95ci"]
+        assert [q["recall"]["low"], q["recall"]["high"]] == row["recall_95ci"]
+    assert report["quality"]["interval_method"].startswith("95% intervals: Wilson")
     assert report["quality"]["calibration"] == card["calibration"]
     assert "ECE" in render_html(report)
 
@@ -363,54 +362,72 @@ def test_release_summary_is_checked(tmp_path: Path):
 
 
 # -- the methods note --------------------------------------------------------------------------
-def test_methods_paragraph_matches_the_model_card(
+def test_methods_note_is_short_and_matches_the_card(
     full_report: dict[str, Any], report_inputs: dict[str, Path]
 ):
     card, model_id = load_card(report_inputs["model"])
     text = full_report["methods"]
     cv = card["cross_validation"]
+    # Issue 17: ~600 words in one paragraph could not be pasted; now at most ~120 words.
+    assert len(text.split()) <= 120, len(text.split())
     assert f"from {card['n_cases']:,} narratives" in text
-    for item in card["data"]["files"]:
-        assert f"{item['name']} ({item['rows']:,} rows, SHA-256 {item['sha256']})" in text
-    assert f'codebook "{card["codebook"]["name"]}", version {card["codebook"]["version"]}' in text
+    assert "who assigned their categories was not recorded" in text
+    assert "every category whose probability reaches that category's threshold" in text
     assert f"{cv['n_folds']}-fold cross-validation" in text
-    assert card["model"]["classifier"] in text
-    for row in cv["per_label"]:
-        label = row["label"]
-        goal = describe_goal(row["goal"])
-        assert re.search(rf"{goal} for [^;]*\b{label} \({row['threshold']}\)", text), label
-        if row["too_few"]:
-            assert re.search(rf"\b{label}\b had fewer than {cv['min_support']}", text)
-            assert f"for {label}," not in text
-            continue
-        q = next(r for r in full_report["quality"]["per_label"] if r["label"] == label)
-        assert (
-            f"for {label}, {pct(row['precision'])} (95% interval {pct(q['precision']['low'])}-"
-            f"{pct(q['precision']['high'])}) of the model's tags were right" in text
-        )
-        assert f"found {pct(row['recall'])} (95% interval" in text
-        assert f"of the {row['support']:,} cases people had labelled with it" in text
-    assert "so that at least 80% of its tags are right" in text  # money's goal
-    for lib, version in card["versions"].items():
-        assert f"{lib} {version}" in text
-    assert f"Model id {model_id[:12]}" in text
+    assert f"model {model_id[:12]}" in text
     release = full_report["release"]
-    assert f"tagged {release['n_cases']:,} narratives" in text
-    assert f"unsure about {release['n_needs_review']:,} of them" in text
-    assert "audit sample of 60 tagged cases (2 reviewers)" in text
-    assert "money 0.81 (15 cases seen by two)" in text
-    assert "1 drift warning(s)" in text
-    for entry in release["counts"]:
-        if entry["corrected"]:
-            assert f"{entry['label']} {entry['corrected']['estimate']:,.0f} (95% interval" in text
+    assert f"It tagged {release['n_cases']:,} narratives of tagged.csv." in text
+    n_labels = len(card["labels"])
+    assert f"{n_labels} counts from an audit of 60 cases checked by 2 reviewers" in text
+    assert "A comparison with the training data raised 1 drift warning." in text
+    assert "(1 reviewers)" not in text and "n/a" not in text
+    table = full_report["methods_table"]
+    assert table["columns"] == [
+        "category",
+        "training cases",
+        "precision (95%)",
+        "recall (95%)",
+        "tagged",
+        "count to publish (95%)",
+        "source",
+    ]
+    rows = {r[0]: r for r in table["rows"]}
+    for row in cv["per_label"]:
+        cells = rows[row["label"]]
+        assert cells[1] == row["support"]
+        if row["too_few"]:
+            assert cells[2] == cells[3] == "too few to measure"
+        else:
+            q = next(r for r in full_report["quality"]["per_label"] if r["label"] == row["label"])
+            assert cells[2] == (
+                f"{pct(row['precision'])} ({pct(q['precision']['low'])}-"
+                f"{pct(q['precision']['high'])})"
+            )
+        assert cells[6] == "audit" and cells[5].endswith(")")
+    assert not any("n/a" in str(c) for r in table["rows"] for c in r)
+    page = render_html(full_report)
+    assert "<th>count to publish (95%)</th>" in page
 
 
-def test_methods_paragraph_without_provenance(model_dir: Path):
+def test_methods_note_says_who_labelled_and_the_single_label_rule(model_dir: Path):
     card, _ = load_card(model_dir)
-    text = build_report(card)["methods"]
-    assert "the source files were not recorded" in text
-    assert "no codebook was recorded" in text
-    assert f"{card['n_cases']:,} narratives" in text
+    card = {**card, "label_source": "the department's own intake codes", "task": "exclusive"}
+    report = build_report(card)
+    text = report["methods"]
+    assert "whose categories were assigned by the department's own intake codes" in text
+    assert "gives each narrative the one category with the highest probability" in text
+    assert "threshold" not in text
+    assert report["quality"]["decision_rule"]["kind"] == "top label"
+    page = render_html(report)
+    assert "however low (there is no threshold)" in page
+    assert "threshold 0.5" not in page
+    assert len(report["methods_table"]["columns"]) == 4
+
+
+def test_plural():
+    assert plural(1, "reviewer") == "1 reviewer"
+    assert plural(2, "reviewer") == "2 reviewers"
+    assert plural(1200, "category", "categories") == "1,200 categories"
 
 
 # -- the page ------------------------------------------------------------------------------------

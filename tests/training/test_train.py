@@ -6,9 +6,10 @@ import pytest
 
 from allegations import evaluate, train
 from allegations.errors import InputError, LabelError
+from allegations.training.codebook import Codebook, load_codebook
 from allegations.training.train import _group_ids, make_folds
 
-from ..conftest import make_corpus
+from ..conftest import PHRASES, make_corpus
 
 
 def _sets(series: pd.Series) -> list[list[str]]:
@@ -38,9 +39,11 @@ def test_predict_schema(trained_model):
     ]
     assert frame["id"].tolist() == [0, 1, 2]
     probs = frame[["p_money", "p_query", "p_threat"]].to_numpy()
-    assert ((probs >= 0) & (probs <= 1)).all()
-    assert frame["confidence"].between(0, 1).all()
-    assert frame["needs_review"].dtype == bool
+    assert ((probs[0] >= 0) & (probs[0] <= 1)).all()
+    assert 0 <= frame.loc[0, "confidence"] <= 1
+    # Blank narratives: no probabilities, no confidence, nothing to review (issue 19).
+    assert np.isnan(probs[1:]).all() and frame["confidence"].iloc[1:].isna().all()
+    assert frame["needs_review"].dtype == bool and not frame["needs_review"].iloc[1:].any()
 
 
 def test_same_seed_same_model_and_outputs(corpus):
@@ -197,7 +200,9 @@ def test_precision_goal_threshold_reaches_target_out_of_fold():
     assert base["oof_precision_at_threshold"] < 0.9  # the F1 threshold would not do
     assert row["threshold"] > base["threshold"]
     lo, hi = row["precision_95ci"]
-    assert lo <= row["oof_precision_at_threshold"] <= hi + 0.05
+    # The Wilson interval of the cross-validated precision (stats/intervals.py): it holds
+    # the estimate and does not collapse to a point.
+    assert lo <= row["precision"] <= hi and lo < hi
 
 
 def test_card_reports_calibration_and_review_bands(trained_model):
@@ -209,10 +214,10 @@ def test_card_reports_calibration_and_review_bands(trained_model):
         lo, hi = card["review"]["bands"][label]
         assert lo <= card["thresholds"][label] <= hi
     frame = trained_model.predict(["Officer took cash from a friend.", "Officer."])
-    proba = frame[[f"p_{k}" for k in trained_model.labels]].to_numpy()
-    bands = trained_model.bands
-    in_band = ((proba >= bands[:, 0]) & (proba <= bands[:, 1])).any(axis=1)
-    assert frame["needs_review"].tolist() == in_band.tolist()
+    # needs_review is the ranked budget: confidence below the card's cut-off.
+    cutoff = trained_model.review_cutoff()
+    assert cutoff is not None
+    assert frame["needs_review"].tolist() == (frame["confidence"] < cutoff).tolist()
 
 
 def test_seed_phrases_help_a_label_with_three_cases():
@@ -263,13 +268,20 @@ def test_exclusive_review_follows_calibrated_chance_of_error():
     model = train(texts, sets)
     frame = model.predict(["crimson item", "navy olive item", "item"])
     proba = frame[[f"p_{k}" for k in model.labels]].to_numpy()
-    top = proba.argmax(axis=1)
     np.testing.assert_allclose(frame["confidence"], proba.max(axis=1), atol=1e-3)
+    assert frame["needs_review"].tolist() == (frame["confidence"] < model.review_cutoff()).tolist()
+    assert frame.loc[2, "needs_review"]  # no evidence either way: a coin toss
+    # A model whose card has no confidence distribution keeps the older rule.
+    model.card["review"].pop("confidence_quantiles")
+    model.__dict__.pop("_review_quantiles", None)
+    top = proba.argmax(axis=1)
     expected = (1 - proba.max(axis=1) + model.ece[top] > REVIEW_ERROR) | (
         (proba + model.ece > REVIEW_ERROR) & (np.arange(3) != top[:, None])
     ).any(axis=1)
-    assert frame["needs_review"].tolist() == expected.tolist()
-    assert frame.loc[2, "needs_review"]  # no evidence either way: a coin toss
+    assert (
+        model.predict(["crimson item", "navy olive item", "item"])["needs_review"].tolist()
+        == expected.tolist()
+    )
 
 
 def test_threshold_prior_pulls_f1_thresholds_toward_half():
@@ -312,3 +324,21 @@ def test_card_records_each_labels_candidate_and_the_config():
         members = np.atleast_1d(cv["C"][label])
         assert set(members.tolist()) <= set(config["C_grid"])
     assert "naive-Bayes" in model.card["model"]["classifier"]
+
+
+def test_label_source_is_recorded_from_the_argument_or_the_codebook(corpus, tmp_path):
+    texts = corpus.text.tolist()
+    sets = [s.split(";") if s else [] for s in corpus.labels]
+    book = tmp_path / "codebook.toml"
+    book.write_text(
+        '[codebook]\nname = "t"\nlabel_source = "hand-labelled by  2 reviewers"\n'
+        + "".join(f'[[labels]]\nname = "{x}"\n' for x in sorted(PHRASES)),
+        encoding="utf-8",
+    )
+    cb = load_codebook(book)
+    assert cb.to_dict()["label_source"] == "hand-labelled by  2 reviewers"
+    assert Codebook.from_dict(cb.to_dict()).extra == cb.extra
+    model = train(texts, sets, codebook=cb, seed=0)
+    assert model.card["label_source"] == "hand-labelled by 2 reviewers"
+    given = train(texts, sets, codebook=cb, seed=0, label_source="the agency's own codes")
+    assert given.card["label_source"] == "the agency's own codes"

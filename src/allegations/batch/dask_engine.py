@@ -154,7 +154,7 @@ def _tag_partition(
         number = partition_info["number"] if partition_info else 0
         start = offsets[number] if offsets is not None else 0
         ids = list(range(start + 1, start + len(df) + 1))
-    frame = model.frame_from_proba(model.predict_proba(texts), ids)
+    frame = model.frame_from_proba(model.predict_proba(texts), ids, model.blank_mask(texts))
     frame.index = df.index if len(frame) == len(df) else frame.index
     return frame
 

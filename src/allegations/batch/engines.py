@@ -68,7 +68,7 @@ def tag_chunk(
     proba = model.proba_from_features(X)
     proba = proba[inverse] if len(texts) else proba
     t3 = time.perf_counter()
-    frame = model.frame_from_proba(proba, ids)
+    frame = model.frame_from_proba(proba, ids, model.blank_mask(texts))
     decided = model.decide(proba)
     if evidence:  # cited phrases and sentences: costs far more than tagging itself
         model.add_evidence(frame, list(texts), decided)

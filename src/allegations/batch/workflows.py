@@ -207,6 +207,7 @@ def train_files(
     encoding: str | None = None,
     config: ModelConfig | None = None,
     on_bad_rows: str = "error",
+    label_source: str | None = None,
 ) -> Tagger:
     """Train on labelled tables and save the model folder ``out``.
 
@@ -257,6 +258,7 @@ def train_files(
             spacy_model=spacy_model,
             config=config,
             data_info=info,
+            label_source=label_source,
         )
     except NoFeaturesError as exc:  # name the column the user chose
         raise NoFeaturesError(f"Column '{text_col}': {exc}") from None
@@ -288,6 +290,7 @@ def predict_file(
     write_summary: bool = True,
     evidence: bool = False,
     freeze_gc: bool = False,
+    review_share: float | None = None,
 ) -> dict[str, Any]:
     """Tag every row of a table, streaming it in chunks, and write the predictions to ``out``.
 
@@ -352,6 +355,8 @@ def predict_file(
     out_format = table_format(out, for_output=True)
     if not isinstance(model, Tagger):
         model = load_model(model, allow_version_mismatch=allow_version_mismatch)
+    if review_share is not None:
+        model.review_share = review_share
     stream = open_table(
         data_path, sheet=sheet, encoding=encoding, chunk_rows=chunk_rows, on_bad_rows=on_bad_rows
     )

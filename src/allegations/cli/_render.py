@@ -27,7 +27,7 @@ def _pct(value: Any, interval: Any) -> str:
 def print_scores(report: dict[str, Any], title: str) -> None:
     """Print a per-label precision/recall/F1 table and the averages.
 
-    With bootstrap intervals (a training report), precision and recall are shown as
+    With Wilson intervals (a training report), precision and recall are shown as
     percentages with their 95% interval, and the calibration error beside them; the table
     fits an 80-column terminal.
     """
@@ -91,7 +91,7 @@ def print_cv_table(card: dict[str, Any]) -> None:
             highlight=False,
         )
     console.print(
-        "Precision and recall at each label's threshold, with bootstrap 95% intervals in "
+        "Precision and recall at each label's threshold, with Wilson 95% intervals in "
         "brackets; ECE: expected calibration error of its probabilities (all out of fold).",
         highlight=False,
     )

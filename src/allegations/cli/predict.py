@@ -160,6 +160,25 @@ def predict_cli(
         ),
     ] = False,
     quiet: Quiet = False,
+    review_share: Annotated[
+        float,
+        typer.Option(
+            "--review-share",
+            min=0.0,
+            max=1.0,
+            help="Share of the release to flag in needs_review: the least confident cases, "
+            "by the cut-off under which this share of training cases fell out of fold.",
+        ),
+    ] = 0.1,
+    review_budget: Annotated[
+        int | None,
+        typer.Option(
+            "--review-budget",
+            min=0,
+            help="Flag about this many cases in needs_review instead of a share: the table's "
+            "rows are counted first (one extra read) and the share is N / rows.",
+        ),
+    ] = None,
 ) -> None:
     """Tag every narrative of a table: labels, a probability per label, confidence, review flag.
 
@@ -174,6 +193,11 @@ def predict_cli(
     setup_logging(quiet)
     if engine is Engine.local and scheduler is not None:
         raise typer.BadParameter("--scheduler needs --engine dask.", param_hint="--scheduler")
+    if engine is Engine.dask and (review_share != 0.1 or review_budget is not None):
+        raise typer.BadParameter(
+            "--review-share and --review-budget apply to --engine local.",
+            param_hint="--review-share",
+        )
     if engine is Engine.dask and evidence:
         raise typer.BadParameter("--evidence applies to --engine local.", param_hint="--evidence")
     if engine is Engine.dask and on_bad_rows is not BadRows.error:
@@ -187,6 +211,8 @@ def predict_cli(
             param_hint="--engine",
         )
     show = not quiet and err_console.is_terminal
+    if review_budget is not None:
+        review_share = _budget_share(data, review_budget, sheet, encoding, on_bad_rows.value)
     try:
         summary = _run(
             data,
@@ -204,6 +230,7 @@ def predict_cli(
             engine,
             scheduler,
             show,
+            review_share,
         )
     except KeyboardInterrupt:
         err_console.print("Interrupted; no output was written.", markup=False)
@@ -213,6 +240,20 @@ def predict_cli(
         print_write_summary(summary, out)
         if "summary" in summary:
             console.print(f"Provenance written to {summary_path(out)}.", highlight=False)
+
+
+def _budget_share(
+    data: str, budget: int, sheet: str | None, encoding: str | None, on_bad_rows: str
+) -> float:
+    """The review share that flags about ``budget`` cases of the table ``data``."""
+    from ..tables.stream import open_table
+
+    with errors_to_exit():
+        n_rows = sum(
+            len(chunk)
+            for chunk in open_table(data, sheet=sheet, encoding=encoding, on_bad_rows=on_bad_rows)
+        )
+    return min(1.0, budget / n_rows) if n_rows else 0.0
 
 
 def _run(
@@ -231,6 +272,7 @@ def _run(
     engine: Engine,
     scheduler: str | None,
     show: bool,
+    review_share: float = 0.1,
 ) -> dict[str, Any]:
     with errors_to_exit(), _terminate_as_interrupt():
         if engine is Engine.dask:
@@ -261,4 +303,5 @@ def _run(
                 chunk_rows=chunk_rows,
                 progress=progress,
                 freeze_gc=True,  # this process does nothing else
+                review_share=review_share,
             )

@@ -82,12 +82,22 @@ def train_cli(
     encoding: Encoding = None,
     on_bad_rows: OnBadRows = BadRows.error,
     quiet: Quiet = False,
+    label_source: Annotated[
+        str | None,
+        typer.Option(
+            "--label-source",
+            help="Who assigned the training labels, for the report's methods note, e.g. "
+            '"hand-labelled by 2 reviewers" or "the department\'s own intake codes" '
+            "(default: the codebook's label_source).",
+        ),
+    ] = None,
 ) -> None:
     """Train a tagger on hand-labelled narratives and print its cross-validated quality.
 
     Example:
 
         allegations train data/sample.csv --codebook data/codebook.toml --out models/mine
+        --label-source "hand-labelled by 2 reviewers"
     """
     setup_logging(quiet)
     spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
@@ -106,6 +116,7 @@ def train_cli(
             sheet=sheet,
             encoding=encoding,
             on_bad_rows=on_bad_rows.value,
+            label_source=label_source,
         )
     if not quiet:
         print_cv_table(model.card)

@@ -442,7 +442,7 @@ def render_card_markdown(card: dict[str, Any]) -> str:
         f"Micro-F1 **{cv.get('micro_f1')}**, macro-F1 **{cv.get('macro_f1')}** (labels with at "
         f"least {cv.get('min_support')} cases); {cv.get('n_grouped_duplicates', 0)} exact and "
         f"{cv.get('n_grouped_near_duplicates', 0)} near-duplicate texts kept in one fold with "
-        "their twin. Precision and recall are at each label's threshold, with bootstrap 95% "
+        "their twin. Precision and recall are at each label's threshold, with Wilson 95% "
         "intervals; ECE is the expected calibration error of the label's probabilities.",
         "",
         "| label | cases | threshold | goal | precision (95% CI) | recall (95% CI) | F1 | ECE "

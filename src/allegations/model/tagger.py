@@ -18,7 +18,56 @@ from .classifier import PlattCalibrator, decision_scores, label_scores
 from .encode import TokenEncoder
 from .evidence import explain, format_evidence, label_weights
 
-__all__ = ["Tagger", "prediction_columns", "EVIDENCE_COLUMNS"]
+__all__ = [
+    "Tagger",
+    "prediction_columns",
+    "EVIDENCE_COLUMNS",
+    "DEFAULT_REVIEW_SHARE",
+    "confidence_of",
+    "review_distribution",
+]
+
+#: The share of a release ``needs_review`` flags by default: the least confident tenth.
+DEFAULT_REVIEW_SHARE = 0.1
+#: Confidence bands whose share of (out-of-fold) cases the model card records.
+CONFIDENCE_EDGES = tuple(round(0.1 * i, 1) for i in range(11))
+#: Points of the out-of-fold confidence distribution kept in the card (0%, 1%, ... 100%).
+N_QUANTILES = 101
+
+
+def confidence_of(proba: np.ndarray, decided: np.ndarray) -> np.ndarray:
+    """Each case's confidence: one minus the largest calibrated chance that one of its
+    decisions (label given or not) is wrong."""
+    if len(proba) == 0 or proba.shape[1] == 0:
+        return np.ones(len(proba))
+    return np.asarray(1.0 - wrong_chance(proba, decided).max(axis=1))
+
+
+def review_distribution(confidence: np.ndarray) -> dict[str, Any]:
+    """What the model card stores about confidence, from out-of-fold confidences.
+
+    Returns
+    -------
+    dict
+        ``confidence_bands``: ``edges`` (0, 0.1, ..., 1) and the ``shares`` of cases in each
+        band; ``confidence_quantiles``: the 0th, 1st, ..., 100th percentiles, from which
+        :meth:`Tagger.review_cutoff` picks the cut-off for a review share.
+    """
+    conf = np.asarray(confidence, dtype=np.float64)
+    conf = conf[np.isfinite(conf)]
+    if len(conf) == 0:
+        return {"confidence_bands": None, "confidence_quantiles": None}
+    counts, _ = np.histogram(conf, bins=np.asarray(CONFIDENCE_EDGES))
+    return {
+        "confidence_bands": {
+            "edges": list(CONFIDENCE_EDGES),
+            "shares": [round(float(c) / len(conf), 4) for c in counts],
+        },
+        "confidence_quantiles": [
+            round(float(q), 4) for q in np.quantile(conf, np.linspace(0.0, 1.0, N_QUANTILES))
+        ],
+    }
+
 
 #: Columns added by ``evidence=True``: ``label: "phrase" | ...`` and the sentences.
 EVIDENCE_COLUMNS = ["evidence", "evidence_sentences"]
@@ -48,6 +97,13 @@ def join_labels(decided: np.ndarray, labels: Sequence[str]) -> list[str]:
         combos, inverse = np.unique(flags, axis=0, return_inverse=True)
     text = np.array([";".join(names[row]) for row in combos], dtype=object)
     return text[np.asarray(inverse).reshape(-1)].tolist()
+
+
+def is_blank(text: Any) -> bool:
+    """True for a narrative with no text: None, NaN, or only whitespace."""
+    if text is None or (isinstance(text, float) and text != text):
+        return True
+    return not str(text).strip()
 
 
 @contextlib.contextmanager
@@ -112,6 +168,9 @@ class Tagger:
         self.ece = np.zeros(len(self.labels)) if ece is None else np.asarray(ece, np.float64)
         self.card: dict[str, Any] = card or {}
         self.model_id: str = ""
+        #: Share of cases ``needs_review`` flags: those whose confidence falls below the
+        #: out-of-fold confidence under which this share of training cases fell.
+        self.review_share: float = DEFAULT_REVIEW_SHARE
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickled only to hand a live model to worker processes (model files are format 2,
@@ -119,6 +178,7 @@ class Tagger:
         state = dict(self.__dict__)
         state.pop("_weights", None)
         state.pop("_encoder", None)
+        state["_review_quantiles"] = self._confidence_quantiles()  # the review cut-off
         state["card"] = {}  # workers tag; the card (about 140 KB) stays with the parent
         return state
 
@@ -189,32 +249,87 @@ class Tagger:
             return out
         return (proba >= self.thresholds).astype(np.int8)
 
+    @staticmethod
+    def blank_mask(texts: Sequence[Any]) -> np.ndarray:
+        """Which ``texts`` are blank (None, NaN or whitespace): see :meth:`frame_from_proba`."""
+        return np.fromiter((is_blank(t) for t in texts), dtype=bool, count=len(texts))
+
+    def _confidence_quantiles(self) -> list[float] | None:
+        found = self.__dict__.get("_review_quantiles")
+        if found is None:
+            found = (self.card.get("review") or {}).get("confidence_quantiles")
+            if found:
+                self.__dict__["_review_quantiles"] = found
+        return list(found) if found else None
+
+    def review_cutoff(self, share: float | None = None) -> float | None:
+        """The confidence below which a case needs review, for a review ``share``.
+
+        It is the ``share`` quantile of the out-of-fold confidences stored in the card at
+        training time (interpolated between percentiles), so that about that share of a
+        release resembling the training data falls below it. This works chunk by chunk,
+        without knowing the release size. None for a model whose card has no confidence
+        distribution (trained before it was recorded).
+        """
+        quantiles = self._confidence_quantiles()
+        if not quantiles:
+            return None
+        share = self.review_share if share is None else share
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"review share {share!r}: expected a share between 0 and 1")
+        if share <= 0.0:
+            return -1.0  # nothing is below
+        if share >= 1.0:
+            return 2.0  # everything is below
+        return float(np.interp(share, np.linspace(0.0, 1.0, len(quantiles)), quantiles))
+
     def review(self, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Confidence and review flag of each case, from the calibrated probabilities.
 
         A decision (label given or not) is wrong with calibrated chance ``1 - p`` or
-        ``p``. ``confidence`` is one minus the largest such chance over the labels;
-        ``needs_review`` is set when, for some label, that chance plus the label's
-        expected calibration error exceeds :data:`~allegations.stats.reliability.REVIEW_ERROR`
-        (for multi-label models: the probability lies in the label's band).
+        ``p``. ``confidence`` is one minus the largest such chance over the labels.
+        ``needs_review`` is a ranked budget: the case's confidence is below
+        :meth:`review_cutoff` (the least confident ``review_share`` of cases, 10% by
+        default). A model whose card has no confidence distribution keeps the older rule:
+        flagged when, for some label, the chance of a wrong decision plus the label's
+        expected calibration error exceeds :data:`~allegations.stats.reliability.REVIEW_ERROR`.
         """
         if len(proba) == 0 or proba.shape[1] == 0:
             return np.ones(len(proba)), np.zeros(len(proba), dtype=bool)
         wrong = wrong_chance(proba, self.decide(proba))
         confidence = 1.0 - wrong.max(axis=1)
+        cutoff = self.review_cutoff()
+        if cutoff is not None:
+            return confidence, np.asarray(confidence < cutoff)
         return confidence, np.asarray((wrong + self.ece > REVIEW_ERROR).any(axis=1))
 
-    def frame_from_proba(self, proba: np.ndarray, ids: Sequence[Any]) -> pd.DataFrame:
-        """Build the prediction table for probabilities ``proba`` of cases ``ids``."""
+    def frame_from_proba(
+        self, proba: np.ndarray, ids: Sequence[Any], blank: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """Build the prediction table for probabilities ``proba`` of cases ``ids``.
+
+        ``blank`` marks cases with no text: they get no label, no probabilities, an empty
+        ``confidence`` and ``needs_review`` false (there is nothing to review).
+        """
         decided = self.decide(proba)
+        confidence, needs_review = self.review(proba)
+        rounded = np.round(proba, 4)
+        confidence = np.round(confidence, 4)
+        if blank is not None and len(blank) and np.any(blank):
+            blank = np.asarray(blank, dtype=bool)
+            decided = decided.copy()
+            decided[blank] = 0
+            rounded = rounded.astype(np.float64, copy=True)
+            rounded[blank] = np.nan
+            confidence = confidence.astype(np.float64, copy=True)
+            confidence[blank] = np.nan
+            needs_review = np.asarray(needs_review, dtype=bool) & ~blank
         joined = join_labels(decided, self.labels)
         data: dict[str, Any] = {"id": list(ids), "labels": joined}
-        rounded = np.round(proba, 4)
         for j, label in enumerate(self.labels):
             data[f"p_{label}"] = rounded[:, j]
-        confidence, needs_review = self.review(proba)
-        data["confidence"] = np.round(confidence, 4)
-        data["needs_review"] = needs_review.astype(bool)
+        data["confidence"] = confidence
+        data["needs_review"] = np.asarray(needs_review).astype(bool)
         return pd.DataFrame(data, columns=prediction_columns(self.labels))
 
     def explain(self, texts: Sequence[Any], decided: np.ndarray) -> list[list[dict[str, Any]]]:
@@ -238,9 +353,12 @@ class Tagger:
         """
         texts = list(texts)
         proba = self.predict_proba(texts)
-        frame = self.frame_from_proba(proba, ids)
+        blank = self.blank_mask(texts)
+        frame = self.frame_from_proba(proba, ids, blank)
         if evidence:
-            self.add_evidence(frame, texts, self.decide(proba))
+            decided = self.decide(proba)
+            decided[blank] = 0
+            self.add_evidence(frame, texts, decided)
         return frame
 
     def add_evidence(

@@ -35,7 +35,8 @@ from .inputs import (
     read_store,
     release_warnings,
 )
-from .methods import methods_paragraph
+from .methods import methods_paragraph, methods_table
+from .recommend import RULE, drift_by_label, recommend_count
 
 __all__ = [
     "REPORT_FORMAT_VERSION",
@@ -107,8 +108,17 @@ def release_stats(pred: pd.DataFrame, card: dict[str, Any], *, seed: int = 0) ->
         confidence = None
     review = pred["needs_review"]
     n_review = None if review.isna().all() else int(review.fillna(False).astype(bool).sum())
+    # Blank narratives: predict gives them no label and an empty confidence (a table
+    # without a confidence column says nothing about blanks).
+    conf_all = pred["confidence"].to_numpy(dtype=float)
+    n_blank = (
+        int((~np.isfinite(conf_all) & (pred["labels"].map(len) == 0).to_numpy()).sum())
+        if np.isfinite(conf_all).any()
+        else None
+    )
     return {
         "n_cases": n,
+        "n_blank": n_blank,
         "n_needs_review": n_review,
         "confidence": confidence,
         "counts": counts,
@@ -117,28 +127,26 @@ def release_stats(pred: pd.DataFrame, card: dict[str, Any], *, seed: int = 0) ->
 
 
 # -- assembling ----------------------------------------------------------------------------
-def _card_interval(row: dict[str, Any], metric: str) -> tuple[float, float] | None:
-    """An interval the card itself stores for ``metric``, in any of the shapes we accept."""
-    for key in (f"{metric}_ci", f"{metric}_interval"):
-        value = row.get(key)
-        if isinstance(value, (list, tuple)) and len(value) == 2:
-            return float(value[0]), float(value[1])
-        if isinstance(value, dict) and "low" in value and "high" in value:
-            return float(value["low"]), float(value["high"])
-    ci = row.get("ci") or row.get("intervals")
-    if isinstance(ci, dict) and metric in ci:
-        return _card_interval({f"{metric}_ci": ci[metric]}, metric)
-    if f"{metric}_low" in row and f"{metric}_high" in row:
-        return float(row[f"{metric}_low"]), float(row[f"{metric}_high"])
-    return None
+#: How the quality table's intervals are made, as said in the page and the JSON.
+INTERVAL_METHOD = (
+    "95% intervals: Wilson score intervals of the cross-validated counts for precision and "
+    "recall (the same as in the model card and train's table); for F1, a Bayesian "
+    f"bootstrap of the cross-validated confusion table ({N_BOOT} draws). They do not "
+    "include the variation from re-choosing thresholds"
+)
 
 
 def quality_rows(card: dict[str, Any], *, seed: int = 0) -> tuple[list[dict[str, Any]], str]:
-    """Per-label quality with 95% intervals: the card's own, else a confusion bootstrap."""
+    """Per-label quality with 95% intervals computed from the card's cross-validated counts.
+
+    Precision and recall intervals are Wilson intervals of the counts, so they equal the
+    ``precision_95ci`` / ``recall_95ci`` that ``train`` stores in the card; an older card's
+    stored intervals (percentile bootstraps) are not used.
+    """
     n_cases = int(card.get("n_cases", 0))
-    rows, methods = [], set()
+    rows = []
     for j, row in enumerate(card.get("cross_validation", {}).get("per_label", [])):
-        boot = metric_intervals(confusion_from_row(row, n_cases), seed=seed + j)
+        fit = metric_intervals(confusion_from_row(row, n_cases), seed=seed + j)
         out: dict[str, Any] = {
             "label": row["label"],
             "support": int(row["support"]),
@@ -148,24 +156,51 @@ def quality_rows(card: dict[str, Any], *, seed: int = 0) -> tuple[list[dict[str,
             "too_few": bool(row.get("too_few")),
         }
         for metric in ("precision", "recall", "f1"):
-            stored = _card_interval(row, metric)
             value = {"estimate": float(row[metric]), "low": None, "high": None}
-            if stored is not None:
-                value["low"], value["high"] = round(stored[0], 4), round(stored[1], 4)
-                methods.add("model card")
-            elif boot[metric]["low"] is not None:
-                value["low"], value["high"] = boot[metric]["low"], boot[metric]["high"]
-                methods.add("bootstrap")
+            if fit[metric]["low"] is not None:
+                value["low"], value["high"] = fit[metric]["low"], fit[metric]["high"]
             out[metric] = value
         rows.append(out)
-    method = (
-        "95% intervals as recorded in the model card"
-        if methods == {"model card"}
-        else "95% intervals: Jeffreys intervals from a Bayesian bootstrap of the "
-        f"cross-validated confusion table ({N_BOOT} draws; they do not include the variation "
-        "from re-choosing thresholds)"
-    )
-    return rows, method
+    return rows, INTERVAL_METHOD
+
+
+def decision_rule(card: dict[str, Any]) -> dict[str, str]:
+    """How the model assigns labels: ``kind`` ("top label" or "thresholds") and a sentence."""
+    if card.get("task") == "exclusive":
+        return {
+            "kind": "top label",
+            "text": "Each case gets exactly one category: the one with the highest "
+            "probability, however low (there is no threshold).",
+        }
+    return {
+        "kind": "thresholds",
+        "text": "A case gets every category whose probability reaches that category's own "
+        "threshold, chosen on held-out results (a case may get none or several).",
+    }
+
+
+def _add_recommended(
+    release: dict[str, Any],
+    quality: list[dict[str, Any]],
+    store: dict[str, Any] | None,
+    summary: dict[str, Any] | None,
+) -> None:
+    """Give each count its one figure to publish, ``recommended`` (see ``recommend.py``)."""
+    by_label = {r["label"]: r for r in quality}
+    audit_rows = {r.get("label"): r for r in (store or {}).get("per_label", [])}
+    drift = drift_by_label(summary)
+    for c in release["counts"]:
+        c["recommended"] = recommend_count(
+            label=c["label"],
+            tagged=int(c["tagged"]),
+            n_release=int(release["n_cases"]),
+            corrected=c.get("corrected"),
+            quality=by_label.get(c["label"]),
+            audit_row=audit_rows.get(c["label"]),
+            drift=drift,
+            n_audited=int((store or {}).get("n_audited", 0)),
+        )
+    release["recommendation_rule"] = RULE
 
 
 def build_report(
@@ -227,6 +262,7 @@ def build_report(
             "model_id": model_id,
             "created": card.get("created"),
             "task": card.get("task"),
+            "label_source": card.get("label_source"),
             "labels": labels,
             "classifier": card.get("model", {}).get("classifier"),
             "features": card.get("model", {}).get("features"),
@@ -254,6 +290,7 @@ def build_report(
             "macro_f1": cv.get("macro_f1"),
             "min_support": cv.get("min_support"),
             "interval_method": interval_method,
+            "decision_rule": decision_rule(card),
             "per_label": per_label,
             "too_rare": [r["label"] for r in per_label if r["too_few"]],
             "thresholds": {r["label"]: r["threshold"] for r in per_label},
@@ -265,6 +302,7 @@ def build_report(
     }
     if predictions is not None:
         release = release_stats(predictions, card, seed=seed)
+        _add_recommended(release, per_label, store, summary)
         release["source"] = predictions_info or {}
         release["audit"] = store
         release["drift_warnings"] = release_warnings(summary)
@@ -279,6 +317,7 @@ def build_report(
             "summary_given": summary is not None,
         }
     report["methods"] = methods_paragraph(report)
+    report["methods_table"] = methods_table(report)
     return report
 
 

@@ -227,9 +227,19 @@ def _operating_point(curve: dict[str, Any], threshold: float | None) -> tuple[fl
 
 
 def pr_curves_figure(
-    curves: dict[str, Any] | None, thresholds: dict[str, Any], too_rare: Sequence[str]
+    curves: dict[str, Any] | None,
+    thresholds: dict[str, Any],
+    too_rare: Sequence[str],
+    *,
+    top_label_points: dict[str, tuple[float, float]] | None = None,
 ) -> str | None:
-    """Small multiples: out-of-fold precision-recall curve per label, operating point marked."""
+    """Small multiples: out-of-fold precision-recall curve per label, operating point marked.
+
+    A multi-label model assigns a label at its threshold: the dot is the curve's point at
+    that threshold. A single-label model assigns the top label, whatever its probability:
+    pass ``top_label_points`` ({label: (recall, precision)}, the cross-validated figures of
+    that rule) and the dot marks them, labelled "top label", not a threshold.
+    """
     if not curves:
         return None
     names = list(curves)
@@ -241,7 +251,12 @@ def pr_curves_figure(
             curve = curves[label]
             colour = GREY if label in too_rare else OKABE_ITO["blue"]
             ax.step(curve["recall"], curve["precision"], where="post", color=colour)
-            point = _operating_point(curve, thresholds.get(label))
+            if top_label_points is not None:
+                point = top_label_points.get(label)
+                legend = "top label"
+            else:
+                point = _operating_point(curve, thresholds.get(label))
+                legend = f"threshold {thresholds.get(label)}"
             if point is not None:
                 ax.plot(
                     [point[0]],
@@ -249,7 +264,7 @@ def pr_curves_figure(
                     "o",
                     color=OKABE_ITO["vermillion"],
                     markersize=7,
-                    label=f"threshold {thresholds[label]}",
+                    label=legend,
                 )
                 ax.legend(loc="lower left", frameon=False, fontsize=7)
             ap = curve.get("average_precision")

@@ -119,11 +119,13 @@ def _training(report: dict[str, Any]) -> str:
 
 def _quality(report: dict[str, Any]) -> str:
     q = report["quality"]
+    rule = q.get("decision_rule") or {}
+    top_label = rule.get("kind") == "top label"
     rows = [
         [
             r["label"],
             r["support"],
-            r["threshold"],
+            "top label" if top_label else r["threshold"],
             r["goal"],
             _interval(r["precision"]),
             _interval(r["recall"]),
@@ -137,6 +139,7 @@ def _quality(report: dict[str, Any]) -> str:
         f"<p>{_e(q.get('scheme') or 'Cross-validation')}. Micro-F1 "
         f"{_e(q.get('micro_f1'))}, macro-F1 {_e(q.get('macro_f1'))} (labels with at least "
         f"{_e(q.get('min_support'))} cases). {_e(q['interval_method'])}.</p>",
+        f"<p><strong>Decision rule.</strong> {_e(rule.get('text', ''))}</p>",
         _figure(
             figs.quality_figure(q["per_label"]),
             "Dots: cross-validated estimate; bars: 95% interval. Hollow grey: too few "
@@ -159,9 +162,24 @@ def _quality(report: dict[str, Any]) -> str:
         ),
         "<h3>Precision-recall curves</h3>",
         _figure(
-            figs.pr_curves_figure(q.get("pr_curves"), q["thresholds"], q["too_rare"]),
-            "Out-of-fold precision against recall as the threshold moves; the dot is the "
-            "threshold the model uses. AP: average precision.",
+            figs.pr_curves_figure(
+                q.get("pr_curves"),
+                q["thresholds"],
+                q["too_rare"],
+                top_label_points={
+                    r["label"]: (r["recall"]["estimate"], r["precision"]["estimate"])
+                    for r in q["per_label"]
+                }
+                if top_label
+                else None,
+            ),
+            "Out-of-fold precision against recall as a threshold would move; the dot is "
+            + (
+                "the cross-validated result of the rule the model uses (the top label wins)."
+                if top_label
+                else "the threshold the model uses."
+            )
+            + " AP: average precision.",
             "Precision-recall curves",
         ),
         "<h3>Calibration</h3>",
@@ -248,6 +266,26 @@ def _audit(audit: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _recommended(r: dict[str, Any]) -> str:
+    rows = []
+    for c in r["counts"]:
+        rec = c.get("recommended") or {}
+        rows.append(
+            [
+                c["label"],
+                c["tagged"],
+                _interval(rec, as_pct=False) if rec.get("estimate") is not None else "none",
+                rec.get("source") or "",
+                rec.get("reason", ""),
+            ]
+        )
+    return (
+        '<h3 id="recommended">Recommended counts: the figures to publish</h3>'
+        + _table(["label", "tagged", "recommended (95%)", "source", "why"], rows, {1, 2})
+        + f"<p><strong>Rule.</strong> {_e(r.get('recommendation_rule', ''))}</p>"
+    )
+
+
 def _release(report: dict[str, Any]) -> str:
     r = report.get("release")
     if not r:
@@ -270,12 +308,23 @@ def _release(report: dict[str, Any]) -> str:
             )
             + ". "
             + (
-                f"{n_review:,} ({share}) need review: the model was unsure about at least "
-                "one label."
+                f"{r['n_blank']:,} blank (no text: no label, no confidence, counted apart). "
+                if r.get("n_blank")
+                else ""
+            )
+            + (
+                f"{n_review:,} ({share}) need review: the least confident cases, up to the "
+                "review share chosen at predict."
                 if n_review is not None
                 else "Cases needing review: the predictions file has no needs_review column."
             )
             + "</p>"
+        )
+        if any("recommended" in c for c in r["counts"]):
+            parts.append(_recommended(r))
+        parts.append(
+            "<h3>Supporting detail</h3><p>The figures below explain the recommended counts; "
+            "publish the recommended ones above.</p>"
         )
         parts.append(
             _figure(
@@ -332,6 +381,15 @@ def _release(report: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _methods_table(report: dict[str, Any]) -> str:
+    table = report.get("methods_table")
+    if not table:
+        return ""
+    columns = table["columns"]
+    numeric = {i for i, c in enumerate(columns) if c in ("training cases", "tagged")}
+    return _table(columns, table["rows"], numeric)
+
+
 def render_html(report: dict[str, Any]) -> str:
     """Render ``report`` (from :func:`allegations.report.build.build_report`) as an HTML page."""
     model = report["model"]
@@ -360,6 +418,7 @@ def render_html(report: dict[str, Any]) -> str:
         + _quality(report)
         + _release(report)
         + '<section id="methods"><h2>4. Methods note</h2><p>Ready to paste under a story.</p>'
-        f'<p class="methods">{_e(report["methods"])}</p></section>'
-        "</body></html>\n"
+        f'<p class="methods">{_e(report["methods"])}</p>'
+        + _methods_table(report)
+        + "</section></body></html>\n"
     )

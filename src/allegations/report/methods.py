@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["methods_paragraph", "pct", "describe_goal"]
+__all__ = ["methods_paragraph", "methods_table", "plural", "pct", "describe_goal"]
 
 
 def pct(value: float | None) -> str:
@@ -18,7 +18,7 @@ def pct(value: float | None) -> str:
 def _pct_interval(metric: dict[str, Any]) -> str:
     text = pct(metric.get("estimate"))
     if metric.get("low") is not None and metric.get("high") is not None:
-        text += f" (95% interval {pct(metric['low'])}-{pct(metric['high'])})"
+        text += f" ({pct(metric['low'])}-{pct(metric['high'])})"
     return text
 
 
@@ -41,146 +41,121 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _data_sentence(model: dict[str, Any], n_cases: int) -> str:
-    files = (model.get("data") or {}).get("files") or []
-    if not files:
-        return (
-            f"The model learned from {n_cases:,} narratives that people had labelled by hand "
-            "(the source files were not recorded)."
-        )
-    parts = [
-        f"{f.get('name')} ({int(f.get('rows', 0)):,} rows, SHA-256 {f.get('sha256')})"
-        for f in files
-    ]
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 reviewer``, ``2 reviewers``, ``1,200 cases``."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def _who(model: dict[str, Any]) -> str:
+    source = model.get("label_source")
+    if source:
+        return f"whose categories were assigned by {source}"
+    return "(who assigned their categories was not recorded: retrain with --label-source)"
+
+
+def _rule(model: dict[str, Any]) -> str:
+    if model.get("task") == "exclusive":
+        return "gives each narrative the one category with the highest probability"
     return (
-        f"The model learned from {n_cases:,} narratives that people had labelled by hand, "
-        f"taken from {_join(parts)}."
+        "gives each narrative every category whose probability reaches that category's "
+        "threshold, chosen on held-out cases"
     )
-
-
-def _model_sentence(model: dict[str, Any], labels: list[str]) -> str:
-    codebook = model.get("codebook")
-    book = (
-        f"The {len(labels)} categories ({_join(labels)}) follow the codebook "
-        f'"{codebook.get("name")}", version {codebook.get("version")}.'
-        if codebook
-        else f"The {len(labels)} categories are {_join(labels)} (no codebook was recorded)."
-    )
-    kind = model.get("classifier") or "a statistical text classifier"
-    return (
-        f"{book} The computer model is a {kind} that weighs the words and short phrases of "
-        f"each narrative ({model.get('features') or 'word features'}) and gives each category "
-        "a probability; the probabilities were calibrated so that, for example, 70% means "
-        "about seven in ten such cases have the category."
-    )
-
-
-def _quality_sentences(quality: dict[str, Any]) -> list[str]:
-    n_folds = quality.get("n_folds")
-    out = [
-        f"We measured its accuracy by {n_folds}-fold cross-validation: the labelled cases were "
-        f"split into {n_folds} parts, and each part was tagged by a model trained on the "
-        "others, so every case was judged by a model that had not seen it (exact duplicates "
-        "were kept in the same part)."
-    ]
-    by_goal: dict[str, list[str]] = {}
-    for r in quality["per_label"]:
-        if r.get("threshold") is not None:
-            by_goal.setdefault(describe_goal(r.get("goal")), []).append(
-                f"{r['label']} ({r['threshold']})"
-            )
-    if by_goal:
-        out.append(
-            "A category is assigned when its probability reaches a threshold chosen on those "
-            "held-out results, "
-            + "; ".join(f"{goal} for {_join(items)}" for goal, items in by_goal.items())
-            + "."
-        )
-    measured = [
-        f"for {r['label']}, {_pct_interval(r['precision'])} of the model's tags were right "
-        f"(precision) and it found {_pct_interval(r['recall'])} of the {r['support']:,} "
-        "cases people had labelled with it (recall)"
-        for r in quality["per_label"]
-        if not r["too_few"]
-    ]
-    if measured:
-        out.append("Measured this way, " + "; ".join(measured) + ".")
-    if quality.get("too_rare"):
-        out.append(
-            f"{_join(quality['too_rare'])} had fewer than {quality.get('min_support')} labelled "
-            "examples: too few to measure, so counts for "
-            f"{'it' if len(quality['too_rare']) == 1 else 'them'} should not be published."
-        )
-    return out
 
 
 def _release_sentences(release: dict[str, Any]) -> list[str]:
     out = []
     n = release.get("n_cases")
     if n is not None:
-        src = release.get("source") or {}
-        from_file = f" ({src.get('name')}, SHA-256 {src.get('sha256')})" if src.get("name") else ""
-        line = f"The model tagged {n:,} narratives in this release{from_file}."
-        if release.get("n_needs_review") is not None:
-            share = pct(release["n_needs_review"] / n) if n else "0%"
-            line += (
-                f" It was unsure about {release['n_needs_review']:,} of them ({share}), which "
-                "were flagged for a person to check."
+        name = (release.get("source") or {}).get("name")
+        line = f"It tagged {plural(n, 'narrative')}" + (f" of {name}" if name else "")
+        blank = release.get("n_blank")
+        if blank:
+            line += f" ({blank:,} {'was' if blank == 1 else 'were'} blank)"
+        out.append(line + ".")
+        sources = [(c.get("recommended") or {}).get("source") for c in release.get("counts", [])]
+        audit = release.get("audit") or {}
+        parts = []
+        n_audit = sources.count("audit")
+        if n_audit:
+            reviewers = audit.get("reviewers")
+            n_rev = len(reviewers) if isinstance(reviewers, (list, tuple, set)) else reviewers
+            by = f" by {plural(int(n_rev), 'reviewer')}" if n_rev else ""
+            parts.append(
+                f"{plural(n_audit, 'count')} from an audit of "
+                f"{plural(int(audit.get('n_audited', 0)), 'case')} checked{by}"
             )
-        out.append(line)
-        corrected = [
-            f"{c['label']} {c['corrected']['estimate']:,.0f} "
-            f"(95% interval {c['corrected']['low']:,.0f}-{c['corrected']['high']:,.0f}; "
-            f"the model tagged {c['tagged']:,})"
-            for c in release.get("counts", [])
-            if c.get("corrected")
-        ]
-        if corrected:
-            out.append(
-                "Counts corrected for the model's measured error rates (adjusted "
-                f"classify-and-count) are: {'; '.join(corrected)}."
+        n_model = sources.count("model")
+        if n_model:
+            parts.append(
+                f"{plural(n_model, 'count')} corrected for the model's measured error rates, "
+                "where the release did not drift from the training data"
             )
-    audit = release.get("audit")
-    if audit:
-        reviewers = audit.get("reviewers")
-        n_rev = len(reviewers) if isinstance(reviewers, (list, tuple, set)) else reviewers
-        line = (
-            f"People reviewed a random audit sample of {int(audit.get('n_audited', 0)):,} "
-            f"tagged cases" + (f" ({n_rev} reviewers)" if n_rev else "") + "."
-        )
-        kappas = [
-            f"{label} {float(v['kappa']):.2f} ({int(v.get('n_both', 0))} cases seen by two)"
-            for label, v in (audit.get("agreement") or {}).items()
-            if v.get("kappa") is not None
-        ]
-        if kappas:
-            line += (
-                " Agreement between reviewers (Cohen's kappa, where 1 is perfect and 0 is "
-                f"chance) was {'; '.join(kappas)}."
-            )
-        out.append(line)
-    if release.get("drift_warnings"):
+        n_none = sources.count(None) if sources else 0
+        if n_none:
+            parts.append(f"no reliable figure for {plural(n_none, 'category', 'categories')}")
+        if parts:
+            out.append("The table gives " + _join(parts) + ", with 95% intervals.")
+    drift = release.get("drift_warnings") or []
+    if drift:
         out.append(
-            f"A comparison with the previous release raised {len(release['drift_warnings'])} "
-            "drift warning(s), listed in the report."
+            f"A comparison with the training data raised {plural(len(drift), 'drift warning')}."
         )
     return out
 
 
 def methods_paragraph(report: dict[str, Any]) -> str:
-    """Write the methods note for ``report`` (see :func:`allegations.report.build.build_report`)."""
+    """The methods note of ``report``: at most about 120 words, with :func:`methods_table`.
+
+    What was done, by whom, how well and what the numbers mean; the figures themselves are
+    in the table.
+    """
     model = report["model"]
-    training = report["training_data"]
+    quality = report["quality"]
+    n_cases = int(report["training_data"]["n_cases"])
     sentences = [
-        _data_sentence(model, training["n_cases"]),
-        _model_sentence(model, model["labels"]),
-        *_quality_sentences(report["quality"]),
+        f"A text classifier learned from {plural(n_cases, 'narrative')} {_who(model)}; it "
+        f"{_rule(model)}.",
+        "Its precision (how often its tags were right) and recall (the share of each "
+        f"category's cases it found) come from {quality.get('n_folds')}-fold "
+        "cross-validation, in which each case was judged by a model that had not seen it.",
     ]
     if report.get("release"):
         sentences += _release_sentences(report["release"])
-    versions = model.get("versions") or {}
-    if versions:
-        sentences.append("Software: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".")
-    if model.get("model_id"):
-        sentences.append(f"Model id {model['model_id'][:12]}.")
+    version = report.get("allegations_version")
+    model_id = (model.get("model_id") or "")[:12]
+    sentences.append(
+        f"Software: allegations {version}" + (f", model {model_id}" if model_id else "") + "."
+    )
     return " ".join(sentences)
+
+
+def methods_table(report: dict[str, Any]) -> dict[str, Any]:
+    """The table under the methods note: one row per category, no empty columns.
+
+    Columns: category, training cases, precision and recall (95% intervals; "too few to
+    measure" for rare categories), and with a release: tagged, and the count to publish
+    with its source.
+    """
+    columns = ["category", "training cases", "precision (95%)", "recall (95%)"]
+    release = report.get("release") or {}
+    counts = {c["label"]: c for c in release.get("counts") or []}
+    if counts:
+        columns += ["tagged", "count to publish (95%)", "source"]
+    rows = []
+    for r in report["quality"]["per_label"]:
+        row: list[Any] = [r["label"], r["support"]]
+        if r["too_few"]:
+            row += ["too few to measure", "too few to measure"]
+        else:
+            row += [_pct_interval(r["precision"]), _pct_interval(r["recall"])]
+        c = counts.get(r["label"])
+        if counts and c is not None:
+            rec = c.get("recommended") or {}
+            figure = (
+                f"{rec['estimate']:,.0f} ({rec['low']:,.0f}-{rec['high']:,.0f})"
+                if rec.get("estimate") is not None
+                else "none"
+            )
+            row += [c["tagged"], figure, rec.get("source") or "-"]
+        rows.append(row)
+    return {"columns": columns, "rows": rows}

@@ -45,6 +45,7 @@ import numpy as np
 
 from ..errors import InputError, StoreError
 from ..stats.agreement import krippendorff_alpha_nominal
+from ..stats.intervals import Z95, wilson
 from ..tables.read import load_table, require_column
 from ..training.labels import label_key, parse_label_string
 from .store import AuditDesign, Decision, ReviewStore
@@ -60,7 +61,6 @@ __all__ = [
     "weighted_share",
 ]
 
-Z95 = 1.959963984540054
 #: Two-sided 97.5% normal quantile: two such intervals hold jointly with >= 95%.
 Z_JOINT = 2.241402727604947
 
@@ -71,17 +71,6 @@ METHOD = (
     "untagged x elusion; count and recall intervals combine 97.5% intervals of precision "
     "and elusion (Bonferroni, joint coverage >= 95%)."
 )
-
-
-def wilson(p_hat: float | None, n_eff: float, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``p_hat`` from ``n_eff`` cases; (0, 1) if none."""
-    if p_hat is None or n_eff <= 0:
-        return 0.0, 1.0
-    z2 = z * z
-    denom = 1.0 + z2 / n_eff
-    centre = (p_hat + z2 / (2.0 * n_eff)) / denom
-    half = z * math.sqrt(p_hat * (1.0 - p_hat) / n_eff + z2 / (4.0 * n_eff * n_eff)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def weighted_share(y: np.ndarray, w: np.ndarray) -> tuple[float | None, float]:

@@ -10,6 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .intervals import (
+        Z95,
+        audit_size_for,
+        wilson,
+        wilson_counts,
+        wilson_half_width,
+    )
     from .metrics import (
         MIN_SUPPORT,
         score_predictions,
@@ -34,6 +41,11 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "Z95",
+    "wilson",
+    "wilson_counts",
+    "wilson_half_width",
+    "audit_size_for",
     "MIN_SUPPORT",
     "score_predictions",
     "REVIEW_ERROR",
@@ -53,6 +65,11 @@ __all__ = [
 ]
 
 _WHERE = {
+    "Z95": "intervals",
+    "wilson": "intervals",
+    "wilson_counts": "intervals",
+    "wilson_half_width": "intervals",
+    "audit_size_for": "intervals",
     "MIN_SUPPORT": "metrics",
     "score_predictions": "metrics",
     "REVIEW_ERROR": "reliability",

@@ -6,11 +6,11 @@ the rest work from the model card alone, so a report never has to unpickle a mod
 
 Estimators (also described in ``docs/report.md``):
 
-* Per-label precision, recall and F1 intervals, when the card does not carry its own:
-  a Bayesian bootstrap of the cross-validated confusion table (tp, fp, fn, tn): the four
-  cell shares are drawn from Dirichlet(counts + 1/2) (the Jeffreys prior), 2,000 draws,
-  percentile 95% interval. For precision and recall this is the Jeffreys binomial
-  interval (Brown, Cai & DasGupta 2001), which does not collapse at 0% or 100%.
+* Per-label precision and recall: Wilson score intervals of the cross-validated counts
+  (``stats/intervals.py``, the same as ``train`` stores in the card), which do not
+  collapse at 0% or 100%. F1: a Bayesian bootstrap of the cross-validated confusion table
+  (tp, fp, fn, tn): the four cell shares are drawn from Dirichlet(counts + 1/2), 2,000
+  draws, percentile 95% interval.
 * Corrected release counts: adjusted classify-and-count (Forman 2005/2008). With the
   cross-validated true positive rate ``tpr`` and false positive rate ``fpr`` of a label and
   the fraction ``q`` of release cases the model tagged with it, the prevalence is
@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from .intervals import wilson_counts
 
 __all__ = [
     "N_BOOT",
@@ -188,11 +190,12 @@ def _interval(estimate: float | None, draws: np.ndarray) -> dict[str, float | No
 def metric_intervals(confusion: Mapping[str, int], *, seed: int = 0) -> dict[str, Any]:
     """Precision, recall and F1 with 95% intervals from a confusion table.
 
-    Draws the four cell probabilities from their Jeffreys posterior, Dirichlet(tp + 1/2,
-    fp + 1/2, fn + 1/2, tn + 1/2) (a Bayesian bootstrap of the cases), and takes the 2.5th
-    and 97.5th percentiles of each metric. For precision and recall this is exactly the
-    Jeffreys binomial interval, which stays honest at 0% or 100% where a plain bootstrap
-    collapses to a point.
+    Precision (tp of tp + fp) and recall (tp of tp + fn) are shares: their interval is the
+    Wilson score interval (:func:`allegations.stats.intervals.wilson`), the one ``train``
+    stores in the model card and ``estimate`` uses, so the same figure prints the same
+    interval everywhere. F1 is not a share: its interval draws the four cell probabilities
+    from Dirichlet(tp + 1/2, fp + 1/2, fn + 1/2, tn + 1/2) (a Bayesian bootstrap of the
+    cases, 2,000 draws) and takes the 2.5th and 97.5th percentiles.
 
     Returns
     -------
@@ -204,18 +207,21 @@ def metric_intervals(confusion: Mapping[str, int], *, seed: int = 0) -> dict[str
     rng = np.random.default_rng(seed)
     draws = rng.dirichlet(cells + 0.5, size=N_BOOT)
     tp, fp, fn = draws[:, 0], draws[:, 1], draws[:, 2]
-    precision = tp / (tp + fp)
-    recall = tp / (tp + fn)
     f1 = 2 * tp / (2 * tp + fp + fn)
-    t, f_p, f_n = cells[0], cells[1], cells[2]
-    est_p = t / (t + f_p) if t + f_p else None
-    est_r = t / (t + f_n) if t + f_n else None
+    t, f_p, f_n = int(cells[0]), int(cells[1]), int(cells[2])
     est_f = 2 * t / (2 * t + f_p + f_n) if t + f_p + f_n else None
     return {
-        "precision": _interval(est_p, precision),
-        "recall": _interval(est_r, recall),
+        "precision": _share(t, t + f_p),
+        "recall": _share(t, t + f_n),
         "f1": _interval(est_f, f1),
     }
+
+
+def _share(k: int, n: int) -> dict[str, float | None]:
+    interval = wilson_counts(k, n)
+    if interval is None:
+        return {"estimate": None, "low": None, "high": None}
+    return {"estimate": _r(k / n), "low": interval[0], "high": interval[1]}
 
 
 def adjusted_count(

@@ -13,6 +13,10 @@ A codebook is a TOML file::
     exclude = ["queries with a case number and supervisor approval"]
     seed_phrases = ["ran her plate", "queried TECS"]
     goal = "f1"            # optional: f1, precision=0.9 or recall=0.8
+
+``[codebook] label_source = "..."`` (optional) says who assigned the training labels
+("hand-labelled by two reviewers", "the department's own intake codes"); ``train``
+records it in the model card and the report's methods note says it.
 """
 
 from __future__ import annotations
@@ -72,6 +76,9 @@ class Codebook:
             "name": self.name,
             "version": self.version,
             "sha256": self.sha256,
+            **(
+                {"label_source": self.extra["label_source"]} if "label_source" in self.extra else {}
+            ),
             "labels": [
                 {
                     "name": d.name,
@@ -92,6 +99,7 @@ class Codebook:
             name=str(data.get("name", "")),
             version=str(data.get("version", "")),
             sha256=str(data.get("sha256", "")),
+            extra={"label_source": str(data["label_source"])} if data.get("label_source") else {},
             labels=tuple(
                 LabelDefinition(
                     name=d["name"],
@@ -173,6 +181,7 @@ def load_codebook(path: str | Path) -> Codebook:
         labels=tuple(labels),
         sha256=hashlib.sha256(raw).hexdigest(),
         path=str(path),
+        extra={"label_source": str(head["label_source"])} if head.get("label_source") else {},
     )
 
 

@@ -17,9 +17,10 @@ from ..model.classifier import (
     parse_goal,
 )
 from ..model.persistence import library_versions
-from ..model.tagger import Tagger
+from ..model.tagger import DEFAULT_REVIEW_SHARE, Tagger, confidence_of, review_distribution
+from ..stats.intervals import wilson_counts
 from ..stats.metrics import MIN_SUPPORT, score_predictions
-from ..stats.reliability import REVIEW_ERROR, bootstrap_intervals, reliability, review_bands
+from ..stats.reliability import REVIEW_ERROR, reliability, review_bands
 from ..stats.report_stats import report_data_from_training
 from ..text.preprocess import lemma_text
 from .codebook import Codebook
@@ -82,6 +83,7 @@ def train(
     config: ModelConfig | None = None,
     exclusive: bool | None = None,
     data_info: dict[str, Any] | None = None,
+    label_source: str | None = None,
 ) -> Tagger:
     """Train a tagger and measure it by cross-validation.
 
@@ -109,6 +111,10 @@ def train(
         every case has exactly one label.
     data_info : dict, optional
         Provenance to record in the model card (file names, sha256).
+    label_source : str, optional
+        Who assigned the training labels ("hand-labelled by 2 reviewers", "the agency's own
+        intake codes"), stored as ``card["label_source"]`` and said in the report's methods
+        note; by default the codebook's ``label_source``, else None (not recorded).
 
     Returns
     -------
@@ -180,7 +186,6 @@ def train(
     )
     cv = score_predictions(y, cv_pred, labels)
     cv["threshold_prior"] = prior
-    intervals = bootstrap_intervals(y, cv_pred, seed=seed)
     calibration = {
         label: reliability(y[:, j], cvd["crossfit_proba"][:, j]) for j, label in enumerate(labels)
     }
@@ -193,8 +198,11 @@ def train(
         n_at, tp_at = int(at.sum()), int((at & (y[:, j] == 1)).sum())
         row["oof_precision_at_threshold"] = round(tp_at / n_at, 4) if n_at else None
         row["oof_recall_at_threshold"] = round(tp_at / max(int(y[:, j].sum()), 1), 4)
-        row["precision_95ci"] = intervals[j]["precision"]
-        row["recall_95ci"] = intervals[j]["recall"]
+        # Wilson intervals of the cross-validated counts: the same function as the
+        # report and `estimate` (stats/intervals.py), never a 100-100 point.
+        tp_cv = int(((cv_pred[:, j] == 1) & (y[:, j] == 1)).sum())
+        row["precision_95ci"] = wilson_counts(tp_cv, int(cv_pred[:, j].sum()))
+        row["recall_95ci"] = wilson_counts(tp_cv, int(y[:, j].sum()))
         row["ece"] = calibration[labels[j]]["ece"]
     cv["n_folds"] = int(len(np.unique(fold)))
     cv["n_grouped_duplicates"] = n_dup
@@ -259,6 +267,22 @@ def train(
         n_empty=empty,
     )
     card["report_data"] = report_data
+    card["label_source"] = _label_source(label_source, codebook)
+    # The review budget: the out-of-fold confidence distribution, from which predict picks
+    # the cut-off below which about --review-share of a release falls (model/tagger.py).
+    oof_decided = (
+        np.eye(len(labels), dtype=np.int8)[oof_proba.argmax(axis=1)]
+        if exclusive
+        else (oof_proba >= thresholds_arr).astype(np.int8)
+    )
+    card["review"].update(review_distribution(confidence_of(oof_proba, oof_decided)))
+    card["review"]["default_share"] = DEFAULT_REVIEW_SHARE
+    card["review"]["rule"] = (
+        "needs_review flags the least confident cases: those whose confidence is below the "
+        "out-of-fold confidence under which the review share (10% by default; predict "
+        "--review-share) of training cases fell; confidence is one minus the largest "
+        "calibrated chance that one of the case's decisions is wrong"
+    )
     model = Tagger(
         labels=labels,
         exclusive=exclusive,
@@ -275,6 +299,14 @@ def train(
     # process then pays spaCy only for chunks it has never met. (Not saved with the model.)
     model.featurize([])
     return model
+
+
+def _label_source(given: str | None, codebook: Codebook | None) -> str | None:
+    """Who assigned the labels: the argument, else the codebook's ``label_source``."""
+    text = " ".join((given or "").split())
+    if not text and codebook is not None:
+        text = " ".join(str(codebook.extra.get("label_source", "")).split())
+    return text or None
 
 
 def _jsonable(value: Any) -> Any:
