@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..batch.workflows import LabelSpec, train_files
+from ..batch.workflows import train_files
+from ..model.classifier import ModelConfig
 from ._app import (
     BadRows,
     Encoding,
@@ -25,6 +26,7 @@ from ._app import (
     setup_logging,
     split_cols,
 )
+from ._labels import AllowSimilarLabels, LabelNames, label_spec
 from ._render import print_cv_table
 
 
@@ -47,6 +49,8 @@ def train_cli(
     labels_col: LabelsCol = "labels",
     label_sep: LabelSep = ";",
     label_cols: LabelCols = None,
+    label_names: LabelNames = None,
+    allow_similar_labels: AllowSimilarLabels = False,
     id_col: IdCol = None,
     group_col: Annotated[
         str | None,
@@ -90,8 +94,8 @@ def train_cli(
         allegations train data/sample.csv --codebook data/codebook.toml --out models/mine
     """
     setup_logging(quiet)
-    spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
     with errors_to_exit():
+        spec = label_spec(labels_col, label_sep, split_cols(label_cols), label_names)
         model = train_files(
             data,
             out,
@@ -106,6 +110,7 @@ def train_cli(
             sheet=sheet,
             encoding=encoding,
             on_bad_rows=on_bad_rows.value,
+            config=ModelConfig(allow_similar_labels=allow_similar_labels),
         )
     if not quiet:
         print_cv_table(model.card)

@@ -32,7 +32,7 @@ from .crossval import (
     make_folds,
     seed_examples,
 )
-from .labels import canonical_labels, label_key, to_matrix
+from .labels import canonical_labels, check_similar_labels, label_key, to_matrix
 from .neardup import NEAR_DUPLICATE_COSINE
 
 __all__ = ["train", "evaluate", "make_folds", "MIN_ROWS"]
@@ -132,6 +132,8 @@ def train(
             f"Training needs at least {MIN_ROWS} labelled rows; got {len(texts)}. Label more cases."
         )
     labels, sets = canonical_labels(label_sets, codebook.label_names if codebook else None)
+    if codebook is None and not config.allow_similar_labels:
+        check_similar_labels(sets, labels)
     y = to_matrix(sets, labels)
     _check_labels(labels, y)
     if exclusive is None:
@@ -228,6 +230,12 @@ def train(
         notes.append(
             f"Goal not reachable out of fold for {', '.join(missed)}; the F1-best "
             "threshold is used."
+        )
+    if cv["n_folds"] < config.n_folds:
+        notes.append(
+            f"Small data: {cv['n_folds']}-fold cross-validation instead of {config.n_folds} "
+            "(too few cases of any one label, or too few distinct cases, for more); the "
+            "quality figures are rough. Label more cases for steadier figures."
         )
     if empty:
         notes.append(f"{empty} case(s) have no text after preprocessing.")
