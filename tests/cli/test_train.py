@@ -3,6 +3,7 @@ numeric codes and their names (issue 19.4, 19.5)."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -50,6 +51,7 @@ def test_twelve_row_pilot_trains_through_console_script(tmp_path: Path):
     card = json.loads((tmp_path / "m" / "model-card.json").read_text())
     assert card["cross_validation"]["n_folds"] == 4
     assert data.read_bytes() == before
+    assert "Cross-validating" not in result.stderr  # no bar when stderr is not a terminal
 
 
 def test_label_typo_is_an_error_with_did_you_mean(tmp_path: Path):
@@ -157,3 +159,23 @@ def test_philadelphia_export_with_one_typo_stops_before_training(tmp_path: Path)
     assert "Traceback" not in result.stderr
     summaries = [s for s in df["summary"] if len(s) > 30]
     assert not any(s[:30] in result.stderr for s in summaries)  # no narrative text
+
+
+def test_progress_bar_shows_the_training_steps_on_a_terminal():
+    from rich.console import Console
+
+    from allegations import train
+    from allegations.cli._progress import step_progress
+    from allegations.model.classifier import ModelConfig
+
+    buf = io.StringIO()
+    terminal = Console(file=buf, force_terminal=True, width=100)
+    small = ModelConfig(C_grid=(2.0,), exclusive_C_grid=(1.0,), nb_grid=(False,), ensemble=False)
+    with step_progress(True, console=terminal):
+        train([t for t, _ in PILOT], [[label] for _, label in PILOT], config=small)
+    out = buf.getvalue()
+    assert "7/7" in out  # 3 steps + 1 candidate x 4 folds, all done
+    quiet = io.StringIO()
+    with step_progress(False, console=Console(file=quiet, force_terminal=True)):
+        train([t for t, _ in PILOT], [[label] for _, label in PILOT], config=small)
+    assert quiet.getvalue() == ""

@@ -22,11 +22,13 @@ from ._app import (
     TextCol,
     app,
     console,
+    err_console,
     errors_to_exit,
     setup_logging,
     split_cols,
 )
 from ._labels import AllowSimilarLabels, LabelNames, label_spec
+from ._progress import step_progress
 from ._render import print_cv_table
 
 
@@ -94,7 +96,7 @@ def train_cli(
         allegations train data/sample.csv --codebook data/codebook.toml --out models/mine
     """
     setup_logging(quiet)
-    with errors_to_exit():
+    with errors_to_exit(), step_progress(not quiet and err_console.is_terminal):
         spec = label_spec(labels_col, label_sep, split_cols(label_cols), label_names)
         model = train_files(
             data,

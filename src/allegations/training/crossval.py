@@ -26,6 +26,7 @@ from ..stats.metrics import MIN_SUPPORT
 from ..text.preprocess import SpacyPreprocessor, lemma_text
 from .codebook import Codebook
 from .neardup import NEAR_DUPLICATE_COSINE, near_duplicate_pairs
+from .progress import add_work, advance
 
 __all__ = [
     "make_folds",
@@ -191,9 +192,13 @@ def _oof_scores(
     fold: np.ndarray,
     exclusive: bool,
     seeds: tuple[Any, Any],
+    label: str = "",
 ) -> np.ndarray:
     scores = np.zeros(y.shape, dtype=np.float64)
-    for k in np.unique(fold):
+    folds = np.unique(fold)
+    for i, k in enumerate(folds, 1):
+        step = f"{label} fold {i} of {len(folds)}" if label else f"fold {i} of {len(folds)}"
+        advance(f"Cross-validating: {step}", 0)
         train_idx, test_idx = fold != k, fold == k
         only = _only_class(y[train_idx], seeds[1]) if exclusive else None
         if only is not None:
@@ -202,9 +207,11 @@ def _oof_scores(
             # that label for every test case (a missing class scores -1e3, as below).
             scores[test_idx] = -1e3
             scores[test_idx, only] = 0.0
+            advance(f"Cross-validating: {step}")
             continue
         fitted = fit_with_seeds(pipeline, docs[train_idx], y[train_idx], exclusive, seeds)
         scores[test_idx] = decision_scores(fitted, docs[test_idx], y.shape[1])
+        advance(f"Cross-validating: {step}")
     return scores
 
 
@@ -261,6 +268,7 @@ def cross_validate(
     nb_grid = (False,) if exclusive else tuple(dict.fromkeys(config.nb_grid))
     c_grid = config.exclusive_C_grid if exclusive else config.C_grid
     candidates: list[tuple[Any, Any]] = [(float(c), nb) for nb in nb_grid for c in c_grid]
+    add_work(len(candidates) * len(np.unique(fold)), "Cross-validating")
     by_c = [
         _oof_scores(
             build_pipeline(config, exclusive=exclusive, seed=seed, C=c, nb_scale=nb),
@@ -269,8 +277,9 @@ def cross_validate(
             fold,
             exclusive,
             seeds,
+            label=f"model {i} of {len(candidates)},",
         )
-        for c, nb in candidates
+        for i, (c, nb) in enumerate(candidates, 1)
     ]
     has_mean = config.ensemble and not exclusive and len(candidates) > 1
     if has_mean:

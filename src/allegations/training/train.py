@@ -34,6 +34,7 @@ from .crossval import (
 )
 from .labels import canonical_labels, check_similar_labels, label_key, to_matrix
 from .neardup import NEAR_DUPLICATE_COSINE
+from .progress import add_work, advance
 
 __all__ = ["train", "evaluate", "make_folds", "MIN_ROWS"]
 
@@ -149,12 +150,16 @@ def train(
         entry = codebook.get(label) if codebook else None
         goals.append(parse_goal(entry.goal) if entry is not None and entry.goal else default_goal)
 
+    # Progress units: preprocessing, grouping, the final fit; cross-validation adds its fits.
+    add_work(3, f"Preprocessing {len(texts):,} narratives")
     preprocessor = build_preprocessor(config, exclusive=exclusive, spacy_model=spacy_model)
     preprocessor.fit(texts)
     docs = preprocessor.transform(texts)
     preprocessor.keep_chunks(texts)  # saved with the model: see keep_chunks
     empty = int(sum(1 for d in docs if not lemma_text(d)))
+    advance("Grouping duplicate narratives")
     group_ids, n_dup, n_near = assign_groups(docs, groups)
+    advance("Cross-validating")
     fold = make_folds(y, group_ids, config.n_folds, seed)
     seeds = seed_examples(codebook, labels, preprocessor)
     cvd = cross_validate(docs, y, fold, config=config, exclusive=exclusive, seed=seed, seeds=seeds)
@@ -242,7 +247,9 @@ def train(
     for note in notes:
         log.warning(note)
 
+    advance("Fitting the final model", 0)
     final = fit_with_seeds(pipeline, docs, y, exclusive, seeds)
+    advance("Fitting the final model")
     thresholds_arr = np.array(thresholds)
     # Out-of-fold curves, label co-occurrence and text lengths for `allegations report`
     # (numbers only: no text leaves this function).
