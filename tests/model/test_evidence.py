@@ -99,3 +99,33 @@ def test_every_contribution_is_shared_out_with_the_lead_block():
     assert frame.loc[0, "labels"] == "falsification"
     cited = frame.attrs["evidence"][0][0]
     assert cited["sentence"] == "The officer falsified the overtime report for March."
+
+
+# -- no repeats, bounded text (issue 19.9) ---------------------------------------------------
+from allegations.model import evidence  # noqa: E402
+
+
+def test_a_phrase_written_twice_is_cited_once(trained_model):
+    text = (
+        "Officer took cash from a friend. Case closed. Officer took cash from a friend. "
+        "Officer Took  Cash from his ex-wife."
+    )
+    frame = trained_model.predict([text], evidence=True)
+    cited = [e for e in frame.attrs["evidence"][0] if e["label"] == "money"]
+    said = [" ".join(e["phrase"].split()).casefold() for e in cited]
+    assert cited and len(said) == len(set(said))
+
+
+def test_evidence_looks_only_at_the_head_of_a_huge_cell(trained_model, monkeypatch):
+    monkeypatch.setattr(evidence, "MAX_EVIDENCE_CHARS", 60)
+    head = "Officer took cash from a friend. Case closed."
+    tail = " Referred to OPR. Officer queried the database on a neighbour."
+    frame = trained_model.predict([head + tail], evidence=True)
+    assert frame.loc[0, "labels"] == "money;query"
+    cited = frame.attrs["evidence"][0]
+    assert any(e["label"] == "money" for e in cited)
+    # 'queried the database' lies past the head: never cited
+    assert not any("quer" in e["phrase"] or "database" in e["phrase"] for e in cited)
+    assert all(e["sentence"] in head + " Referred to" for e in cited)
+    assert evidence._head("word " * 20) == ("word " * 12).rstrip()
+    assert evidence._head(None) is None

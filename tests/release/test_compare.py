@@ -221,3 +221,103 @@ def test_help_has_an_example():
     result = runner.invoke(app, ["compare-release", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "Example" in result.output and "allegations compare-release" in result.output
+
+
+# -- schema changes, label options, verdict, explained columns (issue 19.8) -----------------
+from allegations.cli.compare_release import _spark  # noqa: E402
+from allegations.release.compare import verdict  # noqa: E402
+
+from ..conftest import needs_shared, run_cli  # noqa: E402
+
+
+def test_previous_without_text_column_is_a_schema_change_not_a_stop(
+    trained_model, releases, tmp_path: Path
+):
+    old, new = releases
+    stripped = tmp_path / "old_no_text.csv"
+    pd.read_csv(old, dtype=str).drop(columns=["text"]).to_csv(stripped, index=False)
+    report = compare_release(
+        new, trained_model, previous_path=stripped, id_col="case_id", text_col="narrative"
+    )
+    assert report["rows"] is None
+    assert report["columns"]["added"] == ["narrative"]
+    assert any("has no text column 'narrative'" in c for c in report["schema_changes"])
+    assert report["labels"] and report["duplicates"] and report["verdict"]
+
+
+def test_previous_without_id_column_matches_rows_by_text(trained_model, releases, tmp_path: Path):
+    old, new = releases
+    stripped = tmp_path / "old_no_id.csv"
+    pd.read_csv(old, dtype=str).drop(columns=["case_id"]).to_csv(stripped, index=False)
+    report = compare_release(
+        new, trained_model, previous_path=stripped, id_col="case_id", text_col="narrative"
+    )
+    assert report["rows"]["matched_by"] != "id"
+    assert any("no id column 'case_id'" in c for c in report["schema_changes"])
+
+
+def test_verdict_counts_drifting_labels(trained_model, releases, reference):
+    _, new = releases
+    report = compare_release(new, trained_model, text_col="narrative", training=reference)
+    n = len(report["drifting_labels"])
+    assert n >= 1 and "money" in report["drifting_labels"]
+    assert report["verdict"] == f"Drifted for {n} of 3 labels: audit before publishing."
+    assert verdict(0, 12) == "The release looks like the training data."
+
+
+def test_sparklines_have_one_cell_per_bin_and_show_empty_bins():
+    assert _spark([0, 5, 10, 0]) == "·▄█·"
+    assert len(_spark([3] * 10)) == len(_spark([0] * 9 + [1])) == 10
+
+
+def test_cli_label_cols_verdict_first_and_columns_explained(
+    tmp_path: Path, model_dir: Path, releases, corpus: pd.DataFrame
+):
+    _, new = releases
+    wide = corpus[["id", "text"]].copy()
+    for label in ("money", "query", "threat"):
+        wide[label] = [int(label in s.split(";")) for s in corpus["labels"]]
+    training = tmp_path / "wide.csv"
+    wide.to_csv(training, index=False)
+    result = runner.invoke(
+        app,
+        ["compare-release", str(new), "--model", str(model_dir), "--text-col", "narrative"]
+        + ["--training", str(training), "--training-text-col", "text"]
+        + ["--label-cols", "money,query,threat"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("Verdict: Drifted for ")
+    flat = " ".join(result.stdout.split())
+    assert "z (limit): how far" in flat and "scaled KS (limit): the largest gap" in flat
+    assert "Score histograms: the label's scores in 10 bins" in flat
+
+
+@pytest.mark.slow
+def test_govtrack_model_checked_with_label_cols_and_a_schema_change(tmp_path: Path):
+    """The README's GovTrack model (--label-cols) through the console script; the previous
+    export lacks the text column."""
+    source = needs_shared("govtrack_misconduct", "misconduct-instances.csv")
+    cols = "corruption,crime,elections,ethics,sexual-harassment-abuse"
+    df = pd.read_csv(source, dtype=str, keep_default_na=False)
+    df.iloc[:300].drop(columns=["text"]).to_csv(tmp_path / "prev.csv", index=False)
+    df.iloc[300:].to_csv(tmp_path / "new.csv", index=False)
+    model, out = tmp_path / "gt", tmp_path / "compare.json"
+    trained = run_cli("train", source, "--label-cols", cols, "--out", model, "-q")
+    assert trained.returncode == 0, trained.stderr
+    result = run_cli(
+        "compare-release", tmp_path / "new.csv", "--previous", tmp_path / "prev.csv",
+        "--model", model, "--training", source, "--label-cols", cols, "--json", out,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("Verdict: ") and ("labels: audit" in first or "looks like" in first)
+    assert "Schema change: The previous release prev.csv has no text column 'text'" in " ".join(
+        result.stdout.split()
+    )
+    report = json.loads(out.read_text())
+    assert report["verdict"] == first.removeprefix("Verdict: ")
+    assert {r["label"] for r in report["labels"]} == set(cols.split(","))
+    assert all("ks_scaled" in r for r in report["labels"])
+    narratives = [t for t in df["text"] if len(t) > 40]
+    assert not any(t[:40] in result.stdout + result.stderr for t in narratives)

@@ -299,3 +299,29 @@ def test_audit_in_the_terminal_hides_the_model_then_estimate(
     with ReviewStore(store, create=False) as opened:
         assert {d.strategy for d in opened.decisions()} == {"audit"}
         assert all(d.labels == ("threat",) for d in opened.decisions())
+
+
+@pytest.mark.slow
+def test_long_narrative_pages_at_80x24_with_header_and_legend_in_view(
+    tmp_path: Path, model_dir: Path
+):
+    filler = " ".join(f"The complainant added detail number {i} to the account." for i in range(40))
+    df = make_corpus(6, seed=4)
+    df["text"] = df["text"] + " " + filler + " " + df["id"]
+    data = tmp_path / "long.csv"
+    df.to_csv(data, index=False)
+    child = review(tmp_path, data, model_dir, tmp_path / "r.db")
+    screen(child)  # drawn at the spawn's 60x200
+    child.setwinsize(24, 80)
+    press(child, "?")
+    ansi = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+    first = ansi.sub("", press(child, "x"))  # any key leaves the definitions: the case, 80x24
+    assert first.lstrip().startswith("allegations review")
+    assert first.count("\n") <= 22  # with the legend's lines: nothing scrolls off the top
+    match = re.search(r"page 1 of (\d+) · \[space\] next page", first)
+    assert match and int(match.group(1)) >= 2
+    second = ansi.sub("", press(child, " "))
+    assert "page 2 of" in second and second.lstrip().startswith("allegations review")
+    assert current_id(second) == current_id(first)
+    child.send("q")
+    child.expect(pexpect.EOF)

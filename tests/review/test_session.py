@@ -384,3 +384,43 @@ def test_escape_sequences_in_a_narrative_do_not_reach_the_terminal(tmp_path: Pat
     screen = render(session_for(tmp_path, [case]))
     assert "\x1b[2J" not in screen and "\x1b]0;" not in screen and "\x1b[31m0" not in screen
     assert "\x1b[1;7mneighbour\x1b[0m" in screen  # spans still line up
+
+
+# -- long narratives at 80x24 (issue 19.9) ---------------------------------------------------
+def screen_at(session: ReviewSession, width: int = 80, height: int = 24) -> list[str]:
+    """The screen's lines as the terminal front end prints them (legend included)."""
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, force_terminal=False).print(
+        build_screen(session, height=height, width=width)
+    )
+    Console(file=buffer, width=width, force_terminal=False).print(LEGEND, markup=False)
+    return buffer.getvalue().splitlines()
+
+
+def test_long_narrative_pages_and_keeps_header_labels_and_legend_at_80x24(tmp_path: Path):
+    words = [f"w{i:03d}" for i in range(600)]  # about 2,900 characters, 40 lines at 76 columns
+    session = session_for(tmp_path, [make_case(0, text=" ".join(words)), make_case(1)])
+    seen: list[str] = []
+    for page in range(8):
+        lines = screen_at(session)
+        assert len(lines) <= 23  # the cursor's line fits too: nothing scrolls off the top
+        assert lines[0].startswith("allegations review")
+        assert any("[ ]  1 money" in line or "[x]  1 money" in line for line in lines)
+        assert "[q] quit" in " ".join(lines[-2:])
+        title = next(line for line in lines if "narrative" in line)
+        assert "[space] next page" in title
+        n_pages = int(title.split(" of ")[1].split()[0])
+        assert f"page {page % n_pages + 1} of {n_pages}" in title
+        seen.extend(w for line in lines for w in line.split() if w.startswith("w"))
+        session.press(" ")
+        assert session.current.case_id == "C0"  # paging decides nothing
+    assert set(words) <= set(seen)  # every word of the narrative was on some page
+    session.press("y")
+    assert session.page == 0 and session.current.case_id == "C1"
+    assert "page" not in " ".join(screen_at(session))  # a short narrative has one page
+
+
+def test_without_a_height_the_narrative_is_whole(tmp_path: Path):
+    text = " ".join(f"w{i:03d}" for i in range(600))
+    screen = plain(session_for(tmp_path, [make_case(0, text=text)]))
+    assert "w599" in screen and "next page" not in screen

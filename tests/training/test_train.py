@@ -342,3 +342,91 @@ def test_label_source_is_recorded_from_the_argument_or_the_codebook(corpus, tmp_
     assert model.card["label_source"] == "hand-labelled by 2 reviewers"
     given = train(texts, sets, codebook=cb, seed=0, label_source="the agency's own codes")
     assert given.card["label_source"] == "the agency's own codes"
+
+
+# -- small data (issue 19.5) -----------------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from allegations.errors import AllegationsError  # noqa: E402
+from allegations.model.classifier import ModelConfig  # noqa: E402
+from allegations.training.crossval import fold_count  # noqa: E402
+
+PILOT_WORDS = (
+    "officer pushed struck cursed yelled report theft refused slur baton arrest "
+    "phone help driver punched kicked"
+).split()
+#: One candidate model: the property below is about the folds, not the choice of C.
+SMALL = ModelConfig(C_grid=(2.0,), exclusive_C_grid=(1.0,), nb_grid=(False,), ensemble=False)
+
+
+def _pilot(per_class: int = 4) -> tuple[list[str], list[list[str]]]:
+    names = ["PHYSICAL ABUSE", "VERBAL ABUSE", "LACK OF SERVICE"]
+    texts, sets = [], []
+    for j, name in enumerate(names):
+        for i in range(per_class):
+            texts.append(f"{PILOT_WORDS[j * 4 + i]} {name.lower()} case {i} {PILOT_WORDS[i]}")
+            sets.append([name])
+    return texts, sets
+
+
+def test_twelve_row_pilot_trains_with_fewer_folds_and_says_so():
+    texts, sets = _pilot(4)
+    model = train(texts, sets, seed=0, config=SMALL)
+    cv = model.card["cross_validation"]
+    assert cv["n_folds"] == 4
+    assert any("Small data: 4-fold cross-validation instead of 5" in n for n in model.card["notes"])
+    assert not any("Small data" in n for n in train(*_pilot(6), seed=0, config=SMALL).card["notes"])
+
+
+def test_fold_count_shrinks_to_the_largest_stratum_and_stops_below_two():
+    y = np.array([[1, 0]] * 3 + [[0, 1]] * 2)
+    assert fold_count(y, np.arange(5), 5) == 3
+    assert fold_count(y, np.array([0, 0, 1, 1, 2]), 5) == 3
+    with pytest.raises(InputError, match="fewer than two groups"):
+        fold_count(y, np.zeros(5), 5)
+    with pytest.raises(InputError, match="at least 2 cases of one label"):
+        fold_count(np.eye(4, dtype=int), np.arange(4), 5)
+
+
+def test_exclusive_fold_holding_a_label_with_one_case_scores_the_other_label():
+    # 10 'A' and one 'C': a fold trains on 'A' alone (a multinomial model cannot be fitted).
+    texts = [f"{w} {i}" for i, w in enumerate(PILOT_WORDS[:11])]
+    model = train(texts, [["A"]] * 10 + [["C"]], seed=8, config=SMALL)
+    assert model.labels == ["A", "C"] and model.exclusive
+
+
+@st.composite
+def small_label_tables(draw):
+    n = draw(st.integers(10, 16))
+    names = ["A", "B", "C", "D"][: draw(st.integers(2, 4))]
+    multi = draw(st.booleans())
+    pick = (
+        st.lists(st.sampled_from(names), max_size=3, unique=True)
+        if multi
+        else st.sampled_from(names).map(lambda x: [x])
+    )
+    sets = draw(st.lists(pick, min_size=n, max_size=n))
+    texts = draw(
+        st.lists(
+            st.lists(st.sampled_from(PILOT_WORDS), min_size=1, max_size=6).map(" ".join),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    return texts, sets, draw(st.integers(0, 3))
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_label_tables())
+def test_small_label_tables_train_or_fail_clearly(table):
+    """Any small table (single- or multi-label, rare labels, duplicates) trains, or stops
+    with an allegations error: never an internal error."""
+    texts, sets, seed = table
+    try:
+        model = train(texts, sets, seed=seed, config=SMALL)
+    except AllegationsError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        assert 2 <= model.card["cross_validation"]["n_folds"] <= 5

@@ -14,6 +14,7 @@ from ..tables.read import atomic_write
 from ._app import (
     Encoding,
     IdCol,
+    LabelCols,
     LabelSep,
     Quiet,
     Sheet,
@@ -23,14 +24,37 @@ from ._app import (
     err_console,
     errors_to_exit,
     setup_logging,
+    split_cols,
 )
+from ._labels import LabelNames, label_spec
+from ._progress import step_progress
 
-_BARS = " ▁▂▃▄▅▆▇█"
+#: Sparkline bars; an empty bin is a dot (a space would be trimmed or misaligned).
+_BARS = "▁▂▃▄▅▆▇█"
+_EMPTY = "·"
+
+LEGEND = (
+    "Score histograms: the label's scores in 10 bins from 0 (left) to 1 (right), each "
+    "scaled to its tallest bin (· = no rows), training (out of fold) and release in the "
+    "same bins."
+)
+EXPLAIN_Z = (
+    "z (limit): how far the release's tagged share is from training's, in standard errors "
+    "of the difference; drift when beyond the limit, the larger of 3 and the widest gap "
+    "between one training fold and the rest."
+)
+EXPLAIN_KS = (
+    "scaled KS (limit): the largest gap between the two score distributions (Kolmogorov-"
+    "Smirnov), scaled by the sample sizes; drift when beyond the limit, the larger of 1.63 "
+    "(a 1% chance for same-distribution samples) and the widest fold-versus-rest value."
+)
 
 
 def _spark(counts: list[int]) -> str:
     top = max(counts) or 1
-    return "".join(_BARS[round(c / top * (len(_BARS) - 1))] for c in counts)
+    return "".join(
+        _BARS[max(0, round(c / top * len(_BARS)) - 1)] if c else _EMPTY for c in counts
+    )
 
 
 def _pct(value: Any) -> str:
@@ -40,6 +64,8 @@ def _pct(value: Any) -> str:
 def print_report(report: dict[str, Any]) -> None:
     """Render a release report in the terminal."""
     rel = report["release"]
+    if report.get("verdict"):
+        console.print(f"Verdict: {report['verdict']}", highlight=False)
     console.print(f"Release {rel['name']}: {rel['rows']} rows.", highlight=False)
     if report["previous"] is not None:
         prev, cols, rows = report["previous"], report["columns"], report["rows"]
@@ -50,12 +76,15 @@ def print_report(report: dict[str, Any]) -> None:
             f"{', '.join(cols['removed']) or 'none'}; renamed: {renamed}.",
             highlight=False,
         )
-        edited = "unknown (pass --id-col)" if rows["edited"] is None else rows["edited"]
-        console.print(
-            f"Rows (matched by {rows['matched_by']}): {rows['added']} added, {rows['removed']} "
-            f"removed, {edited} edited, {rows['unchanged']} unchanged.",
-            highlight=False,
-        )
+        for change in report.get("schema_changes", []):
+            console.print(f"Schema change: {change}", highlight=False)
+        if rows is not None:
+            edited = "unknown (pass --id-col)" if rows["edited"] is None else rows["edited"]
+            console.print(
+                f"Rows (matched by {rows['matched_by']}): {rows['added']} added, "
+                f"{rows['removed']} removed, {edited} edited, {rows['unchanged']} unchanged.",
+                highlight=False,
+            )
     dup, unseen = report["duplicates"], report["unseen_tokens"]
     console.print(
         f"Duplicates: {dup['exact_duplicate_rows']} exact, {dup['near_only_rows']} more "
@@ -69,21 +98,32 @@ def print_report(report: dict[str, Any]) -> None:
             highlight=False,
         )
     table = Table(title=f"Labels against {report['reference']}", title_justify="left")
-    for name in ("label", "training", "release", "z (limit)", "scores: training", "release"):
+    scores = any("training_histogram" in row for row in report["labels"])
+    names = ["label", "tagged: training", "release", "z (limit)"]
+    names += ["scaled KS (limit)", "scores: training", "scores: release"] if scores else []
+    for name in names:
         table.add_column(name, justify="left" if "scores" in name or name == "label" else "right")
     table.add_column("drift")
     for row in report["labels"]:
         drift = [k for k in ("share", "score") if row.get(f"{k}_drift")]
-        table.add_row(
+        cells = [
             row["label"],
             _pct(row.get("training_share")),
             _pct(row["release_share"]),
             f"{row['share_z']} ({row['share_z_limit']})",
-            _spark(row["training_histogram"]) if "training_histogram" in row else "-",
-            _spark(row["release_histogram"]),
-            ", ".join(drift) or "no",
-        )
+        ]
+        if scores:
+            cells += [
+                f"{row['ks_scaled']} ({row['ks_limit']})" if "ks_scaled" in row else "-",
+                _spark(row["training_histogram"]) if "training_histogram" in row else "-",
+                _spark(row["release_histogram"]),
+            ]
+        table.add_row(*cells, ", ".join(drift) or "no")
     console.print(table)
+    console.print(EXPLAIN_Z, highlight=False)
+    if scores:
+        console.print(EXPLAIN_KS, highlight=False)
+        console.print(LEGEND, highlight=False)
     for warning in report[WARNINGS_KEY]:
         err_console.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
@@ -119,6 +159,8 @@ def compare_release_cli(
         str, typer.Option("--labels-col", help="Labels column of --training.")
     ] = "labels",
     label_sep: LabelSep = ";",
+    label_cols: LabelCols = None,
+    label_names: LabelNames = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the report as JSON to this file.")
     ] = None,
@@ -138,7 +180,8 @@ def compare_release_cli(
         --model models/mine --training data/sample.csv --json report.json
     """
     setup_logging(quiet)
-    with errors_to_exit():
+    with errors_to_exit(), step_progress(not quiet and err_console.is_terminal):
+        spec = label_spec(labels_col, label_sep, split_cols(label_cols), label_names)
         report = release_report(
             new,
             model,
@@ -151,6 +194,7 @@ def compare_release_cli(
             training_label_sep=label_sep,
             sheet=sheet,
             encoding=encoding,
+            training_spec=spec,
         )
         if json_path is not None:
             with atomic_write(json_path, "w", encoding="utf-8") as fh:

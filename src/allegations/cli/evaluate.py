@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..batch.workflows import LabelSpec, evaluate_file
+from ..batch.workflows import evaluate_file
 from ..tables.read import atomic_write
 from ._app import (
     AllowVersionMismatch,
@@ -28,6 +28,7 @@ from ._app import (
     setup_logging,
     split_cols,
 )
+from ._labels import LabelNames, label_spec
 from ._render import print_scores
 
 
@@ -44,6 +45,7 @@ def evaluate_cli(
     labels_col: LabelsCol = "labels",
     label_sep: LabelSep = ";",
     label_cols: LabelCols = None,
+    label_names: LabelNames = None,
     id_col: IdCol = None,
     json_path: Annotated[
         Path | None,
@@ -64,10 +66,10 @@ def evaluate_cli(
         allegations evaluate data/holdout.csv --model models/mine --json scores.json
     """
     setup_logging(quiet)
-    spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
     if json_path is not None and any(json_path.resolve() == d.resolve() for d in data):
         fail(f"--json {json_path} is an input file; choose another path for the scores.")
     with errors_to_exit():
+        spec = label_spec(labels_col, label_sep, split_cols(label_cols), label_names)
         report = evaluate_file(
             data,
             model,

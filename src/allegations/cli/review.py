@@ -114,14 +114,38 @@ def _narrative(case: Case, show_evidence: bool) -> Text:
     return text
 
 
-def build_screen(session: ReviewSession) -> RenderableType:
+def _lines(part: RenderableType, width: int) -> int:
+    """The terminal lines ``part`` takes at ``width`` columns."""
+    return len(Console(width=width).render_lines(part, pad=False))
+
+
+def _page(text: Text, width: int, rows: int, page: int) -> tuple[Text, int, int]:
+    """Page ``page`` (wrapping around) of ``text`` wrapped at ``width``, ``rows`` lines a
+    page: the page's text, its index and the number of pages."""
+    wrapped = text.wrap(Console(width=width), width)
+    n_pages = max(1, -(-len(wrapped) // rows))
+    k = page % n_pages
+    return Text("\n").join(wrapped[k * rows : (k + 1) * rows]), k, n_pages
+
+
+#: The fewest narrative lines a page shows, however many labels there are.
+MIN_PAGE_LINES = 3
+
+
+def build_screen(
+    session: ReviewSession, height: int | None = None, width: int = 100
+) -> RenderableType:
     """The screen for the session's state: a case, the definitions, or the end of the queue.
 
     The legend is not part of it: the terminal front end writes the session's
     :attr:`~allegations.review.session.ReviewSession.legend` verbatim below every screen.
+    With ``height`` (the terminal's lines) a narrative too long for the screen is shown a
+    page at a time (space turns the page), so that the header above it and the labels and
+    legend below it stay in view; ``width`` is the terminal's columns.
     """
     if session.showing_definitions:
         return definitions_screen(session)
+    columns = width
     case = session.current
     total = len(session.queue)
     decided = session.n_decided
@@ -145,9 +169,7 @@ def build_screen(session: ReviewSession) -> RenderableType:
         if not session.hide_scores:
             where += f" · confidence {case.confidence:.2f}"
         parts.append(Text(where))
-        parts.append(
-            Panel(_narrative(case, not session.hide_scores), title="narrative", title_align="left")
-        )
+        at = len(parts)
         which = (
             "Choose the one label that applies."
             if session.single_label
@@ -176,8 +198,31 @@ def build_screen(session: ReviewSession) -> RenderableType:
             parts.append(line)
         if len(session.labels) > 9:
             parts.append(Text("Labels 10 and up: press 0, then the two-digit number.", style="dim"))
+        parts.insert(at, _narrative_panel(session, case, parts, height, columns))
     parts.append(Text(session.status or " "))
     return Group(*parts)
+
+
+def _narrative_panel(
+    session: ReviewSession,
+    case: Case,
+    others: list[RenderableType],
+    height: int | None,
+    width: int,
+) -> Panel:
+    """The narrative in a panel; with ``height``, the page of it that fits the screen
+    between the other parts, the status line and the legend."""
+    text = _narrative(case, not session.hide_scores)
+    if height is None:
+        return Panel(text, title="narrative", title_align="left")
+    used = sum(_lines(p, width) for p in [*others, Text(session.status or " ")])
+    used += _lines(Text(session.legend), width) + 1  # + the legend and the line the cursor rests on
+    rows = max(MIN_PAGE_LINES, height - used - 2)  # - the panel's top and bottom border
+    shown, k, n_pages = _page(text, max(width - 4, 10), rows, session.page)
+    title = "narrative"
+    if n_pages > 1:
+        title = f"narrative · page {k + 1} of {n_pages} · [space] next page"
+    return Panel(shown, title=Text(title), title_align="left")
 
 
 def definitions_screen(session: ReviewSession) -> RenderableType:
@@ -201,10 +246,11 @@ def definitions_screen(session: ReviewSession) -> RenderableType:
 
 def render(session: ReviewSession) -> str:
     """The whole screen as one string: clear, the rich screen, the legend."""
-    width = min(shutil.get_terminal_size((100, 40)).columns, 120)
+    size = shutil.get_terminal_size((100, 40))
+    width = min(size.columns, 120)
     buffer = io.StringIO()
     Console(file=buffer, width=width, force_terminal=True, highlight=False, emoji=False).print(
-        build_screen(session)
+        build_screen(session, height=size.lines, width=width)
     )
     return CLEAR + buffer.getvalue() + session.legend + "\n"
 

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..batch.workflows import LabelSpec, train_files
+from ..batch.workflows import train_files
+from ..model.classifier import ModelConfig
 from ._app import (
     BadRows,
     Encoding,
@@ -21,10 +22,13 @@ from ._app import (
     TextCol,
     app,
     console,
+    err_console,
     errors_to_exit,
     setup_logging,
     split_cols,
 )
+from ._labels import AllowSimilarLabels, LabelNames, label_spec
+from ._progress import step_progress
 from ._render import print_cv_table
 
 
@@ -47,6 +51,8 @@ def train_cli(
     labels_col: LabelsCol = "labels",
     label_sep: LabelSep = ";",
     label_cols: LabelCols = None,
+    label_names: LabelNames = None,
+    allow_similar_labels: AllowSimilarLabels = False,
     id_col: IdCol = None,
     group_col: Annotated[
         str | None,
@@ -100,8 +106,8 @@ def train_cli(
         --label-source "hand-labelled by 2 reviewers"
     """
     setup_logging(quiet)
-    spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
-    with errors_to_exit():
+    with errors_to_exit(), step_progress(not quiet and err_console.is_terminal):
+        spec = label_spec(labels_col, label_sep, split_cols(label_cols), label_names)
         model = train_files(
             data,
             out,
@@ -117,6 +123,7 @@ def train_cli(
             encoding=encoding,
             on_bad_rows=on_bad_rows.value,
             label_source=label_source,
+            config=ModelConfig(allow_similar_labels=allow_similar_labels),
         )
     if not quiet:
         print_cv_table(model.card)

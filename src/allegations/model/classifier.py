@@ -82,6 +82,10 @@ class ModelConfig:
     threshold_rule: str = "half_f1"
     class_weight: str | None = "balanced"
     n_folds: int = 5
+    #: A training option rather than a hyper-parameter: keep labels that look like one
+    #: label spelt two ways (``PHYSICAL ABUSSE``, ``Physical-Abuse``) apart instead of
+    #: stopping with "did you mean" (``--allow-similar-labels``).
+    allow_similar_labels: bool = False
 
     def __post_init__(self) -> None:
         # Before any training work, not at the first fit.

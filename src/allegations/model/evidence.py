@@ -24,10 +24,14 @@ import numpy as np
 from ..text.preprocess import SENTENCE_END, SpacyPreprocessor
 from .features import LemmaFeatures, affixes
 
-__all__ = ["label_weights", "explain", "format_evidence", "MAX_PHRASES"]
+__all__ = ["label_weights", "explain", "format_evidence", "MAX_PHRASES", "MAX_EVIDENCE_CHARS"]
 
 #: Phrases cited per predicted label.
 MAX_PHRASES = 2
+#: Evidence is sought in a narrative's first this many characters (cut at a space): a
+#: 10 MB cell would otherwise take gigabytes of tokens and spans. Real narratives are far
+#: shorter (Philadelphia's longest is about 9,000 characters).
+MAX_EVIDENCE_CHARS = 100_000
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 _MAX_SENTENCE = 300
 
@@ -165,7 +169,7 @@ def explain(
         contribution to the label's score), strongest first within each label.
     """
     todo = [i for i in range(len(texts)) if decided[i].any()]
-    parsed = {i: preprocessor.tokens_with_offsets(texts[i]) for i in todo}
+    parsed = {i: preprocessor.tokens_with_offsets(_head(texts[i])) for i in todo}
     X_all = features.transform([" ".join(t[0] for t in parsed[i][1]) for i in todo])
     row_of = {i: r for r, i in enumerate(todo)}
     n_lead = features.lead_sentences
@@ -189,18 +193,28 @@ def explain(
                 zip(X.indices.tolist(), (X.data * weights[j, X.indices]).tolist(), strict=True)
             )
             scores = _token_scores(features, tokens, lead, contrib, columns)
-            spans = [(scores[k], k, k) for k in range(len(tokens))]
-            spans += [(scores[k] + scores[k + 1], k, k + 1) for k in range(len(tokens) - 1)]
-            spans.sort(key=lambda s: (-s[0], s[1], s[2]))
+            # One- and two-token spans, strongest first (ties: leftmost, shortest).
+            n_tok = len(tokens)
+            span_score = np.concatenate([scores, scores[:-1] + scores[1:]])
+            first = np.concatenate([np.arange(n_tok), np.arange(n_tok - 1)])
+            last = np.concatenate([np.arange(n_tok), np.arange(1, n_tok)])
+            keep = np.flatnonzero(span_score > 0)
+            order = keep[np.lexsort((last[keep], first[keep], -span_score[keep]))]
             used: set[int] = set()
+            quoted: set[str] = set()  # a phrase written twice in the narrative is cited once
             n = 0
-            for score, a, b in spans:
-                if score <= 0 or n >= max_phrases:
+            for s in order.tolist():
+                if n >= max_phrases:
                     break
+                a, b, score = int(first[s]), int(last[s]), float(span_score[s])
                 if a in used or b in used:
                     continue
-                used.update(range(a - 1, b + 2))
                 start, end = toks[a][1], toks[b][2]
+                said = " ".join(text[start:end].split()).casefold()
+                if said in quoted:
+                    continue
+                used.update(range(a - 1, b + 2))
+                quoted.add(said)
                 cited.append(
                     {
                         "label": labels[int(j)],
@@ -212,6 +226,15 @@ def explain(
                 n += 1
         out.append(cited)
     return out
+
+
+def _head(text: Any) -> Any:
+    """The part of a narrative evidence is sought in: its first MAX_EVIDENCE_CHARS
+    characters, cut at the last space before them."""
+    if not isinstance(text, str) or len(text) <= MAX_EVIDENCE_CHARS:
+        return text
+    cut = text.rfind(" ", 0, MAX_EVIDENCE_CHARS + 1)
+    return text[: cut if cut > 0 else MAX_EVIDENCE_CHARS]
 
 
 def format_evidence(items: list[dict[str, Any]], key: str = "phrase") -> str:

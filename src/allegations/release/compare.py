@@ -40,6 +40,7 @@ from ..errors import InputError
 from ..model.tagger import Tagger
 from ..tables.read import load_table, require_column, sha256_file
 from ..text.preprocess import lemma_text, split_tokens
+from ..training.progress import add_work, advance
 
 __all__ = [
     "compare_release",
@@ -55,6 +56,7 @@ __all__ = [
     "Z_FLOOR",
     "KS_FLOOR",
     "WARNINGS_KEY",
+    "verdict",
 ]
 
 log = logging.getLogger(__name__)
@@ -308,13 +310,17 @@ def reference_from_training(
     target = y.argmax(axis=1) if model.exclusive else y
     scores = np.zeros(y.shape, dtype=np.float64)
     fitted_folds = []
-    for k in np.unique(fold):
+    folds = np.unique(fold)
+    add_work(len(folds), "Refitting the training folds")
+    for i, k in enumerate(folds, 1):
+        advance(f"Refitting training fold {i} of {len(folds)}", 0)
         train_idx, test_idx = fold != k, fold == k
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*is present in all training examples.*")
             fitted = clone(model.pipeline).fit(docs[train_idx], target[train_idx])
         scores[test_idx] = decision_scores(fitted, docs[test_idx], y.shape[1])
         fitted_folds.append(fitted)
+        advance(f"Refitting training fold {i} of {len(folds)}")
     reference = score_reference(model.calibrator.transform(scores), fold, model)
     reference[FOLD_MODELS] = fitted_folds
     return reference
@@ -424,6 +430,13 @@ def label_drift(
 
 
 # -- the report -------------------------------------------------------------------------------
+def verdict(n_drifting: int, n_labels: int) -> str:
+    """The report's one-line conclusion."""
+    if n_drifting == 0:
+        return "The release looks like the training data."
+    return f"Drifted for {n_drifting} of {n_labels} labels: audit before publishing."
+
+
 def compare_release(
     new_path: str | Path,
     model: Tagger,
@@ -456,7 +469,10 @@ def compare_release(
     -------
     dict
         ``release``, ``previous``, ``columns``, ``rows``, ``duplicates``, ``unseen_tokens``,
-        ``labels``, ``warnings``, ``reference``.
+        ``labels``, ``warnings``, ``reference``, ``schema_changes`` (columns the
+        comparison needed that the previous release lacks), ``drifting_labels`` and
+        ``verdict`` (one line: the release looks like the training data, or drifted for
+        N of M labels).
 
     Raises
     ------
@@ -476,28 +492,40 @@ def compare_release(
         "columns": None,
         "rows": None,
     }
+    schema_changes: list[str] = []
     if previous_path is not None:
         previous_path = Path(previous_path)
         old = load_table(previous_path, sheet=sheet, encoding=encoding)
         columns = compare_columns(old, new)
         renamed_back = {r["to"]: r["from"] for r in columns["renamed"]}
         old_text = renamed_back.get(text_col, text_col)
-        require_column(old, old_text, previous_path.name, "--text-col")
         old_id = renamed_back.get(id_col, id_col) if id_col is not None else None
-        if old_id is not None:
-            require_column(old, old_id, previous_path.name, "--id-col")
         report["previous"] = {
             "name": previous_path.name,
             "sha256": sha256_file(previous_path),
             "rows": len(old),
         }
         report["columns"] = columns
-        report["rows"] = compare_rows(
-            old[old_text].tolist(),
-            texts,
-            old[old_id].tolist() if old_id else None,
-            [str(i) for i in ids] if id_col is not None else None,
-        )
+        # A column the comparison needs but the previous release lacks is a schema change
+        # to report, not a reason to stop: the rest of the report still holds.
+        if old_id is not None and old_id not in old.columns:
+            schema_changes.append(
+                f"The previous release {previous_path.name} has no id column '{id_col}' "
+                f"(columns: {', '.join(map(str, old.columns))}); rows are matched by text."
+            )
+            old_id = None
+        if old_text in old.columns:
+            report["rows"] = compare_rows(
+                old[old_text].tolist(),
+                texts,
+                old[old_id].tolist() if old_id else None,
+                [str(i) for i in ids] if old_id is not None else None,
+            )
+        else:
+            schema_changes.append(
+                f"The previous release {previous_path.name} has no text column '{text_col}' "
+                f"(columns: {', '.join(map(str, old.columns))}); rows are not compared with it."
+            )
     docs_parts, proba_parts = [], []
     for start in range(0, len(texts), CHUNK):
         docs = model.preprocess(texts[start : start + CHUNK])
@@ -518,6 +546,10 @@ def compare_release(
     label_rows, warnings_ = label_drift(model, proba, reference, test_proba)
     report["labels"] = label_rows
     report[WARNINGS_KEY] = warnings_
+    report["schema_changes"] = schema_changes
+    drifting = [r["label"] for r in label_rows if r.get("share_drift") or r.get("score_drift")]
+    report["drifting_labels"] = drifting
+    report["verdict"] = verdict(len(drifting), len(label_rows))
     report["reference"] = (
         f"out-of-fold scores on {reference['n_cases']} training cases, {reference['n_folds']} folds"
         if reference is not None
@@ -539,8 +571,13 @@ def release_report(
     training_label_sep: str = ";",
     sheet: str | None = None,
     encoding: str | None = None,
+    training_spec: Any = None,
 ) -> dict[str, Any]:
     """Load the model (and training tables, if given) and run :func:`compare_release`.
+
+    ``training_spec`` (a :class:`allegations.batch.workflows.LabelSpec`, as ``train``
+    takes: ``--label-cols``, ``--label-names``) overrides ``training_labels_col`` and
+    ``training_label_sep``.
 
     Raises
     ------
@@ -556,7 +593,8 @@ def release_report(
         data = read_labelled(
             training_paths,
             text_col=training_text_col or text_col,
-            spec=LabelSpec(labels_col=training_labels_col, label_sep=training_label_sep),
+            spec=training_spec
+            or LabelSpec(labels_col=training_labels_col, label_sep=training_label_sep),
             encoding=encoding,
         )
         reference = reference_from_training(model, data.texts, data.label_sets)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -107,10 +108,13 @@ def label_counts_figure(label_counts: Sequence[dict[str, Any]]) -> str | None:
 
 
 def cooccurrence_figure(cooc: dict[str, Any] | None) -> str | None:
-    """Heatmap of cases carrying both labels (diagonal: cases with the label)."""
+    """Heatmap of cases carrying both labels (diagonal: cases with the label); None when
+    no case carries two labels."""
     if not cooc:
         return None
     labels, counts = cooc["labels"], cooc["counts"]
+    if not any(v for i, row in enumerate(counts) for j, v in enumerate(row) if i != j):
+        return None  # single-label data: only the diagonal, which the counts figure shows
 
     def draw(fig: Figure) -> None:
         ax = fig.subplots()
@@ -268,7 +272,7 @@ def pr_curves_figure(
                 )
                 ax.legend(loc="lower left", frameon=False, fontsize=7)
             ap = curve.get("average_precision")
-            ax.set_title(f"{label}" + (f" (AP {ap:.2f})" if ap is not None else ""))
+            ax.set_title(_panel_title(label, f"AP {ap:.2f}" if ap is not None else ""))
             _unit_panel(ax, k, cols, len(names), "Recall (0-1)", "Precision (0-1)", top=1.05)
 
     return _draw(
@@ -278,6 +282,18 @@ def pr_curves_figure(
         "fig-pr",
         "Precision-recall curves with the chosen operating point",
     )
+
+
+#: Characters of a small multiple's title per line: its panel is 2.3 inches wide.
+PANEL_TITLE_CHARS = 24
+
+
+def _panel_title(name: str, figure: str = "") -> str:
+    """A small multiple's title: the label wrapped to the panel's width (a longer word is
+    broken), its figure on a line of its own, so that neighbouring titles never run into
+    each other."""
+    lines = textwrap.wrap(name, PANEL_TITLE_CHARS) or [""]
+    return "\n".join(lines + ([f"({figure})"] if figure else []))
 
 
 def _panels(fig: Figure, rows: int, cols: int, n: int) -> list[Any]:
@@ -337,7 +353,7 @@ def calibration_figure(calibration: dict[str, Any] | None) -> str | None:
                 zorder=3,
             )
             ece = entry.get("ece")
-            ax.set_title(names[k] + (f" (ECE {ece:.3f})" if ece is not None else ""))
+            ax.set_title(_panel_title(names[k], f"ECE {ece:.3f}" if ece is not None else ""))
             _unit_panel(
                 ax,
                 k,

@@ -122,6 +122,8 @@ class ReviewSession:
         self.status = ""
         self.showing_definitions = False
         self.finished = False
+        #: The page of a long narrative on screen (space turns it; a new case starts at 0).
+        self.page = 0
         self.selection: list[str] = []
         self._pending: str | None = None
         self.index = -1
@@ -186,6 +188,7 @@ class ReviewSession:
         case = self.queue[i]
         self.selection = [] if self.blind else list(case.predicted)
         self._pending = None
+        self.page = 0
 
     # -- keys ---------------------------------------------------------------------------
     def press(self, key: str) -> None:
@@ -230,6 +233,9 @@ class ReviewSession:
                 )
                 return
             self.save(self.selection)
+        elif key == " ":  # the next page of a long narrative (the screen wraps around)
+            self.page += 1
+            self.status = ""
         elif key == "s":
             self.skipped.add(case.text_hash)
             self.status = f"Skipped case {safe(case.case_id)}; it comes back on the next run."

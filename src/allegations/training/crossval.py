@@ -26,9 +26,12 @@ from ..stats.metrics import MIN_SUPPORT
 from ..text.preprocess import SpacyPreprocessor, lemma_text
 from .codebook import Codebook
 from .neardup import NEAR_DUPLICATE_COSINE, near_duplicate_pairs
+from .progress import add_work, advance
 
 __all__ = [
     "make_folds",
+    "fold_count",
+    "MIN_FOLDS",
     "assign_groups",
     "cross_validate",
     "seed_examples",
@@ -38,19 +41,18 @@ __all__ = [
 ]
 
 
-def make_folds(y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
-    """Assign each case a fold number, keeping groups together and spreading rare labels.
+def fold_count(y: np.ndarray, groups: np.ndarray, n_folds: int) -> int:
+    """The number of folds :func:`make_folds` uses: ``n_folds``, or fewer when the data is small.
 
-    Stratifies on each case's rarest label (or "none"), so that a label with five cases
-    lands in up to five different folds.
+    Stratified folds need a stratum (the cases whose rarest label is one label) with at
+    least as many cases as folds, and as many groups as folds; below that the folds are
+    fewer, down to two.
 
-    Returns
-    -------
-    numpy.ndarray of int, shape (n_cases,)
+    Raises
+    ------
+    InputError
+        If the cases fall into fewer than two groups or no stratum has two cases.
     """
-    counts = y.sum(axis=0)
-    rarity = np.where(y.astype(bool), counts, np.iinfo(np.int64).max)
-    strata = np.where(y.any(axis=1), rarity.argmin(axis=1), y.shape[1])
     n_groups = len(np.unique(groups))
     if n_groups < 2:
         raise InputError(
@@ -58,7 +60,38 @@ def make_folds(y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int) -> np
             "sharing a --group-col value, are kept together), so cross-validation cannot "
             "split them; add distinct cases."
         )
-    n_folds = min(n_folds, n_groups)
+    largest = int(np.bincount(_strata(y)).max()) if len(y) else 0
+    if largest < 2:
+        raise InputError(
+            f"Cross-validation needs at least {MIN_FOLDS} cases of one label (or {MIN_FOLDS} "
+            "without a label); every label here has a single case. Label more cases."
+        )
+    return max(MIN_FOLDS, min(n_folds, n_groups, largest))
+
+
+#: The fewest folds cross-validation uses on small data.
+MIN_FOLDS = 2
+
+
+def _strata(y: np.ndarray) -> np.ndarray:
+    """Each case's stratum: its rarest label, or ``n_labels`` for a case without a label."""
+    counts = y.sum(axis=0)
+    rarity = np.where(y.astype(bool), counts, np.iinfo(np.int64).max)
+    return np.where(y.any(axis=1), rarity.argmin(axis=1), y.shape[1])
+
+
+def make_folds(y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Assign each case a fold number, keeping groups together and spreading rare labels.
+
+    Stratifies on each case's rarest label (or "none"), so that a label with five cases
+    lands in up to five different folds. Small data gets fewer folds (:func:`fold_count`).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_cases,)
+    """
+    strata = _strata(y)
+    n_folds = fold_count(y, groups, n_folds)
     splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     fold = np.empty(len(y), dtype=np.int64)
     with warnings.catch_warnings():
@@ -159,13 +192,37 @@ def _oof_scores(
     fold: np.ndarray,
     exclusive: bool,
     seeds: tuple[Any, Any],
+    label: str = "",
 ) -> np.ndarray:
     scores = np.zeros(y.shape, dtype=np.float64)
-    for k in np.unique(fold):
+    folds = np.unique(fold)
+    for i, k in enumerate(folds, 1):
+        step = f"{label} fold {i} of {len(folds)}" if label else f"fold {i} of {len(folds)}"
+        advance(f"Cross-validating: {step}", 0)
         train_idx, test_idx = fold != k, fold == k
+        only = _only_class(y[train_idx], seeds[1]) if exclusive else None
+        if only is not None:
+            # Small data: this fold's training cases all carry one label, which a
+            # multinomial model cannot be fitted on; the honest out-of-fold answer is
+            # that label for every test case (a missing class scores -1e3, as below).
+            scores[test_idx] = -1e3
+            scores[test_idx, only] = 0.0
+            advance(f"Cross-validating: {step}")
+            continue
         fitted = fit_with_seeds(pipeline, docs[train_idx], y[train_idx], exclusive, seeds)
         scores[test_idx] = decision_scores(fitted, docs[test_idx], y.shape[1])
+        advance(f"Cross-validating: {step}")
     return scores
+
+
+def _only_class(y_train: np.ndarray, seed_y: np.ndarray) -> int | None:
+    """The one label of an exclusive training fold (with the seed examples) that holds
+    a single label, else None."""
+    seen = np.asarray(y_train.any(axis=0))
+    if len(seed_y):
+        seen = seen | np.asarray(seed_y.any(axis=0))
+    present = np.flatnonzero(seen)
+    return int(present[0]) if len(present) == 1 else None
 
 
 def _cross_fitted_proba(
@@ -211,6 +268,7 @@ def cross_validate(
     nb_grid = (False,) if exclusive else tuple(dict.fromkeys(config.nb_grid))
     c_grid = config.exclusive_C_grid if exclusive else config.C_grid
     candidates: list[tuple[Any, Any]] = [(float(c), nb) for nb in nb_grid for c in c_grid]
+    add_work(len(candidates) * len(np.unique(fold)), "Cross-validating")
     by_c = [
         _oof_scores(
             build_pipeline(config, exclusive=exclusive, seed=seed, C=c, nb_scale=nb),
@@ -219,8 +277,9 @@ def cross_validate(
             fold,
             exclusive,
             seeds,
+            label=f"model {i} of {len(candidates)},",
         )
-        for c, nb in candidates
+        for i, (c, nb) in enumerate(candidates, 1)
     ]
     has_mean = config.ensemble and not exclusive and len(candidates) > 1
     if has_mean:

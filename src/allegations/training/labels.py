@@ -9,13 +9,16 @@ Two layouts are read:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ColumnError, LabelError
+from ..tables.read import load_table
 
 __all__ = [
     "TRUTHY",
@@ -25,6 +28,12 @@ __all__ = [
     "labels_from_columns",
     "canonical_labels",
     "to_matrix",
+    "label_sort_key",
+    "squash_label",
+    "similar_labels",
+    "check_similar_labels",
+    "load_label_names",
+    "rename_labels",
 ]
 
 TRUTHY = frozenset({"1", "1.0", "true", "t", "yes", "y", "x"})
@@ -103,8 +112,9 @@ def canonical_labels(
     """Map every label to one spelling and list the label names in a stable order.
 
     With ``known`` (codebook labels) each label maps to the codebook spelling and the
-    order is the codebook's; a label outside it raises. Without, the most frequent
-    spelling of each key wins (ties: alphabetical), and labels are sorted by key.
+    order is the codebook's; a label outside it raises (naming the codebook label it
+    resembles). Without, the most frequent spelling of each key wins (ties:
+    alphabetical), and labels are sorted by key, numbers by value (2 before 10).
 
     Returns
     -------
@@ -125,7 +135,10 @@ def canonical_labels(
         canon = {label_key(k): k for k in known}
         unknown = sorted(set(spellings) - set(canon))
         if unknown:
-            shown = ", ".join(repr(spellings[k].most_common(1)[0][0]) for k in unknown[:10])
+            shown = ", ".join(
+                repr(spellings[k].most_common(1)[0][0]) + _did_you_mean(k, list(known))
+                for k in unknown[:10]
+            )
             raise LabelError(
                 f"{len(unknown)} label(s) in the data are not in the codebook: {shown}. "
                 f"Codebook labels are: {', '.join(known)}. Fix the labels, add them to the "
@@ -134,7 +147,7 @@ def canonical_labels(
         order = list(known)
     else:
         canon = {k: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for k, c in spellings.items()}
-        order = [canon[k] for k in sorted(canon)]
+        order = [canon[k] for k in sorted(canon, key=label_sort_key)]
     rewritten = [[canon[label_key(label)] for label in labels] for labels in sets]
     return order, rewritten
 
@@ -158,3 +171,192 @@ def _require(df: pd.DataFrame, columns: list[str], source: str, option: str) -> 
             f"Column {', '.join(repr(c) for c in missing)} not found in {source}; columns are: "
             f"{', '.join(map(str, df.columns))}. Pass {option}."
         )
+
+
+_NUMBER = re.compile(r"(\d+)")
+
+
+def label_sort_key(label: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of a label: by :func:`label_key`, runs of digits by their value.
+
+    ``1, 2, 10, 11`` sort as numbers, ``code 2`` before ``code 10``.
+    """
+    parts = _NUMBER.split(label_key(label))
+    return tuple((0, int(p)) if i % 2 else (1, p) for i, p in enumerate(parts) if p)
+
+
+def squash_label(label: str) -> str:
+    """A label case-folded with every space and punctuation mark removed."""
+    return "".join(ch for ch in str(label).casefold() if ch.isalnum())
+
+
+#: Labels whose squashed forms are this long or longer are compared by edit distance:
+#: at most 1 edit up to LONG_LABEL characters, at most 2 from there on.
+MIN_EDIT_CHARS = 5
+LONG_LABEL = 12
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Optimal-string-alignment distance of ``a`` and ``b`` (insert, delete, substitute,
+    swap two neighbours), or ``limit + 1`` once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return min(prev[-1], limit + 1)
+
+
+def _similar(a: str, b: str) -> bool:
+    sa, sb = squash_label(a), squash_label(b)
+    if sa == sb:
+        return True
+    if min(len(sa), len(sb)) < MIN_EDIT_CHARS:
+        return False
+    if _NUMBER.sub("#", sa) == _NUMBER.sub("#", sb):
+        return False  # 'code 12' and 'code 13' differ by their numbers only: distinct codes
+    if sa.endswith(sb) or sb.endswith(sa):
+        return False  # a prefix makes another word: 'resolved' and 'unresolved'
+    limit = 1 if min(len(sa), len(sb)) < LONG_LABEL else 2
+    return edit_distance(sa, sb, limit) <= limit
+
+
+def similar_labels(counts: Mapping[str, int]) -> list[tuple[str, str]]:
+    """Pairs of label names that look like one label spelt two ways.
+
+    Two names are similar when they are equal after case-folding and removing spaces and
+    punctuation, or (both at least MIN_EDIT_CHARS characters so squashed, not differing
+    in their numbers only, and not one the other with a prefix) within 1 edit, 2 for
+    names of LONG_LABEL characters or more: ``PHYSICAL ABUSSE`` and ``PHYSICAL ABUSE``,
+    ``use-of-force`` and ``Use of force``.
+
+    Parameters
+    ----------
+    counts : mapping of str to int
+        Each distinct label name (as canonicalised by :func:`canonical_labels`) and its
+        number of cases.
+
+    Returns
+    -------
+    list of (rare, common)
+        The less frequent name first, each pair once, the most frequent common name first.
+    """
+    names = sorted(counts, key=lambda n: (-counts[n], label_sort_key(n)))
+    pairs = []
+    for i, common in enumerate(names):
+        for rare in names[i + 1 :]:
+            if _similar(rare, common):
+                pairs.append((rare, common))
+    return pairs
+
+
+def check_similar_labels(label_sets: Sequence[Sequence[str]], labels: Sequence[str]) -> None:
+    """Raise when two of ``labels`` look like one label spelt two ways (a typo).
+
+    Raises
+    ------
+    LabelError
+        Naming each pair with its case counts and "did you mean", and the fix.
+    """
+    counts = Counter(label_key(label) for row in label_sets for label in row)
+    by_name = {label: counts.get(label_key(label), 0) for label in labels}
+    pairs = similar_labels(by_name)
+    if not pairs:
+        return
+    shown = "; ".join(
+        f"{rare!r} ({by_name[rare]} case{'s' if by_name[rare] != 1 else ''}): did you mean "
+        f"{common!r} ({by_name[common]} case{'s' if by_name[common] != 1 else ''})?"
+        for rare, common in pairs[:5]
+    )
+    more = f" (and {len(pairs) - 5} more pairs)" if len(pairs) > 5 else ""
+    raise LabelError(
+        f"{len(pairs)} pair(s) of labels look like one label spelt two ways: {shown}{more} "
+        "Fix the spelling in the data (or map codes with --label-names), or pass "
+        "--allow-similar-labels if they are different labels."
+    )
+
+
+def _did_you_mean(key: str, names: Sequence[str]) -> str:
+    close = [n for n in names if _similar(key, n)]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def load_label_names(path: str | Path) -> dict[str, str]:
+    """Read a table mapping label codes to label names: its first column holds the codes,
+    its second the names (a header row first, any names).
+
+    Returns
+    -------
+    dict
+        :func:`label_key` of each code -> its name.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read; LabelError if it has fewer than two columns, a code
+        twice, or an empty code or name.
+    """
+    path = Path(path)
+    df = load_table(path)
+    if df.shape[1] < 2:
+        raise LabelError(
+            f"{path.name} has {df.shape[1]} column(s); --label-names needs two: the code, "
+            "then its name (for example: code,name)."
+        )
+    names: dict[str, str] = {}
+    for row, (code, name) in enumerate(zip(df.iloc[:, 0], df.iloc[:, 1], strict=True), 2):
+        code, name = " ".join(str(code).split()), " ".join(str(name).split())
+        if not code or not name:
+            raise LabelError(
+                f"Row {row} of {path.name} has an empty {'code' if not code else 'name'}; "
+                "give every row a code and a name."
+            )
+        if label_key(code) in names:
+            raise LabelError(
+                f"Code {code!r} appears twice in {path.name} (row {row}); keep one row per code."
+            )
+        names[label_key(code)] = name
+    if not names:
+        raise LabelError(f"{path.name} has no rows; add one row per code: code,name.")
+    return names
+
+
+def rename_labels(
+    label_sets: Sequence[Sequence[str]], names: Mapping[str, str], source: str = "--label-names"
+) -> list[list[str]]:
+    """Replace each label code by its name (codes matched by :func:`label_key`).
+
+    Raises
+    ------
+    LabelError
+        If a label is neither a code of ``names`` nor one of its names.
+    """
+    known_names = {label_key(n): n for n in names.values()}
+    unknown: Counter[str] = Counter()
+    out = []
+    for row in label_sets:
+        renamed = []
+        for label in row:
+            key = label_key(label)
+            name = names.get(key) or known_names.get(key)
+            if name is None:
+                unknown[label] += 1
+            elif name not in renamed:
+                renamed.append(name)
+        out.append(renamed)
+    if unknown:
+        shown = ", ".join(f"{c!r} ({n} rows)" for c, n in sorted(unknown.items())[:10])
+        raise LabelError(
+            f"{len(unknown)} label code(s) are not in {source}: {shown}. Add a row for each "
+            "code to that file."
+        )
+    return out

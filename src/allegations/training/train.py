@@ -33,8 +33,9 @@ from .crossval import (
     make_folds,
     seed_examples,
 )
-from .labels import canonical_labels, label_key, to_matrix
+from .labels import canonical_labels, check_similar_labels, label_key, to_matrix
 from .neardup import NEAR_DUPLICATE_COSINE
+from .progress import add_work, advance
 
 __all__ = ["train", "evaluate", "make_folds", "MIN_ROWS", "warn_label_design_changes"]
 
@@ -138,6 +139,8 @@ def train(
             f"Training needs at least {MIN_ROWS} labelled rows; got {len(texts)}. Label more cases."
         )
     labels, sets = canonical_labels(label_sets, codebook.label_names if codebook else None)
+    if codebook is None and not config.allow_similar_labels:
+        check_similar_labels(sets, labels)
     y = to_matrix(sets, labels)
     _check_labels(labels, y)
     if exclusive is None:
@@ -153,12 +156,16 @@ def train(
         entry = codebook.get(label) if codebook else None
         goals.append(parse_goal(entry.goal) if entry is not None and entry.goal else default_goal)
 
+    # Progress units: preprocessing, grouping, the final fit; cross-validation adds its fits.
+    add_work(3, f"Preprocessing {len(texts):,} narratives")
     preprocessor = build_preprocessor(config, exclusive=exclusive, spacy_model=spacy_model)
     preprocessor.fit(texts)
     docs = preprocessor.transform(texts)
     preprocessor.keep_chunks(texts)  # saved with the model: see keep_chunks
     empty = int(sum(1 for d in docs if not lemma_text(d)))
+    advance("Grouping duplicate narratives")
     group_ids, n_dup, n_near = assign_groups(docs, groups)
+    advance("Cross-validating")
     fold = make_folds(y, group_ids, config.n_folds, seed)
     seeds = seed_examples(codebook, labels, preprocessor)
     cvd = cross_validate(docs, y, fold, config=config, exclusive=exclusive, seed=seed, seeds=seeds)
@@ -237,12 +244,20 @@ def train(
             f"Goal not reachable out of fold for {', '.join(missed)}; the F1-best "
             "threshold is used."
         )
+    if cv["n_folds"] < config.n_folds:
+        notes.append(
+            f"Small data: {cv['n_folds']}-fold cross-validation instead of {config.n_folds} "
+            "(too few cases of any one label, or too few distinct cases, for more); the "
+            "quality figures are rough. Label more cases for steadier figures."
+        )
     if empty:
         notes.append(f"{empty} case(s) have no text after preprocessing.")
     for note in notes:
         log.warning(note)
 
+    advance("Fitting the final model", 0)
     final = fit_with_seeds(pipeline, docs, y, exclusive, seeds)
+    advance("Fitting the final model")
     thresholds_arr = np.array(thresholds)
     # Out-of-fold curves, label co-occurrence and text lengths for `allegations report`
     # (numbers only: no text leaves this function).
