@@ -25,7 +25,9 @@ from rich.panel import Panel
 from rich.text import Text
 
 from ..review.cases import Case, evidence_spans
+from ..review.cold import open_codebook_review
 from ..review.session import LEGEND, ReviewSession, open_review, safe
+from ..training.codebook import load_codebook
 from ._app import (
     Encoding,
     IdCol,
@@ -47,6 +49,9 @@ class Strategy(str, Enum):
     uncertain = "uncertain"
     audit = "audit"
     random = "random"
+    balanced = "balanced"
+    mixed = "mixed"
+    default = "default"
 
 
 @contextlib.contextmanager
@@ -151,7 +156,8 @@ def build_screen(session: ReviewSession) -> RenderableType:
             parts.append(Text("Audit: the model's view is hidden. Check every label that applies."))
         else:
             called = ", ".join(f"{x} {case.scores[x]:.2f}" for x in case.predicted) or "no label"
-            parts.append(Text(f"Model predicts: {called}"))
+            source = "Codebook suggests" if session.strategy == "codebook" else "Model predicts"
+            parts.append(Text(f"{source}: {called}"))
             if case.phrases():
                 parts.append(Text("Evidence is highlighted in the narrative.", style="dim"))
         width = max(len(x) for x in session.labels)
@@ -227,7 +233,6 @@ def run_terminal(session: ReviewSession) -> None:
 )
 def review_cli(
     data: Annotated[Path, typer.Argument(metavar="DATA", help="Table of narratives to review.")],
-    model: Annotated[Path, typer.Option("--model", "-m", help="Model folder.")],
     store: Annotated[
         Path,
         typer.Option(
@@ -235,6 +240,20 @@ def review_cli(
             help="Review store (SQLite file): created if missing, resumed if it exists.",
         ),
     ],
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", "-m", help="Model folder (optional with --codebook: a cold start)."
+        ),
+    ] = None,
+    codebook: Annotated[
+        Path | None,
+        typer.Option(
+            "--codebook",
+            help="Codebook TOML. Without --model, the codebook alone orders the cases: every "
+            "label gets likely positives in turn, plus some cases that match no label.",
+        ),
+    ] = None,
     text_col: TextCol = "text",
     id_col: IdCol = None,
     reviewer: Annotated[
@@ -250,7 +269,9 @@ def review_cli(
         typer.Option(
             "--strategy",
             help="uncertain: least confident first; audit: stratified random sample across "
-            "confidence bands, scores hidden; random: a seeded shuffle.",
+            "confidence bands, scores hidden; random: a seeded shuffle; balanced: each label "
+            "in turn, its least sure cases first, no near-copies; mixed: balanced, uncertain "
+            "and random cases interleaved; default: the best measured (docs/learning.md).",
         ),
     ] = Strategy.uncertain,
     limit: Annotated[
@@ -271,24 +292,53 @@ def review_cli(
     Example:
 
         allegations review release.csv --model models/mine --store review.db --id-col case_id
+
+    With no model yet (the codebook orders the cases):
+
+        allegations review release.csv --codebook data/codebook.toml --store review.db
     """
     setup_logging(False)
     name = reviewer or os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer"
-    with errors_to_exit():
-        session = open_review(
-            data,
-            model,
-            store,
-            text_col=text_col,
-            id_col=id_col,
-            reviewer=name,
-            label=label,
-            strategy=strategy.value,
-            limit=limit,
-            seed=seed,
-            sheet=sheet,
-            encoding=encoding,
+    if model is None and codebook is None:
+        raise typer.BadParameter(
+            "pass --model MODEL_DIR, or --codebook FILE to start from the codebook alone.",
+            param_hint="--model",
         )
+    if model is None and strategy is Strategy.audit:
+        raise typer.BadParameter(
+            "the audit bands cases by a model's confidence; pass --model.",
+            param_hint="--strategy",
+        )
+    with errors_to_exit():
+        if model is None:
+            assert codebook is not None
+            session = open_codebook_review(
+                data,
+                load_codebook(codebook),
+                store,
+                text_col=text_col,
+                id_col=id_col,
+                reviewer=name,
+                limit=limit,
+                seed=seed,
+                sheet=sheet,
+                encoding=encoding,
+            )
+        else:
+            session = open_review(
+                data,
+                model,
+                store,
+                text_col=text_col,
+                id_col=id_col,
+                reviewer=name,
+                label=label,
+                strategy=strategy.value,
+                limit=limit,
+                seed=seed,
+                sheet=sheet,
+                encoding=encoding,
+            )
     try:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             fail(
