@@ -46,7 +46,7 @@ __all__ = [
 
 SELECT_STRATEGIES = ("default", "uncertain", "balanced", "mixed", "random")
 #: The strategy ``default`` stands for (chosen on benchmarks/label_efficiency.py's runs).
-DEFAULT = "mixed"
+DEFAULT = "balanced"
 #: Shares of the streams of ``mixed``: per-label (together), least confident, random.
 MIXED_SHARES = (0.4, 0.4, 0.2)
 #: Share of a cold-start batch drawn from cases that match no label of the codebook.
