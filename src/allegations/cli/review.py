@@ -24,13 +24,17 @@ from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
+from ..batch.workflows import LabelSpec
 from ..review.cases import Case, evidence_spans
 from ..review.cold import open_codebook_review
+from ..review.fix import SuspectCase, open_suspects_review
 from ..review.session import LEGEND, ReviewSession, open_review, safe
 from ..training.codebook import load_codebook
 from ._app import (
     Encoding,
     IdCol,
+    LabelsCol,
+    LabelSep,
     Sheet,
     TextCol,
     app,
@@ -52,6 +56,7 @@ class Strategy(str, Enum):
     balanced = "balanced"
     mixed = "mixed"
     default = "default"
+    suspects = "suspects"
 
 
 @contextlib.contextmanager
@@ -156,7 +161,12 @@ def build_screen(session: ReviewSession) -> RenderableType:
             parts.append(Text("Audit: the model's view is hidden. Check every label that applies."))
         else:
             called = ", ".join(f"{x} {case.scores[x]:.2f}" for x in case.predicted) or "no label"
-            source = "Codebook suggests" if session.strategy == "codebook" else "Model predicts"
+            source = {"codebook": "Codebook suggests", "suspects": "Suggested"}.get(
+                session.strategy, "Model predicts"
+            )
+            if isinstance(case, SuspectCase):
+                given = ", ".join(case.given) or "no label"
+                parts.append(Text(f"Given: {given} · out of fold: {case.why}"))
             parts.append(Text(f"{source}: {called}"))
             if case.phrases():
                 parts.append(Text("Evidence is highlighted in the narrative.", style="dim"))
@@ -271,7 +281,9 @@ def review_cli(
             help="uncertain: least confident first; audit: stratified random sample across "
             "confidence bands, scores hidden; random: a seeded shuffle; balanced: each label "
             "in turn, its least sure cases first, no near-copies; mixed: balanced, uncertain "
-            "and random cases interleaved; default: the best measured (docs/learning.md).",
+            "and random cases interleaved; default: the best measured (docs/learning.md); "
+            "suspects: labelled DATA's rows whose labels the out-of-fold model doubts most "
+            "(no --model needed; see --labels-col).",
         ),
     ] = Strategy.uncertain,
     limit: Annotated[
@@ -283,6 +295,8 @@ def review_cli(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random and audit draws.")] = 0,
+    labels_col: LabelsCol = "labels",
+    label_sep: LabelSep = ";",
     sheet: Sheet = None,
     encoding: Encoding = None,
 ) -> None:
@@ -299,6 +313,23 @@ def review_cli(
     """
     setup_logging(False)
     name = reviewer or os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer"
+    if strategy is Strategy.suspects:
+        with errors_to_exit():
+            session = open_suspects_review(
+                [data],
+                store,
+                text_col=text_col,
+                spec=LabelSpec(labels_col=labels_col, label_sep=label_sep),
+                id_col=id_col,
+                codebook=load_codebook(codebook) if codebook else None,
+                reviewer=name,
+                limit=limit,
+                seed=seed,
+                sheet=sheet,
+                encoding=encoding,
+            )
+        _run(session, store)
+        return
     if model is None and codebook is None:
         raise typer.BadParameter(
             "pass --model MODEL_DIR, or --codebook FILE to start from the codebook alone.",
@@ -339,6 +370,11 @@ def review_cli(
                 sheet=sheet,
                 encoding=encoding,
             )
+    _run(session, store)
+
+
+def _run(session: ReviewSession, store: Path) -> None:
+    """Run the terminal review of ``session``, then say what was saved."""
     try:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             fail(

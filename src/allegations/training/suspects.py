@@ -160,6 +160,17 @@ def rank_suspects(
             ]
             rows.append((chance, i, " | ".join(parts)))
     rows.sort(key=lambda r: (-r[0], r[1]))
+    suggested = []
+    for _, i, text in rows:
+        if exclusive:
+            keep = {labels[int(best[i])]}
+        else:
+            keep = {labels[j] for j in np.flatnonzero(given[i]).tolist()}
+            for part in text.split(" | "):
+                action, _, rest = part.partition(": ")
+                name = rest.rsplit(" (p=", 1)[0]
+                keep = keep - {name} if action == "remove" else keep | {name}
+        suggested.append([x for x in labels if x in keep])
     frame = pd.DataFrame(
         [
             {
@@ -173,6 +184,11 @@ def rank_suspects(
         ],
         columns=SUSPECT_COLUMNS,
     )
+    # For a review of the suspects: the labels, each listed row's suggested labels and
+    # out-of-fold probabilities (numbers and label names only).
+    frame.attrs["labels"] = list(labels)
+    frame.attrs["suggested"] = suggested
+    frame.attrs["proba"] = [[round(float(p), 4) for p in proba[i]] for _, i, _ in rows]
     frame.attrs["expected_mistakes"] = round(float(sum(r[0] for r in rows)), 1)
     frame.attrs["n_rows"] = int(len(y))
     frame.attrs["not_disputed"] = [labels[j] for j in np.flatnonzero(~learnable).tolist()]
