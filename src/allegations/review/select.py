@@ -51,8 +51,8 @@ DEFAULT = "balanced"
 MIXED_SHARES = (0.4, 0.4, 0.2)
 #: Share of a cold-start batch drawn from cases that match no label of the codebook.
 COLD_NONE_SHARE = 0.1
-#: The diversity guard looks for near-duplicates among this many first picks at most.
-GUARD_WINDOW = 1500
+#: The diversity guard looks for near-duplicates among this many first picks.
+GUARD_WINDOW = 3000
 
 _WORD = re.compile(r"\w+")
 
@@ -136,7 +136,9 @@ def _guarded(
     """:func:`_merge` with the diversity guard over the first picks."""
     if texts is None:
         return _merge(streams, weights, n)
-    window = _merge(streams, weights, max(GUARD_WINDOW, n))
+    # Near-duplicates are looked for among the first picks only (a screen shows a few
+    # hundred cases; a release may hold 100,000): a copy beyond the window is not passed over.
+    window = _merge(streams, weights, GUARD_WINDOW)
     return _merge(streams, weights, n, _near_groups(texts, window))
 
 
