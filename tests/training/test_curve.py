@@ -98,7 +98,7 @@ def test_curve_cli_bad_column_is_one_line(tmp_path: Path):
 @pytest.mark.slow
 def test_curve_console_script(tmp_path: Path):
     path = tmp_path / "cases.csv"
-    noisy_corpus(100, seed=4).to_csv(path, index=False)
+    noisy_corpus(200, seed=4).iloc[:100].to_csv(path, index=False)
     result = run_cli("curve", path, "--seeds", "2")
     assert result.returncode == 0, result.stderr
     out = result.stdout
