@@ -247,7 +247,20 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--max-labels", type=int, default=700)
     parser.add_argument("--out", default="")
+    parser.add_argument(
+        "--merge",
+        default="",
+        help="Comma-separated results files: print their tables, run nothing.",
+    )
     args = parser.parse_args()
+    if args.merge:
+        merged: dict[str, Any] = {}
+        for name in args.merge.split(","):
+            part = json.loads(Path(name).read_text())
+            runs = {**merged.get("runs", {}), **part["runs"]}
+            merged = {**part, "runs": runs}
+        print(summarise(merged))
+        return
     logging.basicConfig(level=logging.ERROR)
     from dev_quality import cache_preprocessing
 
@@ -266,8 +279,15 @@ def main() -> None:
         "runs": {},
     }
     t0 = time.perf_counter()
-    _, micro, macro = sim.fit(list(range(len(split[0]))), 0)
-    results["full_pool"] = {"micro_f1": micro, "macro_f1": macro}
+    # The full-pool model is the same for every run of a split: trained once, kept.
+    full_path = out_path.with_name(f"label_efficiency_full_{args.split}.json")
+    if full_path.exists():
+        results["full_pool"] = json.loads(full_path.read_text())
+        micro, macro = results["full_pool"]["micro_f1"], results["full_pool"]["macro_f1"]
+    else:
+        _, micro, macro = sim.fit(list(range(len(split[0]))), 0)
+        results["full_pool"] = {"micro_f1": micro, "macro_f1": macro}
+        full_path.write_text(json.dumps(results["full_pool"]))
     print(f"full pool: micro={micro:.3f} macro={macro:.3f}", flush=True)
     for start in [int(s) for s in args.starts.split(",") if s]:
         for strategy in [s for s in args.strategies.split(",") if s]:
