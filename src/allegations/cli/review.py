@@ -301,14 +301,12 @@ def review_cli(
     encoding: Encoding = None,
 ) -> None:
     """Review the model's predictions one case per screen with single keys; every decision is
-    saved before the next case shows, and a rerun resumes where you stopped.
+    saved before the next case shows, and a rerun resumes where you stopped. With no model
+    yet, --codebook alone orders the cases (second example).
 
-    Example:
+    Examples:
 
         allegations review release.csv --model models/mine --store review.db --id-col case_id
-
-    With no model yet (the codebook orders the cases):
-
         allegations review release.csv --codebook data/codebook.toml --store review.db
     """
     setup_logging(False)
