@@ -14,6 +14,7 @@ from ._version import __version__
 from .errors import AllegationsError
 from .model.persistence import load_model, save_model
 from .model.tagger import Tagger
+from .review.select import select
 from .training.codebook import Codebook, load_codebook
 from .training.train import evaluate, train
 
@@ -26,5 +27,6 @@ __all__ = [
     "load_codebook",
     "load_model",
     "save_model",
+    "select",
     "train",
 ]

@@ -23,6 +23,7 @@ COMMAND_ORDER = (
     "train",
     "evaluate",
     "suspects",
+    "curve",
     "compare-release",
     "predict",
     "review",

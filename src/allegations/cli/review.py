@@ -24,12 +24,18 @@ from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
+from ..batch.workflows import LabelSpec
 from ..review.cases import Case, evidence_spans
+from ..review.cold import open_codebook_review
+from ..review.fix import SuspectCase, open_suspects_review
 from ..review.session import ReviewSession, open_review, safe
 from ..review.sheets import write_sheet
+from ..training.codebook import load_codebook
 from ._app import (
     Encoding,
     IdCol,
+    LabelsCol,
+    LabelSep,
     Sheet,
     TextCol,
     app,
@@ -48,6 +54,10 @@ class Strategy(str, Enum):
     uncertain = "uncertain"
     audit = "audit"
     random = "random"
+    balanced = "balanced"
+    mixed = "mixed"
+    default = "default"
+    suspects = "suspects"
 
 
 @contextlib.contextmanager
@@ -184,7 +194,13 @@ def build_screen(
             parts.append(Text(f"Audit: the model's view is hidden. {which}"))
         else:
             called = ", ".join(f"{x} {case.scores[x]:.2f}" for x in case.predicted) or "no label"
-            parts.append(Text(f"Model predicts: {called}"))
+            source = {"codebook": "Codebook suggests", "suspects": "Suggested"}.get(
+                session.strategy, "Model predicts"
+            )
+            if isinstance(case, SuspectCase):
+                given = ", ".join(case.given) or "no label"
+                parts.append(Text(f"Given: {given} · out of fold: {case.why}"))
+            parts.append(Text(f"{source}: {called}"))
             if case.phrases():
                 parts.append(Text("Evidence is highlighted in the narrative.", style="dim"))
         width = max(len(x) for x in session.labels)
@@ -284,7 +300,6 @@ def run_terminal(session: ReviewSession) -> None:
 )
 def review_cli(
     data: Annotated[Path, typer.Argument(metavar="DATA", help="Table of narratives to review.")],
-    model: Annotated[Path, typer.Option("--model", "-m", help="Model folder.")],
     store: Annotated[
         Path,
         typer.Option(
@@ -292,6 +307,20 @@ def review_cli(
             help="Review store (SQLite file): created if missing, resumed if it exists.",
         ),
     ],
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", "-m", help="Model folder (optional with --codebook: a cold start)."
+        ),
+    ] = None,
+    codebook: Annotated[
+        Path | None,
+        typer.Option(
+            "--codebook",
+            help="Codebook TOML. Without --model, the codebook alone orders the cases: every "
+            "label gets likely positives in turn, plus some cases that match no label.",
+        ),
+    ] = None,
     text_col: TextCol = "text",
     id_col: IdCol = None,
     reviewer: Annotated[
@@ -307,7 +336,11 @@ def review_cli(
         typer.Option(
             "--strategy",
             help="uncertain: least confident first; audit: stratified random sample across "
-            "confidence bands, scores hidden; random: a seeded shuffle.",
+            "confidence bands, scores hidden; random: a seeded shuffle; balanced: each label "
+            "in turn, its least sure cases first, no near-copies; mixed: balanced, uncertain "
+            "and random cases interleaved; default: the best measured (docs/learning.md); "
+            "suspects: labelled DATA's rows whose labels the out-of-fold model doubts most "
+            "(no --model needed; see --labels-col).",
         ),
     ] = Strategy.uncertain,
     limit: Annotated[
@@ -319,6 +352,8 @@ def review_cli(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random and audit draws.")] = 0,
+    labels_col: LabelsCol = "labels",
+    label_sep: LabelSep = ";",
     sheet: Sheet = None,
     encoding: Encoding = None,
     # -- sheets and adjudication (review/sheets.py) --
@@ -365,39 +400,91 @@ def review_cli(
     ] = "127.0.0.1",
 ) -> None:
     """Review the model's predictions one case per screen with single keys; every decision is
-    saved before the next case shows, and a rerun resumes where you stopped. With --web, the
-    same review as a local web page.
+    saved before the next case shows, and a rerun resumes where you stopped. With no model
+    yet, --codebook alone orders the cases (second example); --export-sheet writes the
+    queue as a spreadsheet instead (third); with --web, the same review as a local web page.
 
     Examples:
 
         allegations review release.csv --model models/mine --store review.db --id-col case_id
+        allegations review release.csv --codebook data/codebook.toml --store review.db
         allegations review release.csv -m models/mine --store audit.db --strategy audit
         --export-sheet audit.xlsx
     """
     setup_logging(False)
     name = reviewer or os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer"
-    with errors_to_exit():
-        session = open_review(
-            data,
-            model,
-            store,
-            text_col=text_col,
-            id_col=id_col,
-            reviewer=name,
-            label=label,
-            strategy=strategy.value,
-            limit=limit,
-            seed=seed,
-            sheet=sheet,
-            encoding=encoding,
-            adjudicate=adjudicate,
-        )
+    if strategy is Strategy.suspects:
+        with errors_to_exit():
+            session = open_suspects_review(
+                [data],
+                store,
+                text_col=text_col,
+                spec=LabelSpec(labels_col=labels_col, label_sep=label_sep),
+                id_col=id_col,
+                codebook=load_codebook(codebook) if codebook else None,
+                reviewer=name,
+                limit=limit,
+                seed=seed,
+                sheet=sheet,
+                encoding=encoding,
+            )
+    else:
+        _check_sources(model, codebook, strategy)
+        with errors_to_exit():
+            if model is None:
+                assert codebook is not None
+                session = open_codebook_review(
+                    data,
+                    load_codebook(codebook),
+                    store,
+                    text_col=text_col,
+                    id_col=id_col,
+                    reviewer=name,
+                    limit=limit,
+                    seed=seed,
+                    sheet=sheet,
+                    encoding=encoding,
+                )
+            else:
+                session = open_review(
+                    data,
+                    model,
+                    store,
+                    text_col=text_col,
+                    id_col=id_col,
+                    reviewer=name,
+                    label=label,
+                    strategy=strategy.value,
+                    limit=limit,
+                    seed=seed,
+                    sheet=sheet,
+                    encoding=encoding,
+                    adjudicate=adjudicate,
+                )
     if export_sheet is not None:
         _export_sheet(session, export_sheet)
         return
     if web:
         run_web(session, store, reviewer=name, host=host, port=port, open_browser=open_browser)
         return
+    _run(session, store)
+
+
+def _check_sources(model: Path | None, codebook: Path | None, strategy: Strategy) -> None:
+    if model is None and codebook is None:
+        raise typer.BadParameter(
+            "pass --model MODEL_DIR, or --codebook FILE to start from the codebook alone.",
+            param_hint="--model",
+        )
+    if model is None and strategy is Strategy.audit:
+        raise typer.BadParameter(
+            "the audit bands cases by a model's confidence; pass --model.",
+            param_hint="--strategy",
+        )
+
+
+def _run(session: ReviewSession, store: Path) -> None:
+    """Run the terminal review of ``session``, then say what was saved."""
     try:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             fail(

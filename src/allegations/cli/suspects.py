@@ -89,5 +89,18 @@ def suspects_cli(
             write_table(found, out)
     if not quiet:
         print_suspects(found, top)
+        if len(found):
+            console.print(
+                f"About {found.attrs['expected_mistakes']:g} of these {len(found)} row(s) "
+                "carry a real labelling mistake (the sum of each row's calibrated out-of-fold "
+                "chance that its labels are wrong).",
+                highlight=False,
+            )
+        if found.attrs.get("not_disputed"):
+            console.print(
+                "Never disputed as given, because the model does not find their cases out of "
+                f"fold: {', '.join(found.attrs['not_disputed'])}.",
+                highlight=False,
+            )
         if out is not None:
             console.print(f"Wrote {len(found)} suspect row(s) to {out}.", highlight=False)

@@ -38,6 +38,12 @@ if TYPE_CHECKING:
         export_store,
         import_file,
     )
+    from .select import (
+        SELECT_STRATEGIES,
+        codebook_scores,
+        rank_by_scores,
+        select,
+    )
     from .session import (
         LEGEND,
         ReviewSession,
@@ -70,6 +76,10 @@ __all__ = [
     "order_cases",
     "parse_evidence",
     "release_fingerprint",
+    "SELECT_STRATEGIES",
+    "codebook_scores",
+    "rank_by_scores",
+    "select",
     "LEGEND",
     "ReviewSession",
     "open_review",
@@ -104,6 +114,10 @@ _WHERE = {
     "order_cases": "cases",
     "parse_evidence": "cases",
     "release_fingerprint": "cases",
+    "SELECT_STRATEGIES": "select",
+    "codebook_scores": "select",
+    "rank_by_scores": "select",
+    "select": "select",
     "LEGEND": "session",
     "ReviewSession": "session",
     "open_review": "session",

@@ -19,6 +19,7 @@ from ..batch.engines import tag_chunk
 from ..errors import InputError
 from ..model.tagger import Tagger
 from ..tables.read import load_table, require_column
+from .select import rank_by_scores
 from .store import AuditDesign, text_hash
 
 __all__ = [
@@ -36,7 +37,7 @@ __all__ = [
     "release_fingerprint",
 ]
 
-STRATEGIES = ("uncertain", "audit", "random")
+STRATEGIES = ("uncertain", "audit", "random", "balanced", "mixed", "default")
 #: Confidence bands of the audit sample (confidence = min over labels of |2p - 1|).
 AUDIT_EDGES = (0.0, 0.25, 0.5, 0.75, 1.0)
 DEFAULT_AUDIT_SIZE = 200
@@ -211,19 +212,34 @@ def order_cases(
     limit: int | None = None,
     seed: int = 0,
 ) -> list[int]:
-    """Positions of ``cases`` in review order for ``uncertain`` or ``random``.
+    """Positions of ``cases`` in review order for every strategy but ``audit``.
 
     ``uncertain``: least confident first (ties in file order). ``random``: a seeded
-    shuffle. ``limit`` keeps the first N of that order, so a rerun with the same options
-    walks the same queue.
+    shuffle. ``balanced``, ``mixed`` and ``default``: :func:`allegations.select`'s
+    strategies, from the cases' scores (``label`` restricts them to that label's column).
+    ``limit`` keeps the first N of that order, so a rerun with the same options walks the
+    same queue.
     """
     if strategy == "uncertain":
         conf = np.array([case_confidence(c, label) for c in cases])
         order = np.argsort(conf, kind="stable").tolist()
     elif strategy == "random":
         order = np.random.default_rng(seed).permutation(len(cases)).tolist()
+    elif strategy in ("balanced", "mixed", "default"):
+        names = [label] if label is not None else list(cases[0].scores) if cases else []
+        proba = np.array([[c.scores[x] for x in names] for c in cases], dtype=float)
+        decided = np.array([[x in c.predicted for x in names] for c in cases], dtype=bool)
+        n = len(cases) if limit is None else min(limit, len(cases))
+        order = rank_by_scores(
+            proba.reshape(len(cases), len(names)),
+            decided.reshape(len(cases), len(names)),
+            n,
+            strategy=strategy,
+            texts=[c.text for c in cases],
+            seed=seed,
+        )
     else:
-        raise InputError(f"Unknown strategy {strategy!r}; choose one of uncertain, random, audit.")
+        raise InputError(f"Unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}.")
     return [int(i) for i in order[:limit]] if limit is not None else [int(i) for i in order]
 
 

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
         label_threshold,
         seed_examples,
     )
+    from .curve import (
+        CURVE_FRACTIONS,
+        LearningCurve,
+        learning_curve,
+    )
     from .labels import (
         TRUTHY,
         canonical_labels,
@@ -71,6 +76,9 @@ __all__ = [
     "LabelDefinition",
     "load_codebook",
     "find_suspects",
+    "CURVE_FRACTIONS",
+    "LearningCurve",
+    "learning_curve",
     "SUSPECT_COLUMNS",
 ]
 
@@ -98,6 +106,9 @@ _WHERE = {
     "LabelDefinition": "codebook",
     "load_codebook": "codebook",
     "find_suspects": "suspects",
+    "CURVE_FRACTIONS": "curve",
+    "LearningCurve": "curve",
+    "learning_curve": "curve",
     "SUSPECT_COLUMNS": "suspects",
 }
 

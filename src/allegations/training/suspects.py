@@ -1,13 +1,23 @@
-"""Likely labelling mistakes: training rows whose labels disagree with out-of-fold predictions.
+"""Likely labelling mistakes: training rows whose given labels the out-of-fold model doubts.
 
-The method follows confident learning (Northcutt et al., 2021), applied one label at a
-time. Out-of-fold calibrated probabilities ``p`` come from the same cross-validation as
-:func:`allegations.training.train`. For each label, its per-class confidence thresholds are the
-mean ``p`` over the cases that carry it and the mean ``1 - p`` over the cases that do
-not. A case that carries the label but whose ``1 - p`` reaches the second threshold
-(confidently not this label), or that lacks it but whose ``p`` reaches the first
-(confidently this label), disagrees on that label. Cases are ranked by their strongest
-disagreement: how sure the model is, out of fold, that the given label is wrong.
+Each row is scored by how sure the out-of-fold model is that its given labels are wrong.
+The probabilities are cross-fitted (each fold calibrated by a calibrator fitted on the
+other folds), so the scores are calibrated chances and their sum over the flagged rows is
+an expected number of real mistakes (``frame.attrs["expected_mistakes"]``).
+
+- One label per row (exclusive data): the chance the given label is wrong is ``1 - p``
+  of that label; a row is flagged when the model puts another label first with at least
+  :data:`FLAG_AT`; it gets one suggestion, ``change: GIVEN -> OTHER``.
+- Several labels per row: per label, the chance the decision is wrong is ``1 - p`` for a
+  given label and ``p`` for a missing one; a label is disputed when that chance reaches
+  :data:`FLAG_AT` (``remove: LABEL`` or ``add: LABEL``), and the row's score is the
+  chance that at least one disputed decision is wrong.
+
+A rare label is not a reason to flag: a given label is disputed ("remove", or "change"
+away from it) only when the model finds that label's cases out of fold (at least
+:data:`~allegations.stats.metrics.MIN_SUPPORT` of them and an out-of-fold recall of at
+least :data:`MIN_RECALL`); for a label it cannot find, a low probability says nothing
+about one case.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model.classifier import ModelConfig, build_preprocessor
+from ..stats.metrics import MIN_SUPPORT
 from .codebook import Codebook
 from .crossval import assign_groups, cross_validate, make_folds, seed_examples
 from .labels import canonical_labels, to_matrix
@@ -28,6 +39,10 @@ from .train import MIN_ROWS, _check_labels
 __all__ = ["find_suspects", "SUSPECT_COLUMNS"]
 
 SUSPECT_COLUMNS = ["rank", "id", "given", "disagreeing", "score"]
+#: A decision is disputed when the out-of-fold chance that it is wrong reaches this.
+FLAG_AT = 0.5
+#: A given label is disputed only if the model finds at least this share of its cases.
+MIN_RECALL = 0.5
 
 
 def find_suspects(
@@ -55,7 +70,11 @@ def find_suspects(
     pandas.DataFrame
         One row per suspect case, most suspect first: ``rank``, ``id``, ``given`` (the
         labels as given, joined by ";"), ``disagreeing`` (``remove: LABEL (p=0.03) |
-        add: LABEL (p=0.95)``) and ``score`` (the strongest disagreement, 0-1).
+        add: LABEL (p=0.95)``, or ``change: A (p=0.10) -> B (p=0.85)`` for one label per
+        row) and ``score`` (the calibrated chance that the row's labels are wrong).
+        ``attrs["expected_mistakes"]`` is the sum of the scores (the expected number of
+        real mistakes among the rows listed), ``attrs["not_disputed"]`` the labels the
+        model cannot find and so never disputes.
 
     Raises
     ------
@@ -81,47 +100,96 @@ def find_suspects(
     group_ids, _, _ = assign_groups(docs, groups)
     fold = make_folds(y, group_ids, config.n_folds, seed)
     seeds = seed_examples(codebook, labels, preprocessor)
-    proba = cross_validate(
-        docs, y, fold, config=config, exclusive=exclusive, seed=seed, seeds=seeds
-    )["proba"]
-    return rank_suspects(y, proba, labels, ids)
+    cvd = cross_validate(docs, y, fold, config=config, exclusive=exclusive, seed=seed, seeds=seeds)
+    return rank_suspects(y, cvd["crossfit_proba"], labels, ids, exclusive=exclusive)
+
+
+def _learnable(y: np.ndarray, proba: np.ndarray, exclusive: bool) -> np.ndarray:
+    """Labels whose given cases the out-of-fold model finds (see the module docstring)."""
+    given = y.astype(bool)
+    if exclusive:
+        found = proba.argmax(axis=1)[:, None] == np.arange(y.shape[1])[None, :]
+    else:
+        found = proba >= 0.5
+    support = given.sum(axis=0)
+    recall = np.divide(
+        (found & given).sum(axis=0), support, out=np.zeros(y.shape[1]), where=support > 0
+    )
+    return (support >= MIN_SUPPORT) & (recall >= MIN_RECALL)
 
 
 def rank_suspects(
-    y: np.ndarray, proba: np.ndarray, labels: Sequence[str], ids: Sequence[Any]
+    y: np.ndarray,
+    proba: np.ndarray,
+    labels: Sequence[str],
+    ids: Sequence[Any],
+    *,
+    exclusive: bool = False,
 ) -> pd.DataFrame:
-    """The confident-learning ranking of :func:`find_suspects`, from out-of-fold ``proba``."""
+    """The ranking of :func:`find_suspects`, from calibrated out-of-fold ``proba``."""
     given = y.astype(bool)
-    n_labels = y.shape[1]
-    t_pos = np.array(
-        [proba[given[:, j], j].mean() if given[:, j].any() else 1.0 for j in range(n_labels)]
-    )
-    t_neg = np.array(
-        [
-            (1.0 - proba[~given[:, j], j]).mean() if (~given[:, j]).any() else 1.0
-            for j in range(n_labels)
-        ]
-    )
-    remove = given & (1.0 - proba >= t_neg)  # given, but confidently not this label
-    add = ~given & (proba >= t_pos)  # not given, but confidently this label
-    margin = np.where(remove, 1.0 - proba, 0.0) + np.where(add, proba, 0.0)
-    score = margin.max(axis=1)
-    suspect = np.flatnonzero(score > 0)
-    order = suspect[np.lexsort((suspect, -score[suspect]))]
+    learnable = _learnable(y, proba, exclusive)
     rows = []
-    for rank, i in enumerate(order.tolist(), start=1):
-        parts = [
-            f"{'remove' if remove[i, j] else 'add'}: {labels[int(j)]} (p={proba[i, j]:.2f})"
-            for j in np.argsort(-margin[i], kind="stable")
-            if margin[i, j] > 0
-        ]
-        rows.append(
+    if exclusive:
+        g = given.argmax(axis=1)
+        p_given = proba[np.arange(len(y)), g]
+        other = np.where(np.arange(y.shape[1])[None, :] == g[:, None], -1.0, proba)
+        best = other.argmax(axis=1)
+        p_best = other[np.arange(len(y)), best]
+        flagged = learnable[g] & (p_best >= FLAG_AT) & (p_best > p_given)
+        score = 1.0 - p_given
+        for i in np.flatnonzero(flagged).tolist():
+            rows.append(
+                (
+                    float(score[i]),
+                    i,
+                    f"change: {labels[g[i]]} (p={p_given[i]:.2f}) -> {labels[best[i]]} "
+                    f"(p={p_best[i]:.2f})",
+                )
+            )
+    else:
+        wrong = np.where(given, 1.0 - proba, proba)
+        disputed = (wrong >= FLAG_AT) & (~given | learnable[None, :])
+        for i in np.flatnonzero(disputed.any(axis=1)).tolist():
+            cols = np.flatnonzero(disputed[i])
+            cols = cols[np.argsort(-wrong[i, cols], kind="stable")]
+            chance = 1.0 - float(np.prod(1.0 - wrong[i, cols]))
+            parts = [
+                f"{'remove' if given[i, j] else 'add'}: {labels[int(j)]} (p={proba[i, j]:.2f})"
+                for j in cols
+            ]
+            rows.append((chance, i, " | ".join(parts)))
+    rows.sort(key=lambda r: (-r[0], r[1]))
+    suggested = []
+    for _, i, text in rows:
+        if exclusive:
+            keep = {labels[int(best[i])]}
+        else:
+            keep = {labels[j] for j in np.flatnonzero(given[i]).tolist()}
+            for part in text.split(" | "):
+                action, _, rest = part.partition(": ")
+                name = rest.rsplit(" (p=", 1)[0]
+                keep = keep - {name} if action == "remove" else keep | {name}
+        suggested.append([x for x in labels if x in keep])
+    frame = pd.DataFrame(
+        [
             {
                 "rank": rank,
                 "id": ids[i],
                 "given": ";".join(labels[j] for j in np.flatnonzero(given[i]).tolist()),
-                "disagreeing": " | ".join(parts),
-                "score": round(float(score[i]), 4),
+                "disagreeing": text,
+                "score": round(chance, 4),
             }
-        )
-    return pd.DataFrame(rows, columns=SUSPECT_COLUMNS)
+            for rank, (chance, i, text) in enumerate(rows, start=1)
+        ],
+        columns=SUSPECT_COLUMNS,
+    )
+    # For a review of the suspects: the labels, each listed row's suggested labels and
+    # out-of-fold probabilities (numbers and label names only).
+    frame.attrs["labels"] = list(labels)
+    frame.attrs["suggested"] = suggested
+    frame.attrs["proba"] = [[round(float(p), 4) for p in proba[i]] for _, i, _ in rows]
+    frame.attrs["expected_mistakes"] = round(float(sum(r[0] for r in rows)), 1)
+    frame.attrs["n_rows"] = int(len(y))
+    frame.attrs["not_disputed"] = [labels[j] for j in np.flatnonzero(~learnable).tolist()]
+    return frame
