@@ -145,7 +145,10 @@ def load_cases(
         )
     texts = ["" if t is None else str(t) for t in df[text_col].tolist()]
     # As predict does: each distinct text is scored once (releases repeat narratives).
-    frame = tag_chunk(model, texts, ids).frame
+    if isinstance(model, Tagger):
+        frame = tag_chunk(model, texts, ids).frame
+    else:  # another scorer with the same predict (the codebook's, before any model)
+        frame = model.predict(texts, ids=ids)
     labels = list(model.labels)
     # Whole columns to Python once (a release may hold 100,000 rows); the few distinct label
     # combinations are split once each, and each distinct text is hashed once.
