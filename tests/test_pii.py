@@ -276,7 +276,7 @@ CASES = [
         _write("h.csv", _headerless()),
         PREDICT,
         1,
-        "not shown>, money. Pass --text-col. The first row looks like data",
+        "looks like data (not shown). Pass --text-col. The first row looks like data",
     ),
     Case("empty", _write("e.csv", b""), PREDICT, 1, "e.csv is empty: it has no header row."),
     Case("header-only", _write("h.csv", b"id,text,labels\n"), PREDICT, 0, "Wrote 0 rows"),

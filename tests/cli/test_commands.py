@@ -103,7 +103,10 @@ def test_predict_without_id_col_numbers_rows_from_one(
         app, ["predict", str(corpus_csv), "--model", str(model_dir), "--out", str(out), "--quiet"]
     )
     assert result.exit_code == 0, result.output
-    assert pd.read_csv(out)["id"].tolist()[:3] == [1, 2, 3]
+    tagged = pd.read_csv(out, dtype=str)
+    # The input's own id column is kept; the record numbers clash with it: tag_id.
+    assert tagged["tag_id"].tolist()[:3] == ["1", "2", "3"]
+    assert tagged["id"].tolist()[:3] == pd.read_csv(corpus_csv, dtype=str)["id"].tolist()[:3]
 
 
 def test_label_columns_layout(tmp_path: Path, corpus: pd.DataFrame):

@@ -139,7 +139,8 @@ class OutputShape:
         self.drop_id = drop_id
         taken = set(self.kept)
         self.renamed: dict[str, str] = {}
-        tag_names = ["id", "labels", "scores", "evidence", "evidence_sentences"]
+        tag_names = [] if drop_id else ["id"]
+        tag_names += ["labels", "scores", "evidence", "evidence_sentences"]
         tag_names += [f"p_{label}" for label in self.labels] + ["confidence", "needs_review"]
         for name in tag_names:
             new = name

@@ -11,19 +11,24 @@ from ..batch.workflows import LabelSpec, train_files
 from ._app import (
     BadRows,
     Encoding,
+    HeaderRow,
     IdCol,
     LabelCols,
     LabelsCol,
     LabelSep,
+    NoHeader,
     OnBadRows,
     Quiet,
+    Sep,
     Sheet,
+    SkipRows,
     TextCol,
     app,
     console,
     errors_to_exit,
     setup_logging,
     split_cols,
+    table_options,
 )
 from ._render import print_cv_table
 
@@ -81,6 +86,10 @@ def train_cli(
     sheet: Sheet = None,
     encoding: Encoding = None,
     on_bad_rows: OnBadRows = BadRows.error,
+    sep: Sep = None,
+    header_row: HeaderRow = None,
+    skip_rows: SkipRows = None,
+    no_header: NoHeader = False,
     quiet: Quiet = False,
 ) -> None:
     """Train a tagger on hand-labelled narratives and print its cross-validated quality.
@@ -91,21 +100,28 @@ def train_cli(
     """
     setup_logging(quiet)
     spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
+    table = table_options(
+        text_col=text_col,
+        id_col=id_col,
+        sheet=sheet,
+        encoding=encoding,
+        on_bad_rows=on_bad_rows,
+        sep=sep,
+        header_row=header_row,
+        skip_rows=skip_rows,
+        no_header=no_header,
+    )
     with errors_to_exit():
         model = train_files(
             data,
             out,
-            text_col=text_col,
             spec=spec,
-            id_col=id_col,
             group_col=group_col,
             codebook_path=codebook,
             seed=seed,
             goal=goal,
             spacy_model=spacy_model,
-            sheet=sheet,
-            encoding=encoding,
-            on_bad_rows=on_bad_rows.value,
+            table=table,
         )
     if not quiet:
         print_cv_table(model.card)

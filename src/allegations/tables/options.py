@@ -143,10 +143,11 @@ def detect_sep(sample: str, default: str) -> str:
 
     Each candidate of :data:`SEPARATORS` splits the sample's records (quotes respected);
     a candidate qualifies when at least 80 % of the records get its most common number
-    of fields and that number is above one (a title line above the header may differ).
+    of fields, above one, without a quote left at a field's edge (a title line above the
+    header may differ; a quote left over means a quoted cell was split).
     The qualifying candidate that splits the most records alike wins (a separator that
-    only occurs inside narratives splits them unevenly), then ``default`` (the
-    extension's separator), then the one giving more fields. When none qualifies,
+    only occurs inside narratives splits them unevenly), then the one giving more
+    fields, then ``default`` (the extension's separator). When none qualifies,
     ``default`` is kept.
 
     Parameters
@@ -165,12 +166,20 @@ def detect_sep(sample: str, default: str) -> str:
             continue
         widths = collections.Counter(len(r) for r in rows)
         width, n = widths.most_common(1)[0]
-        if width < 2 or n < 0.8 * len(rows):
+        # Split by the wrong character, a quoted cell leaves a quote at a field's edge.
+        n_broken = sum(1 for row in rows if any(_quote_at_edge(cell) for cell in row))
+        share = (n - n_broken) / len(rows)
+        if width < 2 or share < 0.8:
             continue
-        score = (n / len(rows), 1 if sep == default else -rank, width)
+        score = (share, width, 1 if sep == default else -rank)
         if best is None or score > best:
             best, chosen = score, sep
     return chosen
+
+
+def _quote_at_edge(cell: str) -> bool:
+    cell = cell.strip()
+    return cell.startswith('"') or cell.endswith('"')
 
 
 def _sniff_rows(text: str, sep: str, cut: bool) -> list[list[str]]:

@@ -307,11 +307,10 @@ def _read_xlsx(path: Path, options: TableOptions) -> pd.DataFrame:
                 "may be damaged. Save it again from Excel or export CSV."
             ) from None
     raw = raw.fillna("").iloc[options.skip_rows :]
-    source = f"Sheet '{target}' of {path.name}"
     if raw.empty:
-        header_names(None, source, options, options.skip_rows + 1)
+        header_names(None, f"Sheet '{target}' of {path.name}", options, options.skip_rows + 1)
     first = raw.iloc[0].tolist()
-    columns = header_names(first, source, options, options.skip_rows + 1)
+    columns = header_names(first, f"{path.name} (sheet '{target}')", options, options.skip_rows + 1)
     df = raw if options.no_header else raw.iloc[1:]
     df = df.reset_index(drop=True)
     df.columns = columns
@@ -630,6 +629,8 @@ def require_column(
     shown = [show_name(c) for c in df.columns]
     names = [str(c) if s == repr(str(c)) else s for c, s in zip(df.columns, shown, strict=True)]
     looks_like_data = any(s.startswith("<") for s in shown)
+    if looks_like_data:  # a row of data taken for the header: show none of its cells
+        names = [f"{len(names)} cells of a first row that looks like data (not shown)"]
     hint = ""
     line = locate_header(path, options, column) if path is not None and options else None
     if line is not None:

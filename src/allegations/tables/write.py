@@ -298,22 +298,35 @@ _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 def excel_safe(df: pd.DataFrame, report: WriteReport) -> pd.DataFrame:
     """A copy of ``df`` that XLSX can hold: lists and dicts as JSON, control characters
-    removed and cells cut at Excel's limit (both counted in ``report``)."""
+    removed and cells cut at Excel's limit (both counted in ``report``).
+
+    A column is searched once as a whole (one regular-expression scan in C); cells are
+    looked at one by one only in a column that needs a change.
+    """
     out = df.copy()
     for col in out.columns:
         series = out[col]
         if series.dtype.kind in "biufcmM":
             continue
-        series = series.map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
-        bad = _text_mask(series, lambda v: _ILLEGAL_XLSX.search(v) is not None)
-        if bad.any():
-            report.control_removed += int(bad.sum())
-            series = series.map(lambda v: _ILLEGAL_XLSX.sub("", v) if isinstance(v, str) else v)
-        long = _text_mask(series, lambda v: len(v) > EXCEL_MAX_CELL)
-        if long.any():
-            report.truncated += int(long.sum())
-            series = series.map(lambda v: v[:EXCEL_MAX_CELL] if isinstance(v, str) else v)
-        out[col] = series
+        values = series.tolist()
+        changed = any(isinstance(v, (list, dict)) for v in values)
+        if changed:
+            values = [json.dumps(v) if isinstance(v, (list, dict)) else v for v in values]
+        texts = [v for v in values if isinstance(v, str)]
+        if _ILLEGAL_XLSX.search("\n".join(texts)):
+            bad = [isinstance(v, str) and _ILLEGAL_XLSX.search(v) is not None for v in values]
+            report.control_removed += sum(bad)
+            values = [
+                _ILLEGAL_XLSX.sub("", v) if b else v for v, b in zip(values, bad, strict=True)
+            ]
+            changed = True
+        if texts and max(map(len, texts)) > EXCEL_MAX_CELL:
+            long = [isinstance(v, str) and len(v) > EXCEL_MAX_CELL for v in values]
+            report.truncated += sum(long)
+            values = [v[:EXCEL_MAX_CELL] if b else v for v, b in zip(values, long, strict=True)]
+            changed = True
+        if changed:
+            out[col] = pd.Series(values, index=series.index, dtype=object)
     return out
 
 
