@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .checks import (
         show_name,
     )
+    from .formats import TableFormat
     from .options import SEPARATORS, TableOptions, describe_sep, detect_sep
     from .read import (
         EXCEL_MAX_CELL,
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "TableFormat",
     "TableOptions",
     "SEPARATORS",
     "detect_sep",
@@ -118,6 +120,7 @@ __all__ = [
 ]
 
 _WHERE = {
+    "TableFormat": "formats",
     "TableOptions": "options",
     "SEPARATORS": "options",
     "detect_sep": "options",

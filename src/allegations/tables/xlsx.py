@@ -4,7 +4,7 @@ every column, and column widths that fit the content.
 The sheet's XML is written straight into the workbook's zip, chunk by chunk, with each
 column's cells escaped and joined at once: memory stays flat and the time stays close to
 CSV's (openpyxl builds an object per cell: about 10x CSV's time on the Philadelphia
-export; see ``benchmarks/xlsx_output.py`` and ``docs/benchmarks.md``). Cells are made
+export; see ``benchmarks/xlsx_output.py`` and ``docs/batch-tagging.md``). Cells are made
 safe for Excel as :func:`allegations.tables.write.write_table` always did: formulas
 neutralised, control characters removed, cells cut at 32,767 characters, more rows than a
 sheet holds refused. Text is written as inline strings; numbers and booleans as such.
