@@ -324,7 +324,7 @@ def predict_dask(
         if folder_out:
             totals = _write_folder(tagged, out, model, flat)
         else:
-            totals = _write_file(client, tagged, out, model, shape)
+            totals = _write_file(client, tagged, out, model, shape, flat)
 
     summary = run_summary(
         model,
@@ -380,7 +380,7 @@ def _count(totals: RunTotals, frame: pd.DataFrame, shape: OutputShape) -> None:
 
 
 def _write_file(
-    client: Any, tagged: Any, out: Path, model: Tagger, shape: OutputShape
+    client: Any, tagged: Any, out: Path, model: Tagger, shape: OutputShape, flat: OutputShape
 ) -> RunTotals:
     """Gather partitions in order (a few in flight) and write them as one file."""
     totals = RunTotals(labels=model.labels)
@@ -391,8 +391,8 @@ def _write_file(
     with open_writer(out, None, fmt=fmt) as writer:
         for part in _ordered(client, parts, pending, window):
             frame = part.reset_index(drop=True)
-            _count(totals, frame, shape)
-            writer.write(shape.reshape(frame, fmt))
+            _count(totals, frame, flat)
+            writer.write(shape.reshape(frame, fmt, flat))
         if totals.rows == 0:
             empty = model.frame_from_proba(np.zeros((0, len(model.labels))), [])
             kept = pd.DataFrame({c: pd.Series([], dtype=str) for c in shape.kept})

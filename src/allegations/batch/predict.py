@@ -170,10 +170,10 @@ class OutputShape:
             return tags
         return pd.concat([kept.reset_index(drop=True), tags.reset_index(drop=True)], axis=1)
 
-    def reshape(self, flat: pd.DataFrame, fmt: TableFormat) -> pd.DataFrame:
-        """An output chunk for ``fmt`` from one made by :meth:`frame` for CSV with all
-        the tag columns (the Dask engine tags partitions before it writes them)."""
-        back = {new: old for old, new in self.renamed.items()}
+    def reshape(self, flat: pd.DataFrame, fmt: TableFormat, made_by: OutputShape) -> pd.DataFrame:
+        """An output chunk for ``fmt`` from one that ``made_by.frame`` made for CSV with
+        every tag column (the Dask engine tags partitions before it writes them)."""
+        back = {new: old for old, new in made_by.renamed.items()}
         tag_cols = [c for c in flat.columns[len(self.kept) :]]
         tags = flat[tag_cols].rename(columns=back)
         return self.frame(flat[self.kept], tags, fmt)
