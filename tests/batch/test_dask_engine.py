@@ -117,7 +117,8 @@ def test_cli_engine_dask_on_jsonl_glob(tmp_path: Path, model_dir: Path, parts):
         )
     df.iloc[:80].to_json(tmp_path / "whole.jsonl", orient="records", lines=True)
     local = tmp_path / "local.tsv"
-    predict_file(tmp_path / "whole.jsonl", local, model_dir, id_col="id")
+    # The command keeps the input's columns by default (--keep-columns all).
+    predict_file(tmp_path / "whole.jsonl", local, model_dir, id_col="id", keep_columns="all")
     out = tmp_path / "dask.tsv"
     result = CliRunner().invoke(
         app,
