@@ -298,8 +298,10 @@ def test_headerless_file_does_not_echo_narratives(tmp_path: Path):
         require_column(df, "text", "h.csv", "--text-col")
     message = str(caught.value)
     assert narrative not in message and "neighbour" not in message
-    assert "columns are: 17, <66 characters, not shown>, query" in message
-    assert "does the file have a header row?" in message
+    # No cell of a first row that looks like data is shown, short ones included.
+    assert "columns are: 3 cells of a first row that looks like data (not shown)" in message
+    assert "17" not in message and "query" not in message
+    assert "does the file have a header row? If not, pass --no-header" in message
 
 
 # -- empty, NUL, big cells, numbers ------------------------------------------------------
@@ -747,7 +749,9 @@ def test_narrative_column_as_labels_is_refused_without_echoing_it(tmp_path: Path
 
 
 def test_predict_refuses_xlsx_too_large_before_predicting(tmp_path: Path, monkeypatch):
-    import allegations.batch.workflows as workflows
+    """An input that says its length (Parquet, XLSX) is refused before any tagging; a CSV
+    is not read twice to count it (tests/tables/test_stream.py: refused as written)."""
+    import allegations.batch.predict as batch_predict
 
     class NoModel:
         labels = ["a"]
@@ -755,12 +759,12 @@ def test_predict_refuses_xlsx_too_large_before_predicting(tmp_path: Path, monkey
         def predict(self, *args, **kwargs):  # pragma: no cover (must not be reached)
             raise AssertionError("predicted before checking the output size")
 
-    monkeypatch.setattr(workflows, "Tagger", NoModel)
+    monkeypatch.setattr(batch_predict, "Tagger", NoModel)
     import allegations.tables.write as table_writer
 
     monkeypatch.setattr(table_writer, "EXCEL_MAX_ROWS", 3)
-    path = tmp_path / "d.csv"
-    path.write_text("text\na\nb\nc\n")
+    path = tmp_path / "d.parquet"
+    pd.DataFrame({"text": ["a", "b", "c"]}).to_parquet(path)
     with pytest.raises(OutputError, match="3 rows do not fit in one Excel sheet"):
         predict_file(path, tmp_path / "o.xlsx", NoModel())
     assert not (tmp_path / "o.xlsx").exists()

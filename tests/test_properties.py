@@ -36,8 +36,8 @@ def _expected(value: str, ext: str) -> str:
     if ext in (".jsonl", ".parquet"):
         return value
     value = neutralise_formula(value)
-    if ext == ".xlsx":  # XLSX cannot hold control characters; XML turns CR into LF
-        value = _XLSX_ILLEGAL.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
+    if ext == ".xlsx":  # XLSX cannot hold control characters (CR is kept, as &#13;)
+        value = _XLSX_ILLEGAL.sub("", value)
     return value
 
 

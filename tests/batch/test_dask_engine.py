@@ -117,7 +117,8 @@ def test_cli_engine_dask_on_jsonl_glob(tmp_path: Path, model_dir: Path, parts):
         )
     df.iloc[:80].to_json(tmp_path / "whole.jsonl", orient="records", lines=True)
     local = tmp_path / "local.tsv"
-    predict_file(tmp_path / "whole.jsonl", local, model_dir, id_col="id")
+    # The command keeps the input's columns by default (--keep-columns all).
+    predict_file(tmp_path / "whole.jsonl", local, model_dir, id_col="id", keep_columns="all")
     out = tmp_path / "dask.tsv"
     result = CliRunner().invoke(
         app,
@@ -127,3 +128,51 @@ def test_cli_engine_dask_on_jsonl_glob(tmp_path: Path, model_dir: Path, parts):
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == local.read_bytes()
     assert (tmp_path / "dask.tsv.summary.json").exists()
+
+
+@pytest.mark.parametrize("ext", [".csv", ".jsonl", ".xlsx"])
+def test_dask_keeps_the_users_columns_as_the_local_engine(
+    tmp_path: Path, model_dir: Path, cluster, parts, ext: str
+):
+    from allegations.batch.dask_engine import predict_dask
+
+    folder, _ = parts
+    local = tmp_path / f"local{ext}"
+    predict_file(folder / "whole.csv", local, model_dir, keep_columns="all", id_col="id")
+    out = tmp_path / f"dask{ext}"
+    result = predict_dask(
+        str(folder / "part*.csv"),
+        out,
+        model_dir,
+        id_col="id",
+        keep_columns="all",
+        scheduler=cluster.scheduler_address,
+    )
+    assert result["summary"]["output"]["kept_columns"] == ["id", "text"]
+    if ext == ".xlsx":
+        from allegations.tables.read import load_table
+
+        assert load_table(out).equals(load_table(local))
+    else:
+        assert out.read_bytes() == local.read_bytes()
+
+
+def test_dask_reads_a_semicolon_file_with_a_title(tmp_path: Path, model_dir: Path, cluster, parts):
+    from allegations.batch.dask_engine import predict_dask
+    from allegations.tables import TableOptions
+
+    _, df = parts
+    path = tmp_path / "semi.csv"
+    path.write_text("Release of 2025\n" + df.to_csv(index=False, sep=";"), encoding="utf-8")
+    out = tmp_path / "o.csv"
+    table = TableOptions.from_layout(header_row=2, id_col="id")
+    predict_dask(
+        str(path),
+        out,
+        model_dir,
+        table=table,
+        keep_columns="none",
+        scheduler=cluster.scheduler_address,
+    )
+    tagged = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert tagged["id"].tolist() == df["id"].tolist()

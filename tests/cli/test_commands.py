@@ -68,21 +68,18 @@ def test_train_predict_evaluate_through_console_script(tmp_path: Path, secret_cs
         assert result.returncode == 0, result.stderr
         assert out.exists()
     tagged = pd.read_csv(tmp_path / "tagged.csv", dtype={"id": str}, keep_default_na=False)
-    assert tagged.columns.tolist() == [
-        "id",
-        "labels",
-        "p_money",
-        "p_query",
-        "p_threat",
-        "confidence",
-        "needs_review",
-    ]
-    source = pd.read_csv(secret_csv, dtype=str)
+    source = pd.read_csv(secret_csv, dtype=str, keep_default_na=False)
+    # The input's table, then the tags (--keep-columns all); the id is the kept --id-col and
+    # a tag named like an input column gets the tag_ prefix.
+    label_col = "tag_labels" if "labels" in source.columns else "labels"
+    tags = [label_col, "p_money", "p_query", "p_threat", "confidence", "needs_review"]
+    assert tagged.columns.tolist() == [*source.columns, *tags]
     assert tagged["id"].tolist() == source["id"].tolist()  # one row per input, in order
+    assert tagged["text"].tolist() == source["text"].tolist()
     assert set(tagged["needs_review"].astype(str)) <= {"True", "False"}
     first = json.loads((tmp_path / "tagged.jsonl").read_text().splitlines()[0])
-    assert set(first) == {"id", "labels", "scores", "confidence", "needs_review"}
-    assert isinstance(first["labels"], list) and set(first["scores"]) == {
+    assert set(first) == {*source.columns, label_col, "scores", "confidence", "needs_review"}
+    assert isinstance(first[label_col], list) and set(first["scores"]) == {
         "money",
         "query",
         "threat",
@@ -103,7 +100,10 @@ def test_predict_without_id_col_numbers_rows_from_one(
         app, ["predict", str(corpus_csv), "--model", str(model_dir), "--out", str(out), "--quiet"]
     )
     assert result.exit_code == 0, result.output
-    assert pd.read_csv(out)["id"].tolist()[:3] == [1, 2, 3]
+    tagged = pd.read_csv(out, dtype=str)
+    # The input's own id column is kept; the record numbers clash with it: tag_id.
+    assert tagged["tag_id"].tolist()[:3] == ["1", "2", "3"]
+    assert tagged["id"].tolist()[:3] == pd.read_csv(corpus_csv, dtype=str)["id"].tolist()[:3]
 
 
 def test_label_columns_layout(tmp_path: Path, corpus: pd.DataFrame):

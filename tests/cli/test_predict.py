@@ -297,3 +297,179 @@ def test_blank_narratives_are_counted_apart_through_the_console_script(
     assert result.returncode == 0, result.stderr
     assert json.loads(content.read_text(encoding="utf-8"))["release"]["n_blank"] == 3
     assert "3 blank (no text" in page.read_text(encoding="utf-8")
+
+
+# -- the user's table in, the user's table out: real exports through the console script ---
+
+
+def _philly_rows(n: int) -> list[list[str]]:
+    import csv
+
+    from ..conftest import needs_shared
+
+    path = needs_shared("philly_2013_2018", "ppd_complaints_7-18.csv")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[: n + 1]
+
+
+@pytest.mark.slow
+def test_real_exports_in_every_layout(tmp_path: Path, model_dir: Path):
+    import csv
+
+    import openpyxl
+
+    rows = _philly_rows(120)
+    semi = tmp_path / "philly_semicolon.csv"
+    with open(semi, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows(rows)
+    result = run_cli(
+        "predict", semi, "--model", model_dir, "--text-col", "summary", "--out", tmp_path / "a.csv"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Read philly_semicolon.csv as semicolon-separated (detected" in result.stdout
+    out = pd.read_csv(tmp_path / "a.csv", dtype=str, keep_default_na=False)
+    assert out.columns.tolist()[:6] == [*rows[0], "id"]  # the user's table, then the tags
+    assert out["summary"].tolist() == [r[4] for r in rows[1:]]
+    assert out["cap_number"].tolist() == [r[0] for r in rows[1:]]
+    summary = json.loads((tmp_path / "a.csv.summary.json").read_text())
+    assert summary["input"]["sep"] == "semicolon" and summary["input"]["sep_detected"] is True
+
+    book = openpyxl.Workbook()  # an XLSX with a title row above the header
+    sheet = book.active
+    sheet.append(["Philadelphia Police complaints, 2013-2018"])
+    for row in rows:
+        sheet.append(row)
+    xlsx = tmp_path / "philly_title.xlsx"
+    book.save(xlsx)
+    bad = run_cli(
+        "predict", xlsx, "--model", model_dir, "--text-col", "summary", "--out", tmp_path / "b.xlsx"
+    )
+    assert bad.returncode == 1
+    assert "'summary' is on row 2 of the file: pass --header-row 2." in bad.stderr
+    good = run_cli(
+        "predict",
+        xlsx,
+        "--model",
+        model_dir,
+        "--text-col",
+        "summary",
+        "--header-row",
+        "2",
+        "--id-col",
+        "cap_number",
+        "--keep-columns",
+        "cap_number,date_received",
+        "--out",
+        tmp_path / "b.xlsx",
+    )
+    assert good.returncode == 0, good.stderr
+    tagged = openpyxl.load_workbook(tmp_path / "b.xlsx").active
+    assert [c.value for c in tagged[1]][:3] == ["cap_number", "date_received", "labels"]
+    assert tagged.freeze_panes == "A2" and tagged.auto_filter.ref.startswith("A1:")
+
+
+@pytest.mark.slow
+def test_chicago_tab_separated_headerless_csv(tmp_path: Path, model_dir: Path):
+    from ..conftest import needs_shared
+
+    source = needs_shared("cpd_intake", "initial_intake_allegations.csv")
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)[:200]
+    data = tmp_path / "intake.csv"
+    data.write_text("".join(lines), encoding="utf-8")
+    # As the issue found it: a header-less, tab-separated .csv. The error must not quote
+    # the first row (a narrative), and must say what to pass.
+    bad = run_cli(
+        "predict",
+        data,
+        "--model",
+        model_dir,
+        "--text-col",
+        "narrative",
+        "--out",
+        tmp_path / "c.csv",
+    )
+    assert bad.returncode == 1
+    assert "listen to me" not in bad.stderr and "LOG_" not in bad.stderr
+    assert "pass --no-header" in " ".join(bad.stderr.split())
+    good = run_cli(
+        "predict",
+        data,
+        "--model",
+        model_dir,
+        "--no-header",
+        "--text-col",
+        "column_3",
+        "--out",
+        tmp_path / "c.parquet",
+    )
+    assert good.returncode == 0, good.stderr
+    out = pd.read_parquet(tmp_path / "c.parquet")
+    assert len(out) == 200 and out.columns.tolist()[:4] == [
+        "column_1",
+        "column_2",
+        "column_3",
+        "id",
+    ]
+
+
+PLANTED = "Quixotic-Marmalade-Narrative-9931"
+
+
+@pytest.mark.slow
+def test_layout_errors_never_quote_a_data_cell(tmp_path: Path, model_dir: Path):
+    """A unique narrative planted in files read the wrong way: no error output shows it."""
+    rows = [["case", "summary"]] + [
+        [f"C{i}", f"Officer said {PLANTED} twice, then left"] for i in range(5)
+    ]
+    # The planted string is only ever in data cells (a header row's cells may be shown).
+    files = {
+        "headerless.csv": "".join(f'{a},"{b}"\n' for a, b in rows[1:]),
+        "semicolon.csv": "".join(f'{a};"{b}"\n' for a, b in rows),
+        "title.csv": "Complaints export\n" + "".join(f'{a},"{b}"\n' for a, b in rows),
+    }
+    attempts = [
+        ("--text-col", "narrative"),
+        ("--text-col", "summary", "--sep", "|"),
+        ("--text-col", "summary", "--header-row", "3"),
+        ("--text-col", "column_9", "--no-header"),
+    ]
+    seen = 0
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        for extra in attempts:
+            result = run_cli(
+                "predict", path, "--model", model_dir, *extra, "--out", tmp_path / "o.csv"
+            )
+            if result.returncode != 0:
+                seen += 1
+            assert PLANTED not in result.stderr + result.stdout, (name, extra)
+            assert "Traceback" not in result.stderr
+            (tmp_path / "o.csv").unlink(missing_ok=True)
+    assert seen >= 9  # most attempts are errors: the check above is not vacuous
+
+
+def test_keep_columns_through_the_cli_runner(tmp_path: Path, model_dir: Path, release_csv: Path):
+    out = tmp_path / "k.tsv"
+    result = runner.invoke(
+        app,
+        [
+            "predict",
+            str(release_csv),
+            "--model",
+            str(model_dir),
+            "--keep-columns",
+            "text",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    back = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
+    assert back.columns.tolist()[:3] == ["text", "id", "labels"]
+    bad = runner.invoke(
+        app,
+        ["predict", str(release_csv), "--model", str(model_dir), "--sep", ";;", "--out", str(out)],
+    )
+    assert bad.exit_code == 2

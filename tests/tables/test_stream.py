@@ -226,11 +226,17 @@ def test_xlsx_output_row_limit_is_checked(
     import allegations.tables.write as table_writer
 
     monkeypatch.setattr(table_writer, "EXCEL_MAX_ROWS", 21)  # 20 rows under the header
-    for name in ("release.csv", "release.parquet"):  # counted first, or known up front
+    # Parquet says its length up front: refused before tagging; CSV is not read twice to
+    # count its rows: refused as the rows are written (nothing is left behind either way).
+    for name, message in (
+        ("release.parquet", "53 rows do not fit in one Excel sheet"),
+        ("release.csv", "More than 20 rows do not fit in one Excel sheet"),
+    ):
         data = _write_input(release, tmp_path / name)
-        with pytest.raises(OutputError, match="53 rows do not fit in one Excel sheet"):
+        with pytest.raises(OutputError, match=message):
             predict_file(data, tmp_path / "out.xlsx", trained_model, chunk_rows=8)
         assert not (tmp_path / "out.xlsx").exists()
+        assert not list(tmp_path.glob(".out.xlsx*"))
 
 
 def test_stale_partials_are_removed_but_live_ones_kept(tmp_path: Path):

@@ -26,16 +26,20 @@ if TYPE_CHECKING:
         tag_chunk,
         tag_chunks,
     )
+    from .predict import (
+        OutputShape,
+        PredictOptions,
+        predict_file,
+        run_summary,
+        summary_path,
+        write_summary_json,
+    )
     from .workflows import (
         LabelledData,
         LabelSpec,
         evaluate_file,
-        predict_file,
         read_labelled,
-        run_summary,
-        summary_path,
         train_files,
-        write_summary_json,
     )
 
 __all__ = [
@@ -44,6 +48,8 @@ __all__ = [
     "read_labelled",
     "train_files",
     "predict_file",
+    "PredictOptions",
+    "OutputShape",
     "summary_path",
     "run_summary",
     "write_summary_json",
@@ -66,10 +72,12 @@ _WHERE = {
     "LabelledData": "workflows",
     "read_labelled": "workflows",
     "train_files": "workflows",
-    "predict_file": "workflows",
-    "summary_path": "workflows",
-    "run_summary": "workflows",
-    "write_summary_json": "workflows",
+    "predict_file": "predict",
+    "PredictOptions": "predict",
+    "OutputShape": "predict",
+    "summary_path": "predict",
+    "run_summary": "predict",
+    "write_summary_json": "predict",
     "evaluate_file": "workflows",
     "STAGES": "engines",
     "ChunkResult": "engines",

@@ -38,9 +38,19 @@ import pandas as pd
 from ..errors import AllegationsError, InputError, MissingFileError, OutputError
 from ..model.persistence import load_model
 from ..model.tagger import Tagger
+from ..tables.formats import TableFormat
+from ..tables.options import SNIFF_CHARS, TableOptions, detect_sep
 from ..tables.read import _cell_text, load_table, require_column, table_format
 from ..tables.stream import open_writer, scan_file
 from .engines import RunTotals
+from .predict import (
+    KEEP_ALL,
+    KEEP_NONE,
+    OutputShape,
+    parse_keep_columns,
+    run_summary,
+    write_summary_json,
+)
 
 __all__ = ["predict_dask", "require_dask", "resolve_inputs", "local_cluster"]
 
@@ -144,6 +154,7 @@ def _tag_partition(
     text_col: str,
     id_col: str | None,
     offsets: Sequence[int] | None,
+    shape: OutputShape,
     partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     model = _worker_model(payload, key)
@@ -154,17 +165,19 @@ def _tag_partition(
         number = partition_info["number"] if partition_info else 0
         start = offsets[number] if offsets is not None else 0
         ids = list(range(start + 1, start + len(df) + 1))
-    frame = model.frame_from_proba(model.predict_proba(texts), ids, model.blank_mask(texts))
+    tags = model.frame_from_proba(model.predict_proba(texts), ids, model.blank_mask(texts))
+    frame = shape.frame(df[shape.kept], tags, TableFormat.csv)
     frame.index = df.index if len(frame) == len(df) else frame.index
     return frame
 
 
-def _read(files: list[Path], fmt: str, encoding: str | None) -> Any:
+def _read(files: list[Path], fmt: str, table: TableOptions) -> Any:
     import dask.dataframe as dd
     from dask import delayed
 
     names = [str(p) for p in files]
     if fmt in ("csv", "tsv"):
+        encoding = table.encoding
         if encoding is None:
             encoding = "utf-8-sig"
             for p in files:
@@ -172,20 +185,30 @@ def _read(files: list[Path], fmt: str, encoding: str | None) -> Any:
                     encoding = "cp1252"
                     log.warning("%s is not UTF-8; read it as cp1252. Pass --encoding.", p.name)
                     break
+        sep = table.sep
+        if sep is None:
+            with open(files[0], encoding=encoding, errors="replace", newline="") as fh:
+                for _ in range(table.skip_rows):
+                    fh.readline()
+                sep = detect_sep(fh.read(SNIFF_CHARS), "," if fmt == "csv" else "\t")
+        layout: dict[str, Any] = {"sep": sep, "skiprows": table.skip_rows or None}
+        if table.no_header:
+            width = len(load_table(files[0], table).columns)
+            layout.update(header=None, names=[f"column_{i}" for i in range(1, width + 1)])
         return dd.read_csv(
             names,
-            sep="," if fmt == "csv" else "\t",
             dtype=str,
             keep_default_na=False,
             na_filter=False,
             encoding=encoding,
             blocksize=None,
+            **layout,
         )
     if fmt == "parquet":
         ddf = dd.read_parquet(names, split_row_groups=True)
         return ddf.map_partitions(_text_cells, meta=pd.DataFrame(columns=list(ddf.columns)))
-    parts = [delayed(load_table)(p) for p in files]
-    first = load_table(files[0])
+    parts = [delayed(load_table)(p, table) for p in files]
+    first = load_table(files[0], table)
     return dd.from_delayed(parts, meta=first.iloc[:0], verify_meta=False)
 
 
@@ -200,6 +223,8 @@ def predict_dask(
     scheduler: str | None = None,
     n_workers: int | None = None,
     write_summary: bool = True,
+    keep_columns: str | Sequence[str] = "none",
+    table: TableOptions | None = None,
 ) -> dict[str, Any]:
     """Tag a file, a glob of files or a Parquet folder on Dask and write the predictions.
 
@@ -211,7 +236,12 @@ def predict_dask(
         A table file (format by extension) or, without extension, a Parquet folder.
     model : Tagger, str or Path
     text_col, id_col, encoding
-        As for :func:`allegations.batch.workflows.predict_file`.
+        As for :func:`allegations.batch.predict.predict_file`.
+    keep_columns : "all", "none" or column names
+        The input columns copied into the output, as for ``predict_file``.
+    table : TableOptions, optional
+        Replaces ``text_col``, ``id_col`` and ``encoding``, with the layout options
+        (``sep``, ``skip_rows``, ``no_header``).
     scheduler : str, optional
         Address of a running Dask scheduler; by default a local cluster is started.
     n_workers : int, optional
@@ -233,8 +263,9 @@ def predict_dask(
     require_dask()
     from distributed import Client
 
-    from .workflows import run_summary, write_summary_json
-
+    table = table or TableOptions(text_col=text_col, id_col=id_col, encoding=encoding)
+    text_col, id_col = table.text_col, table.id_col
+    keep = parse_keep_columns(keep_columns)
     started = time.perf_counter()
     out = Path(out)
     files, fmt = resolve_inputs(data)
@@ -248,12 +279,24 @@ def predict_dask(
     payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
     key = model.model_id or hashlib.sha256(payload).hexdigest()
 
-    ddf = _read(files, fmt, encoding)
+    ddf = _read(files, fmt, table)
     columns = [str(c) for c in ddf.columns]
     header = pd.DataFrame(columns=columns)
-    require_column(header, text_col, str(data), "--text-col")
+    where: dict[str, Any] = {"path": files[0], "options": table}
+    require_column(header, text_col, str(data), "--text-col", **where)
     if id_col is not None:
-        require_column(header, id_col, str(data), "--id-col")
+        require_column(header, id_col, str(data), "--id-col", **where)
+    for name in keep if isinstance(keep, tuple) else ():
+        require_column(header, name, str(data), "--keep-columns", **where)
+    kept = columns if keep == KEEP_ALL else [] if keep == KEEP_NONE else list(keep)
+    flat = OutputShape(kept, model.labels, drop_id=False)  # what partitions return
+    shape = OutputShape(kept, model.labels, drop_id=id_col is not None and id_col in kept)
+    if shape.renamed:
+        log.warning(
+            "The input already has column(s) %s; the tags are written as %s.",
+            ", ".join(repr(k) for k in shape.renamed),
+            ", ".join(repr(v) for v in shape.renamed.values()),
+        )
 
     with contextlib.ExitStack() as stack:
         if scheduler is None:
@@ -273,14 +316,15 @@ def predict_dask(
             lengths = ddf.map_partitions(len).compute().tolist()
             offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int).tolist()
         # The real output of one empty text, so the dtypes match every partition's.
-        meta = model.frame_from_proba(model.predict_proba([""]), ["x" if id_col else 1]).iloc[:0]
+        tags = model.frame_from_proba(model.predict_proba([""]), ["x" if id_col else 1])
+        meta = flat.frame(ddf._meta[kept], tags.iloc[:0], TableFormat.csv)
         tagged = ddf.map_partitions(
-            _tag_partition, payload_future, key, text_col, id_col, offsets, meta=meta
+            _tag_partition, payload_future, key, text_col, id_col, offsets, flat, meta=meta
         )
         if folder_out:
-            totals = _write_folder(tagged, out, model)
+            totals = _write_folder(tagged, out, model, flat)
         else:
-            totals = _write_file(client, tagged, out, model)
+            totals = _write_file(client, tagged, out, model, shape, flat)
 
     summary = run_summary(
         model,
@@ -290,10 +334,10 @@ def predict_dask(
         engine="dask",
         n_process=0,
         chunk_rows=None,
-        text_col=text_col,
-        id_col=id_col,
+        table=table,
         seconds_total=time.perf_counter() - started,
         out_format="parquet folder" if folder_out else None,
+        shape=flat if folder_out else shape,
     )
     summary["dask"] = {"scheduler": scheduler or "local cluster", "partitions": ddf.npartitions}
     summary["timings_note"] = "the Dask engine reports total wall-clock time only"
@@ -324,30 +368,35 @@ class _InputInfo:
         self.skipped: dict[str, int] = {}
 
 
-def _count(totals: RunTotals, frame: pd.DataFrame) -> None:
+def _count(totals: RunTotals, frame: pd.DataFrame, shape: OutputShape) -> None:
     totals.rows += len(frame)
     if totals.label_counts is None:
         totals.label_counts = np.zeros(len(totals.labels), dtype=np.int64)
-    joined = frame["labels"].astype(str)
+    joined = frame[shape.name("labels")].astype(str)
     for j, label in enumerate(totals.labels):
         totals.label_counts[j] += int(joined.map(lambda s, lab=label: lab in s.split(";")).sum())
     totals.no_label += int((joined == "").sum())
-    totals.needs_review += int(np.asarray(frame["needs_review"], dtype=bool).sum())
+    totals.needs_review += int(np.asarray(frame[shape.name("needs_review")], dtype=bool).sum())
 
 
-def _write_file(client: Any, tagged: Any, out: Path, model: Tagger) -> RunTotals:
+def _write_file(
+    client: Any, tagged: Any, out: Path, model: Tagger, shape: OutputShape, flat: OutputShape
+) -> RunTotals:
     """Gather partitions in order (a few in flight) and write them as one file."""
     totals = RunTotals(labels=model.labels)
     parts = tagged.to_delayed()
     window = max(2 * len(client.scheduler_info().get("workers", {})), 2)
     pending: collections.deque[Any] = collections.deque()
-    with open_writer(out, model.labels) as writer:
+    fmt = TableFormat.of(out, for_output=True)
+    with open_writer(out, None, fmt=fmt) as writer:
         for part in _ordered(client, parts, pending, window):
             frame = part.reset_index(drop=True)
-            writer.write(frame)
-            _count(totals, frame)
+            _count(totals, frame, flat)
+            writer.write(shape.reshape(frame, fmt, flat))
         if totals.rows == 0:
-            writer.write(model.frame_from_proba(np.zeros((0, len(model.labels))), []))
+            empty = model.frame_from_proba(np.zeros((0, len(model.labels))), [])
+            kept = pd.DataFrame({c: pd.Series([], dtype=str) for c in shape.kept})
+            writer.write(shape.frame(kept, empty, fmt))
     return totals
 
 
@@ -360,7 +409,7 @@ def _ordered(client: Any, parts: list[Any], pending: Any, window: int) -> Iterat
         yield pending.popleft().result()
 
 
-def _write_folder(tagged: Any, out: Path, model: Tagger) -> RunTotals:
+def _write_folder(tagged: Any, out: Path, model: Tagger, shape: OutputShape) -> RunTotals:
     """Write a Parquet folder beside ``out`` and rename it into place when complete."""
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
@@ -369,8 +418,8 @@ def _write_folder(tagged: Any, out: Path, model: Tagger) -> RunTotals:
     try:
         tagged.to_parquet(str(tmp), write_index=False)
         totals = RunTotals(labels=model.labels)
-        back = pd.read_parquet(tmp, columns=["labels", "needs_review"])
-        _count(totals, back)
+        back = pd.read_parquet(tmp, columns=[shape.name("labels"), shape.name("needs_review")])
+        _count(totals, back, shape)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
             os.replace(out, old / out.name)

@@ -145,6 +145,40 @@ Encoding = Annotated[
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
+Sep = Annotated[
+    str | None,
+    typer.Option(
+        "--sep",
+        help="CSV/TSV field separator: , ; | or \\t (tab). Default: detected among those "
+        "from the first lines (a semicolon .csv, a tab-separated .csv).",
+    ),
+]
+HeaderRow = Annotated[
+    int | None,
+    typer.Option(
+        "--header-row",
+        min=1,
+        help="CSV/TSV/XLSX: the line (sheet row) of the header, from 1, when a title or "
+        "notes sit above it (default: 1).",
+    ),
+]
+SkipRows = Annotated[
+    int | None,
+    typer.Option(
+        "--skip-rows",
+        min=0,
+        help="CSV/TSV/XLSX: lines (sheet rows) to leave out above the header "
+        "(--skip-rows 2 is --header-row 3).",
+    ),
+]
+NoHeader = Annotated[
+    bool,
+    typer.Option(
+        "--no-header",
+        help="CSV/TSV/XLSX: the file has no header row; its columns are named column_1, "
+        "column_2, ... (pass --text-col column_2).",
+    ),
+]
 
 
 class BadRows(str, Enum):
@@ -187,6 +221,46 @@ def setup_logging(quiet: bool = False) -> None:
     logger.handlers[:] = [_StderrHandler()]
     logger.setLevel(logging.ERROR if quiet else logging.WARNING)
     logger.propagate = False
+
+
+def table_options(
+    *,
+    text_col: str = "text",
+    id_col: str | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    on_bad_rows: BadRows | str = "error",
+    sep: str | None = None,
+    header_row: int | None = None,
+    skip_rows: int | None = None,
+    no_header: bool = False,
+) -> Any:
+    """The :class:`~allegations.tables.options.TableOptions` of a command's options.
+
+    A separator or a layout that cannot be is a usage error (exit code 2).
+    """
+    from ..tables.options import TableOptions
+
+    if no_header and header_row is not None:
+        raise typer.BadParameter(
+            "--no-header and --header-row contradict each other; pass --skip-rows N to "
+            "leave out lines above header-less data.",
+            param_hint="--no-header",
+        )
+    try:
+        return TableOptions.from_layout(
+            header_row=header_row,
+            skip_rows=skip_rows,
+            text_col=text_col,
+            id_col=id_col,
+            sheet=sheet,
+            encoding=encoding,
+            on_bad_rows=getattr(on_bad_rows, "value", on_bad_rows),
+            sep=sep,
+            no_header=no_header,
+        )
+    except AllegationsError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def split_cols(value: str | None) -> tuple[str, ...]:

@@ -14,19 +14,24 @@ from ._app import (
     AllowVersionMismatch,
     BadRows,
     Encoding,
+    HeaderRow,
     IdCol,
     LabelCols,
     LabelsCol,
     LabelSep,
+    NoHeader,
     OnBadRows,
     Quiet,
+    Sep,
     Sheet,
+    SkipRows,
     TextCol,
     app,
     errors_to_exit,
     fail,
     setup_logging,
     split_cols,
+    table_options,
 )
 from ._labels import LabelNames, label_spec
 from ._render import print_scores
@@ -57,6 +62,10 @@ def evaluate_cli(
     encoding: Encoding = None,
     on_bad_rows: OnBadRows = BadRows.error,
     allow_version_mismatch: AllowVersionMismatch = False,
+    sep: Sep = None,
+    header_row: HeaderRow = None,
+    skip_rows: SkipRows = None,
+    no_header: NoHeader = False,
     quiet: Quiet = False,
 ) -> None:
     """Score a model on labelled narratives: per-label precision, recall, F1; micro and macro F1.
@@ -68,18 +77,25 @@ def evaluate_cli(
     setup_logging(quiet)
     if json_path is not None and any(json_path.resolve() == d.resolve() for d in data):
         fail(f"--json {json_path} is an input file; choose another path for the scores.")
+    table = table_options(
+        text_col=text_col,
+        id_col=id_col,
+        sheet=sheet,
+        encoding=encoding,
+        on_bad_rows=on_bad_rows,
+        sep=sep,
+        header_row=header_row,
+        skip_rows=skip_rows,
+        no_header=no_header,
+    )
     with errors_to_exit():
         spec = label_spec(labels_col, label_sep, split_cols(label_cols), label_names)
         report = evaluate_file(
             data,
             model,
-            text_col=text_col,
             spec=spec,
-            id_col=id_col,
-            sheet=sheet,
-            encoding=encoding,
-            on_bad_rows=on_bad_rows.value,
             allow_version_mismatch=allow_version_mismatch,
+            table=table,
         )
         if json_path is not None:
             with atomic_write(json_path, "w", encoding="utf-8") as fh:

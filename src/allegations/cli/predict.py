@@ -18,21 +18,27 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from ..batch.workflows import predict_file, summary_path
+from ..batch.predict import PredictOptions, predict_file, summary_path
+from ..tables.options import TableOptions
 from ._app import (
     AllowVersionMismatch,
     BadRows,
     Encoding,
+    HeaderRow,
     IdCol,
+    NoHeader,
     OnBadRows,
     Quiet,
+    Sep,
     Sheet,
+    SkipRows,
     TextCol,
     app,
     console,
     err_console,
     errors_to_exit,
     setup_logging,
+    table_options,
 )
 from ._render import print_label_counts, print_write_summary
 
@@ -159,6 +165,19 @@ def predict_cli(
             "(evidence, evidence_sentences columns). Several times slower.",
         ),
     ] = False,
+    keep_columns: Annotated[
+        str,
+        typer.Option(
+            "--keep-columns",
+            help="Input columns copied into the output before the tags: all, none (only the "
+            "tags and an id) or names joined by commas (A,B). A tag column named like an "
+            "input column is written as tag_<name>.",
+        ),
+    ] = "all",
+    sep: Sep = None,
+    header_row: HeaderRow = None,
+    skip_rows: SkipRows = None,
+    no_header: NoHeader = False,
     quiet: Quiet = False,
     review_share: Annotated[
         float,
@@ -182,13 +201,14 @@ def predict_cli(
 ) -> None:
     """Tag every narrative of a table: labels, a probability per label, confidence, review flag.
 
+    The output is your table with the tag columns appended (choose with --keep-columns).
     Reads and writes in chunks (memory stays flat), shows a progress bar when stderr is a
     terminal, and writes OUT.summary.json (input sha256, model id, counts, timings) beside
     the output. An interrupted run leaves no output file.
 
     Example:
 
-        allegations predict data/release.csv --text-col narrative --id-col case_id --out tagged.csv
+        allegations predict data/release.csv --text-col narrative --out tagged.csv
     """
     setup_logging(quiet)
     if engine is Engine.local and scheduler is not None:
@@ -210,98 +230,67 @@ def predict_cli(
             "--sheet and --n-process apply to --engine local; a Dask cluster sets its own workers.",
             param_hint="--engine",
         )
+    table = table_options(
+        text_col=text_col,
+        id_col=id_col,
+        sheet=sheet,
+        encoding=encoding,
+        on_bad_rows=on_bad_rows,
+        sep=sep,
+        header_row=header_row,
+        skip_rows=skip_rows,
+        no_header=no_header,
+    )
     show = not quiet and err_console.is_terminal
     if review_budget is not None:
-        review_share = _budget_share(data, review_budget, sheet, encoding, on_bad_rows.value)
+        review_share = _budget_share(data, review_budget, table)
     try:
-        summary = _run(
-            data,
-            out,
-            model,
-            text_col,
-            id_col,
-            sheet,
-            encoding,
-            on_bad_rows.value,
-            allow_version_mismatch,
-            evidence,
-            n_process,
-            chunk_rows,
-            engine,
-            scheduler,
-            show,
-            review_share,
-        )
+        with errors_to_exit(), _terminate_as_interrupt():
+            options = PredictOptions(
+                table=table,
+                keep_columns=keep_columns,
+                n_process=n_process,
+                chunk_rows=chunk_rows,
+                evidence=evidence,
+                allow_version_mismatch=allow_version_mismatch,
+                review_share=review_share,
+            )
+            if engine is Engine.dask:
+                from ..batch.dask_engine import predict_dask
+
+                summary = predict_dask(
+                    data, out, model, scheduler=scheduler, keep_columns=keep_columns, table=table
+                )
+            else:
+                with _progress_bar(show) as progress:
+                    summary = predict_file(
+                        Path(data), out, model, options, progress=progress, freeze_gc=True
+                    )
     except KeyboardInterrupt:
         err_console.print("Interrupted; no output was written.", markup=False)
         raise typer.Exit(130) from None
     if not quiet:
+        _print_layout(summary.get("summary", {}).get("input", {}))
         print_label_counts(summary)
         print_write_summary(summary, out)
         if "summary" in summary:
             console.print(f"Provenance written to {summary_path(out)}.", highlight=False)
 
 
-def _budget_share(
-    data: str, budget: int, sheet: str | None, encoding: str | None, on_bad_rows: str
-) -> float:
+def _budget_share(data: str, budget: int, table: TableOptions) -> float:
     """The review share that flags about ``budget`` cases of the table ``data``."""
     from ..tables.stream import open_table
 
     with errors_to_exit():
-        n_rows = sum(
-            len(chunk)
-            for chunk in open_table(data, sheet=sheet, encoding=encoding, on_bad_rows=on_bad_rows)
-        )
+        n_rows = sum(len(chunk) for chunk in open_table(data, table))
     return min(1.0, budget / n_rows) if n_rows else 0.0
 
 
-def _run(
-    data: str,
-    out: Path,
-    model: Path,
-    text_col: str,
-    id_col: str | None,
-    sheet: str | None,
-    encoding: str | None,
-    on_bad_rows: str,
-    allow_version_mismatch: bool,
-    evidence: bool,
-    n_process: int,
-    chunk_rows: int,
-    engine: Engine,
-    scheduler: str | None,
-    show: bool,
-    review_share: float = 0.1,
-) -> dict[str, Any]:
-    with errors_to_exit(), _terminate_as_interrupt():
-        if engine is Engine.dask:
-            from ..batch.dask_engine import predict_dask
-
-            return predict_dask(
-                data,
-                out,
-                model,
-                text_col=text_col,
-                id_col=id_col,
-                encoding=encoding,
-                scheduler=scheduler,
-            )
-        with _progress_bar(show) as progress:
-            return predict_file(
-                Path(data),
-                out,
-                model,
-                text_col=text_col,
-                id_col=id_col,
-                sheet=sheet,
-                encoding=encoding,
-                on_bad_rows=on_bad_rows,
-                allow_version_mismatch=allow_version_mismatch,
-                evidence=evidence,
-                n_process=n_process,
-                chunk_rows=chunk_rows,
-                progress=progress,
-                freeze_gc=True,  # this process does nothing else
-                review_share=review_share,
-            )
+def _print_layout(read: dict[str, Any]) -> None:
+    """Say how the input was read when the separator was detected rather than expected."""
+    if read.get("sep_detected"):
+        console.print(
+            f"Read {read.get('name')} as {read.get('sep')}-separated (detected; pass --sep "
+            "to choose).",
+            highlight=False,
+        )

@@ -13,18 +13,23 @@ from ..training.codebook import load_codebook
 from ..training.suspects import find_suspects
 from ._app import (
     Encoding,
+    HeaderRow,
     IdCol,
     LabelCols,
     LabelsCol,
     LabelSep,
+    NoHeader,
     Quiet,
+    Sep,
     Sheet,
+    SkipRows,
     TextCol,
     app,
     console,
     errors_to_exit,
     setup_logging,
     split_cols,
+    table_options,
 )
 from ._render import print_suspects
 
@@ -60,6 +65,10 @@ def suspects_cli(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the folds.")] = 0,
     sheet: Sheet = None,
     encoding: Encoding = None,
+    sep: Sep = None,
+    header_row: HeaderRow = None,
+    skip_rows: SkipRows = None,
+    no_header: NoHeader = False,
     quiet: Quiet = False,
 ) -> None:
     """List likely labelling mistakes: rows whose labels disagree with out-of-fold predictions.
@@ -70,17 +79,19 @@ def suspects_cli(
     """
     setup_logging(quiet)
     spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
+    table = table_options(
+        text_col=text_col,
+        id_col=id_col,
+        sheet=sheet,
+        encoding=encoding,
+        sep=sep,
+        header_row=header_row,
+        skip_rows=skip_rows,
+        no_header=no_header,
+    )
     with errors_to_exit():
         book = load_codebook(codebook) if codebook else None
-        rows = read_labelled(
-            data,
-            text_col=text_col,
-            spec=spec,
-            id_col=id_col,
-            group_col=group_col,
-            sheet=sheet,
-            encoding=encoding,
-        )
+        rows = read_labelled(data, spec=spec, group_col=group_col, table=table)
         ids = rows.ids if id_col is not None else list(range(1, len(rows.ids) + 1))
         found = find_suspects(
             rows.texts, rows.label_sets, ids=ids, codebook=book, seed=seed, groups=rows.groups

@@ -12,13 +12,17 @@ from ..model.classifier import ModelConfig
 from ._app import (
     BadRows,
     Encoding,
+    HeaderRow,
     IdCol,
     LabelCols,
     LabelsCol,
     LabelSep,
+    NoHeader,
     OnBadRows,
     Quiet,
+    Sep,
     Sheet,
+    SkipRows,
     TextCol,
     app,
     console,
@@ -26,6 +30,7 @@ from ._app import (
     errors_to_exit,
     setup_logging,
     split_cols,
+    table_options,
 )
 from ._labels import AllowSimilarLabels, LabelNames, label_spec
 from ._progress import step_progress
@@ -87,6 +92,10 @@ def train_cli(
     sheet: Sheet = None,
     encoding: Encoding = None,
     on_bad_rows: OnBadRows = BadRows.error,
+    sep: Sep = None,
+    header_row: HeaderRow = None,
+    skip_rows: SkipRows = None,
+    no_header: NoHeader = False,
     quiet: Quiet = False,
     label_source: Annotated[
         str | None,
@@ -106,22 +115,29 @@ def train_cli(
         --label-source "hand-labelled by 2 reviewers"
     """
     setup_logging(quiet)
+    table = table_options(
+        text_col=text_col,
+        id_col=id_col,
+        sheet=sheet,
+        encoding=encoding,
+        on_bad_rows=on_bad_rows,
+        sep=sep,
+        header_row=header_row,
+        skip_rows=skip_rows,
+        no_header=no_header,
+    )
     with errors_to_exit(), step_progress(not quiet and err_console.is_terminal):
         spec = label_spec(labels_col, label_sep, split_cols(label_cols), label_names)
         model = train_files(
             data,
             out,
-            text_col=text_col,
             spec=spec,
-            id_col=id_col,
             group_col=group_col,
             codebook_path=codebook,
             seed=seed,
             goal=goal,
             spacy_model=spacy_model,
-            sheet=sheet,
-            encoding=encoding,
-            on_bad_rows=on_bad_rows.value,
+            table=table,
             label_source=label_source,
             config=ModelConfig(allow_similar_labels=allow_similar_labels),
         )

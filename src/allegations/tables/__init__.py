@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from .checks import (
         show_name,
     )
+    from .formats import TableFormat
+    from .options import SEPARATORS, TableOptions, describe_sep, detect_sep
     from .read import (
         EXCEL_MAX_CELL,
         EXCEL_MAX_COLS,
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
         iter_jsonl_objects,
         jsonl_frame,
         load_table,
+        locate_header,
         neutralise_formula,
         neutralise_frame,
         numbers_only_counts,
@@ -64,6 +67,12 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "TableFormat",
+    "TableOptions",
+    "SEPARATORS",
+    "detect_sep",
+    "describe_sep",
+    "locate_header",
     "FORMATS",
     "ON_BAD_ROWS",
     "OnBadRows",
@@ -111,6 +120,12 @@ __all__ = [
 ]
 
 _WHERE = {
+    "TableFormat": "formats",
+    "TableOptions": "options",
+    "SEPARATORS": "options",
+    "detect_sep": "options",
+    "describe_sep": "options",
+    "locate_header": "read",
     "FORMATS": "read",
     "ON_BAD_ROWS": "read",
     "OnBadRows": "read",

@@ -86,6 +86,11 @@ class ReadReport:
         Record number (first data record = 1) to the reason it was left out.
     n_nul_cells : int
         Cells from which NUL characters were removed.
+    sep : str or None
+        The field separator used (CSV/TSV).
+    sep_detected : bool
+        True when the separator was detected and is not the extension's (a semicolon
+        ``.csv``, say).
     """
 
     source: str = ""
@@ -94,6 +99,8 @@ class ReadReport:
     n_records: int = 0
     skipped: dict[int, str] = field(default_factory=dict)
     n_nul_cells: int = 0
+    sep: str | None = None
+    sep_detected: bool = False
 
     @property
     def skipped_rows(self) -> list[int]:
@@ -450,9 +457,14 @@ def iter_delimited_records(
         report.n_records = record
         if len(row) != n_fields:
             if on_bad_rows == "error":
-                raise _bad(
-                    source, record, start_line, f"has {len(row)} fields; the header has {n_fields}"
-                )
+                what = f"has {len(row)} fields; the header has {n_fields}"
+                if record == first_record and n_fields is not None and len(row) > n_fields:
+                    what += (
+                        f" (if a title or note sits above the header, pass --header-row "
+                        f"with the header's line number, perhaps {start_line}; if the "
+                        "separator is not the one detected, pass --sep)"
+                    )
+                raise _bad(source, record, start_line, what)
             report.skipped[record] = "wrong number of fields"
             continue
         yield row

@@ -17,6 +17,7 @@ This module is the one to import: it re-exports the checks and writers.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
 import logging
@@ -24,7 +25,7 @@ import re
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
@@ -43,6 +44,7 @@ from .checks import (
     show_name,
     table_format,
 )
+from .options import SNIFF_CHARS, TableOptions, detect_sep
 from .write import (
     EXCEL_MAX_CELL,
     EXCEL_MAX_COLS,
@@ -67,6 +69,10 @@ __all__ = [
     "check_on_bad_rows",
     "iter_delimited_records",
     "load_table",
+    "locate_header",
+    "header_names",
+    "open_delimited",
+    "table_options",
     "check_input",
     "require_column",
     "warn_numbers_only",
@@ -94,28 +100,84 @@ log = logging.getLogger(__name__)
 
 
 def _read_delimited(
-    path: Path, sep: str, encoding: str | None, on_bad_rows: OnBadRows, report: ReadReport
+    path: Path, fmt: str, options: TableOptions, report: ReadReport
 ) -> pd.DataFrame:
-    enc, warned = detect_encoding(path, encoding)
+    enc, warned = detect_encoding(path, options.encoding)
     report.encoding, report.encoding_warned = enc, warned
-    rows = _clean_records(path, enc, sep)
+    with open_delimited(path, fmt, enc, options, report) as (fh, first_line):
+        rows = _clean_records(fh, report.sep or ",")
     header: list[str] | None
     if rows is not None:  # fast path: one C-level parse, no per-record Python work
         header, rows = (rows[0], rows[1:]) if rows else (None, [])
+        if options.no_header and header is not None:
+            rows.insert(0, header)
         report.n_records = len(rows)
     else:  # something is malformed: find it record by record (or skip it)
-        with open(path, encoding=enc, errors="strict", newline="") as fh:
+        with open_delimited(path, fmt, enc, options, report) as (fh, first_line):
             records = iter_delimited_records(
-                fh, sep, path.name, on_bad_rows=on_bad_rows, report=report
+                fh,
+                report.sep or ",",
+                path.name,
+                on_bad_rows=options.on_bad_rows,
+                report=report,
+                first_record=2 if options.no_header else 1,
+                first_line=first_line,
             )
             header = next(records, None)
             rows = list(records)
-    if header is None or not any(h.strip() for h in header):
-        raise InputError(f"{path.name} is empty: it has no header row.")
-    columns = check_header(header, path.name)
+            if options.no_header and header is not None:
+                rows.insert(0, header)
+                report.n_records = max(report.n_records, 1)
+    columns = header_names(header, path.name, options, first_line)
     df = text_frame(rows, columns)
     df = _strip_nul(df, path.name, report) if _scan_has_nul(path) else df
     return df
+
+
+def header_names(
+    header: list[str] | None, source: str, options: TableOptions, line: int
+) -> list[str]:
+    """The column names of a table from its header row (or numbered, with ``no_header``).
+
+    Raises
+    ------
+    InputError
+        If there is no header row (an empty file, or only the skipped lines), or the
+        header holds duplicate names.
+    """
+    if header is None or not any(h.strip() for h in header):
+        where = f" below the {options.skip_rows} skipped line(s)" if options.skip_rows else ""
+        what = "no data rows" if options.no_header else "no header row"
+        raise InputError(f"{source} is empty{where}: it has {what}.")
+    if options.no_header:
+        return [f"column_{i}" for i in range(1, len(header) + 1)]
+    return check_header(header, source)
+
+
+@contextlib.contextmanager
+def open_delimited(
+    path: Path, fmt: str, encoding: str, options: TableOptions, report: ReadReport
+) -> Iterator[tuple[IO[str], int]]:
+    """Open delimited text past the lines skipped above the header; choose its separator.
+
+    Yields the open file and the line number of its first unread line. The separator
+    (given, or detected by :func:`~allegations.tables.options.detect_sep` on the first
+    lines) is stored in ``report.sep``.
+    """
+    with open(path, encoding=encoding, errors="strict", newline="") as fh:
+        for _ in range(options.skip_rows):
+            if not fh.readline():
+                break
+        if options.sep is not None:
+            report.sep = options.sep
+        elif report.sep is None:
+            start = fh.tell()
+            sample = fh.read(SNIFF_CHARS)
+            fh.seek(start)
+            default = "," if fmt == "csv" else "\t"
+            report.sep = detect_sep(sample, default)
+            report.sep_detected = report.sep != default
+        yield fh, options.skip_rows + 1
 
 
 def _text_array(values: list[str]) -> Any:
@@ -125,15 +187,14 @@ def _text_array(values: list[str]) -> Any:
     return pd.array(pa.array(values, pa.large_string()), dtype="str")
 
 
-def _clean_records(path: Path, encoding: str, sep: str) -> list[list[str]] | None:
+def _clean_records(fh: IO[str], sep: str) -> list[list[str]] | None:
     """All non-blank records of a well-formed file (header first), or None if any record
     is malformed (then :func:`iter_delimited_records` finds and reports it)."""
     csv.field_size_limit(2**31 - 1)
-    with open(path, encoding=encoding, errors="strict", newline="") as fh:
-        try:
-            rows = list(csv.reader(fh, delimiter=sep, strict=True))
-        except csv.Error:
-            return None
+    try:
+        rows = list(csv.reader(fh, delimiter=sep, strict=True))
+    except csv.Error:
+        return None
     if not all(rows):  # blank lines are not records
         rows = [row for row in rows if row]
     if rows and set(map(len, rows)) != {len(rows[0])}:
@@ -196,7 +257,8 @@ def warn_skipped(report: ReadReport, source: str) -> None:
 # -- the other formats -------------------------------------------------------------------
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
+def _read_xlsx(path: Path, options: TableOptions) -> pd.DataFrame:
+    sheet = options.sheet
     with open(path, "rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
@@ -244,11 +306,13 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
                 f"Sheet '{target}' of {path.name} cannot be read ({type(exc).__name__}); it "
                 "may be damaged. Save it again from Excel or export CSV."
             ) from None
-    raw = raw.fillna("")
+    raw = raw.fillna("").iloc[options.skip_rows :]
     if raw.empty:
-        raise InputError(f"Sheet '{target}' of {path.name} is empty: it has no header row.")
-    columns = check_header(raw.iloc[0].tolist(), f"{path.name} (sheet '{target}')")
-    df = raw.iloc[1:].reset_index(drop=True)
+        header_names(None, f"Sheet '{target}' of {path.name}", options, options.skip_rows + 1)
+    first = raw.iloc[0].tolist()
+    columns = header_names(first, f"{path.name} (sheet '{target}')", options, options.skip_rows + 1)
+    df = raw if options.no_header else raw.iloc[1:]
+    df = df.reset_index(drop=True)
     df.columns = columns
     return df.astype(str) if len(df) else df
 
@@ -432,36 +496,56 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def check_input(
-    path: Path, sheet: str | None, on_bad_rows: OnBadRows | str
-) -> tuple[str, OnBadRows]:
-    """Check an input path and its options; return its format and the bad-row policy.
+def check_input(path: Path, options: TableOptions) -> str:
+    """Check an input path against its options; return its format.
 
     Raises
     ------
     MissingFileError
         If the file does not exist.
     InputError
-        If it is a folder, has an unknown extension, or ``sheet`` is given for a non-XLSX
-        file.
+        If it is a folder, has an unknown extension, or an option does not apply to its
+        format (``sheet`` to other than XLSX; ``sep`` to other than CSV/TSV;
+        ``skip_rows`` and ``no_header`` to JSON Lines or Parquet).
     """
-    policy = check_on_bad_rows(str(getattr(on_bad_rows, "value", on_bad_rows)))
     if not path.exists():
         raise MissingFileError(f"File {path} not found; check the path.")
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a table file; pass a file.")
     fmt = table_format(path)
-    if sheet is not None and fmt != "xlsx":
+    if options.sheet is not None and fmt != "xlsx":
         raise InputError(f"--sheet applies to .xlsx files only, not to {path.name}.")
-    return fmt, policy
+    if options.sep is not None and fmt not in ("csv", "tsv"):
+        raise InputError(f"--sep applies to .csv and .tsv files only, not to {path.name}.")
+    if (options.skip_rows or options.no_header) and fmt not in ("csv", "tsv", "xlsx"):
+        raise InputError(
+            f"--header-row, --skip-rows and --no-header apply to CSV, TSV and XLSX files, "
+            f"not to {path.name} (its column names are part of the format)."
+        )
+    return fmt
+
+
+def table_options(
+    options: TableOptions | None,
+    sheet: str | None,
+    encoding: str | None,
+    on_bad_rows: OnBadRows | str | None,
+) -> TableOptions:
+    """``options``, or options built from the loose keywords of the older signature."""
+    if options is None:
+        return TableOptions(sheet=sheet, encoding=encoding, on_bad_rows=on_bad_rows or "error")  # type: ignore[arg-type]
+    if sheet is not None or encoding is not None or on_bad_rows is not None:
+        raise TypeError("pass either options or sheet/encoding/on_bad_rows, not both")
+    return options
 
 
 def load_table(
     path: str | Path,
+    options: TableOptions | None = None,
     *,
     sheet: str | None = None,
     encoding: str | None = None,
-    on_bad_rows: OnBadRows | str = "error",
+    on_bad_rows: OnBadRows | str | None = None,
     report: ReadReport | None = None,
 ) -> pd.DataFrame:
     """Read a whole table with every cell as text (missing cells as empty strings).
@@ -470,6 +554,9 @@ def load_table(
     ----------
     path : str or Path
         A .csv, .tsv, .xlsx, .jsonl or .parquet file.
+    options : TableOptions, optional
+        How to read it (sheet, encoding, bad records, separator, header row); or the
+        keywords below, for the common ones.
     sheet : str, optional
         XLSX only: the sheet name (default: the first sheet, with a warning when there
         are several).
@@ -495,17 +582,18 @@ def load_table(
         names; :class:`BadRecordError` for a malformed record.
     """
     path = Path(path)
-    fmt, policy = check_input(path, sheet, on_bad_rows)
+    options = table_options(options, sheet, encoding, on_bad_rows)
+    fmt = check_input(path, options)
     report = report if report is not None else ReadReport()
     report.source = path.name
     try:
         if fmt in ("csv", "tsv"):
-            df = _read_delimited(path, "," if fmt == "csv" else "\t", encoding, policy, report)
+            df = _read_delimited(path, fmt, options, report)
         elif fmt == "xlsx":
-            df = _read_xlsx(path, sheet)
+            df = _read_xlsx(path, options)
             report.n_records = len(df)
         elif fmt == "jsonl":
-            df = _read_jsonl(path, policy, report)
+            df = _read_jsonl(path, options.on_bad_rows, report)
         else:
             df = _read_parquet(path, report)
     except PermissionError:
@@ -520,23 +608,92 @@ def load_table(
     return df
 
 
-def require_column(df: pd.DataFrame, column: str, source: str, option: str) -> None:
+def require_column(
+    df: pd.DataFrame,
+    column: str,
+    source: str,
+    option: str,
+    *,
+    path: Path | None = None,
+    options: TableOptions | None = None,
+) -> None:
     """Raise :class:`ColumnError` naming the existing columns if ``column`` is absent.
 
-    Long column names (a first row of data taken as the header) are not shown.
+    The header's cells are shown (they are the column names the user chose), except
+    long ones, which are a first row of data taken for the header. With ``path`` and
+    ``options``, the message also says on which line of the file ``column`` appears (a
+    title above the header), or suggests ``--no-header``; it never quotes a data cell.
     """
-    if column not in df.columns:
-        shown = [show_name(c) for c in df.columns]
-        names = [str(c) if s == repr(str(c)) else s for c, s in zip(df.columns, shown, strict=True)]
+    if column in df.columns:
+        return
+    shown = [show_name(c) for c in df.columns]
+    names = [str(c) if s == repr(str(c)) else s for c, s in zip(df.columns, shown, strict=True)]
+    looks_like_data = any(s.startswith("<") for s in shown)
+    if looks_like_data:  # a row of data taken for the header: show none of its cells
+        names = [f"{len(names)} cells of a first row that looks like data (not shown)"]
+    hint = ""
+    line = locate_header(path, options, column) if path is not None and options else None
+    if line is not None:
+        what = "row" if table_format(path or "") == "xlsx" else "line"
+        hint = f" '{column}' is on {what} {line} of the file: pass --header-row {line}."
+    elif looks_like_data:
         hint = (
-            " The first row looks like data: does the file have a header row?"
-            if any(s.startswith("<") for s in shown)
-            else ""
+            " The first row looks like data: does the file have a header row? If not, "
+            "pass --no-header (the columns are then column_1, column_2, ...)."
         )
-        raise ColumnError(
-            f"Column '{column}' not found in {source}; columns are: "
-            f"{', '.join(names) or '(none)'}. Pass {option}.{hint}"
-        )
+    raise ColumnError(
+        f"Column '{column}' not found in {source}; columns are: "
+        f"{', '.join(names) or '(none)'}. Pass {option}.{hint}"
+    )
+
+
+#: How many rows :func:`locate_header` looks through for a header below a title.
+HEADER_SEARCH_ROWS = 30
+
+
+def locate_header(path: Path | None, options: TableOptions | None, column: str) -> int | None:
+    """The line (sheet row) of a CSV/TSV/XLSX file, from 1, among its first
+    :data:`HEADER_SEARCH_ROWS`, holding a cell equal to ``column`` (ignoring case and
+    surrounding spaces); None if none does, or it is the header already read.
+
+    Only a number is returned: no cell text leaves this function.
+    """
+    if path is None or options is None:
+        return None
+    key = column.strip().casefold()
+    try:
+        fmt = table_format(path)
+        if fmt == "xlsx":
+            raw = pd.read_excel(
+                path,
+                sheet_name=options.sheet or 0,
+                header=None,
+                dtype=str,
+                nrows=HEADER_SEARCH_ROWS,
+            ).fillna("")
+            rows = [(i, [str(v) for v in row]) for i, row in enumerate(raw.values.tolist(), 1)]
+        elif fmt in ("csv", "tsv"):
+            rows = []
+            with open(
+                path, encoding=options.encoding or "utf-8-sig", errors="replace", newline=""
+            ) as fh:
+                sep = options.sep or detect_sep(fh.read(SNIFF_CHARS), "," if fmt == "csv" else "\t")
+                fh.seek(0)
+                reader = csv.reader(fh, delimiter=sep)
+                start = 1
+                for row in reader:
+                    rows.append((start, row))
+                    start = reader.line_num + 1
+                    if len(rows) >= HEADER_SEARCH_ROWS:
+                        break
+        else:
+            return None
+    except Exception:  # a hint only: never fail the error message itself
+        return None
+    for number, cells in rows:
+        if any(str(c).strip().casefold() == key for c in cells):
+            return None if number == options.header_row else number
+    return None
 
 
 _NUMBERISH = re.compile(r"^[\d\s.,:;/+\-()%$#]*$")

@@ -31,6 +31,8 @@ from typing import IO, Any
 import pandas as pd
 
 from ..errors import InputError, OutputError
+from .formats import TableFormat
+from .options import TableOptions
 from .read import (
     OnBadRows,
     ReadReport,
@@ -39,26 +41,28 @@ from .read import (
     check_header,
     check_input,
     detect_encoding,
+    header_names,
     iter_delimited_records,
     iter_jsonl_objects,
     jsonl_frame,
     load_table,
     neutralise_frame,
+    open_delimited,
     strip_nul_cells,
-    table_format,
+    table_options,
     text_frame,
     warn_nul_cells,
     warn_skipped,
-    write_table,
 )
 from .write import (
     _json_default,
     _write_failure,
-    check_excel_rows,
     format_rounded_floats,
     fsync_folder,
     nested_records,
+    warn_xlsx_changes,
 )
+from .xlsx import XlsxWriter
 
 __all__ = [
     "TableStream",
@@ -192,13 +196,17 @@ class TableStream:
 
 def open_table(
     path: str | Path,
+    options: TableOptions | None = None,
     *,
     sheet: str | None = None,
     encoding: str | None = None,
     chunk_rows: int = 10_000,
-    on_bad_rows: OnBadRows | str = "error",
+    on_bad_rows: OnBadRows | str | None = None,
 ) -> TableStream:
     """Open a table for reading in chunks of ``chunk_rows`` rows.
+
+    ``options`` (or the loose ``sheet``, ``encoding``, ``on_bad_rows``) say how to read it,
+    as for :func:`allegations.tables.read.load_table`.
 
     The cells of every chunk equal those :func:`allegations.tables.read.load_table` returns for
     the same rows, with the same checks (encoding, header, malformed records and
@@ -212,7 +220,9 @@ def open_table(
         If the file cannot be decoded or parsed, or has no header row.
     """
     path = Path(path)
-    fmt, policy = check_input(path, sheet, on_bad_rows)
+    options = table_options(options, sheet, encoding, on_bad_rows)
+    policy = options.on_bad_rows
+    fmt = check_input(path, options)
     if chunk_rows < 1:
         raise InputError(f"Chunk size {chunk_rows} must be at least 1 row.")
     try:
@@ -221,7 +231,7 @@ def open_table(
         raise InputError(f"{path} cannot be read: permission denied.") from None
     report = ReadReport(source=path.name)
     if fmt in ("csv", "tsv"):
-        stream = _delimited_stream(path, fmt, encoding, policy, report, digest, chunk_rows)
+        stream = _delimited_stream(path, fmt, options, report, digest, chunk_rows)
         # A NUL character in delimited text is a 0 byte in every encoding read (UTF-8,
         # cp1252, UTF-16/32), so a file without one needs no per-cell NUL search.
         stream.may_hold_nul = nul
@@ -232,7 +242,7 @@ def open_table(
         )
     if fmt == "parquet":
         return _parquet_stream(path, digest, chunk_rows, report)
-    df = load_table(path, sheet=sheet, report=report)
+    df = load_table(path, options, report=report)
 
     def xlsx_chunks(_: TableStream) -> Iterator[tuple[pd.DataFrame, list[int]]]:
         for start in range(0, len(df), chunk_rows):
@@ -253,30 +263,40 @@ def open_table(
 def _delimited_stream(
     path: Path,
     fmt: str,
-    encoding: str | None,
-    policy: OnBadRows,
+    options: TableOptions,
     report: ReadReport,
     digest: str,
     chunk_rows: int,
 ) -> TableStream:
-    sep = "," if fmt == "csv" else "\t"
-    enc, warned = detect_encoding(path, encoding)  # warns once for a cp1252 fallback
+    enc, warned = detect_encoding(path, options.encoding)  # warns once for a cp1252 fallback
     report.encoding, report.encoding_warned = enc, warned
-    with open(path, encoding=enc, errors="strict", newline="") as fh:
-        header = next(iter_delimited_records(fh, sep, path.name, on_bad_rows=policy), None)
-    if header is None or not any(h.strip() for h in header):
-        raise InputError(f"{path.name} is empty: it has no header row.")
-    columns = check_header(header, path.name)
+    policy = options.on_bad_rows
+    with open_delimited(path, fmt, enc, options, report) as (fh, first_line):
+        sep = report.sep or ","
+        first = next(
+            iter_delimited_records(fh, sep, path.name, on_bad_rows=policy, first_line=first_line),
+            None,
+        )
+    columns = header_names(first, path.name, options, first_line)
     size = max(path.stat().st_size, 1)
     handle: list[_io.TextIOWrapper] = []
 
     def chunks(stream: TableStream) -> Iterator[tuple[pd.DataFrame, list[int]]]:
-        with open(path, encoding=enc, errors="strict", newline="") as fh:
-            handle.append(fh)
-            records = iter_delimited_records(fh, sep, path.name, on_bad_rows=policy, report=report)
-            next(records)  # the header, checked above
-            rows: list[list[str]] = []
-            numbers: list[int] = []
+        with open_delimited(path, fmt, enc, options, report) as (fh, line):
+            handle.append(fh)  # type: ignore[arg-type]
+            records = iter_delimited_records(
+                fh,
+                sep,
+                path.name,
+                on_bad_rows=policy,
+                report=report,
+                first_record=2 if options.no_header else 1,
+                first_line=line,
+            )
+            head = next(records)  # the header, checked above
+            rows: list[list[str]] = [head] if options.no_header else []
+            numbers: list[int] = [1] if options.no_header else []
+            report.n_records = max(report.n_records, len(rows))
             for row in records:
                 rows.append(row)
                 numbers.append(report.n_records)
@@ -448,20 +468,21 @@ class ChunkWriter:
         Where to write (normally from :func:`partial_output`).
     fmt : str
         ``csv``, ``tsv``, ``jsonl`` or ``parquet``.
-    labels : sequence of str
-        The model's labels (JSON Lines nests the ``p_<label>`` columns under ``scores``).
+    labels : sequence of str, optional
+        The model's labels (JSON Lines nests the ``p_<label>`` columns under ``scores``);
+        None writes JSON Lines records as the frame's columns are.
 
     CSV and TSV cells that begin like a spreadsheet formula get a leading apostrophe
     (counted in ``report``), as :func:`allegations.tables.read.write_table` does; JSON Lines and
     Parquet keep values as they are.
     """
 
-    def __init__(self, fh: IO[bytes], fmt: str, labels: Sequence[str]) -> None:
+    def __init__(self, fh: IO[bytes], fmt: str, labels: Sequence[str] | None) -> None:
         if fmt not in ("csv", "tsv", "jsonl", "parquet"):
             raise OutputError(f"Format {fmt} cannot be written in chunks.")
         self.fh = fh
         self.format = fmt
-        self.labels = list(labels)
+        self.labels = None if labels is None else list(labels)
         self.report = WriteReport()
         self.rows = 0
         self._started = False
@@ -479,7 +500,8 @@ class ChunkWriter:
         if self.format in ("csv", "tsv"):
             self._write_delimited(frame)
         elif self.format == "jsonl":
-            for record in nested_records(frame, self.labels).to_dict(orient="records"):
+            shaped = frame if self.labels is None else nested_records(frame, self.labels)
+            for record in shaped.to_dict(orient="records"):
                 line = json.dumps(record, ensure_ascii=False, default=_json_default)
                 self.fh.write(line.encode("utf-8") + b"\n")
         else:
@@ -496,6 +518,13 @@ class ChunkWriter:
             self._started = True
         if self._parquet is not None:
             self._parquet.close()
+            self._parquet = None
+
+    def discard(self) -> None:
+        """Stop after a failure (the temporary file is removed by the caller)."""
+        if self._parquet is not None:
+            with contextlib.suppress(Exception):
+                self._parquet.close()
             self._parquet = None
 
     def _write_delimited(self, frame: pd.DataFrame) -> None:
@@ -527,33 +556,26 @@ class ChunkWriter:
         self._parquet.write_table(table)
 
 
-class _WholeWriter:
-    """XLSX: gather the chunks and write the workbook once with :func:`io.write_table`."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.frames: list[pd.DataFrame] = []
-        self.rows = 0
-        self.report = WriteReport()
-
-    def write(self, frame: pd.DataFrame) -> None:
-        check_excel_rows(self.rows + len(frame), self.path)
-        self.rows += len(frame)
-        self.frames.append(frame)
-
-    def close(self) -> None:
-        frames = [f for f in self.frames if len(f)] or self.frames[:1]
-        self.report = write_table(pd.concat(frames, ignore_index=True), self.path)
-
-
 @contextlib.contextmanager
 def open_writer(
     path: str | Path,
-    labels: Sequence[str],
-) -> Iterator[ChunkWriter | _WholeWriter]:
-    """Write a prediction table chunk by chunk to ``path``, atomically.
+    labels: Sequence[str] | None,
+    *,
+    fmt: TableFormat | None = None,
+) -> Iterator[ChunkWriter | XlsxWriter]:
+    """Write a table chunk by chunk to ``path``, atomically.
 
     Nothing appears at ``path`` until the block ends without an exception.
+
+    Parameters
+    ----------
+    path : str or Path
+    labels : sequence of str, optional
+        The model's labels, when the chunks are prediction tables that JSON Lines nests
+        (see :func:`~allegations.tables.write.nested_records`); None writes the chunks'
+        columns as they are.
+    fmt : TableFormat, optional
+        The format, when the caller has decided it (default: by the extension).
 
     Yields
     ------
@@ -563,23 +585,27 @@ def open_writer(
     Raises
     ------
     OutputError
-        If the format is unknown or the file cannot be written.
+        If the format is unknown, an XLSX sheet would overflow, or the file cannot be
+        written.
     """
     path = Path(path)
-    fmt = table_format(path, for_output=True)
-    if fmt == "xlsx":
-        whole = _WholeWriter(path)
-        yield whole
-        whole.close()
-        return
+    fmt = fmt or TableFormat.of(path, for_output=True)
     try:
         with partial_output(path) as fh:
-            writer = ChunkWriter(fh, fmt, labels)
+            writer: ChunkWriter | XlsxWriter
+            if fmt is TableFormat.xlsx:
+                writer = XlsxWriter(fh, name=path.name)
+            else:
+                writer = ChunkWriter(fh, fmt.value, labels)
             try:
                 yield writer
-            finally:
-                writer.close()
+            except BaseException:
+                writer.discard()
+                raise
+            writer.close()
     except OSError as exc:
         if isinstance(exc, OutputError):
             raise
         raise OutputError(_write_failure(path, exc)) from None
+    if isinstance(writer, XlsxWriter):
+        warn_xlsx_changes(writer.report, path.name)

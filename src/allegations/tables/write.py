@@ -46,6 +46,9 @@ __all__ = [
     "neutralise_frame",
     "format_rounded_floats",
     "write_table",
+    "excel_safe",
+    "check_excel_rows",
+    "warn_xlsx_changes",
 ]
 
 log = logging.getLogger("allegations.tables.read")
@@ -229,33 +232,18 @@ def write_table(df: pd.DataFrame, path: str | Path) -> WriteReport:
     report = WriteReport()
     if fmt == "xlsx":
         check_excel_size(df, path)
-    if fmt in ("csv", "tsv", "xlsx"):
+    if fmt in ("csv", "tsv"):
         df, report.neutralised = neutralise_frame(df)
-    if fmt == "xlsx":
-        df = _excel_safe(df, report)
     writers: dict[str, Callable[[IO[Any]], None]] = {
         "csv": lambda fh: _write_delimited(df, fh, ","),
         "tsv": lambda fh: _write_delimited(df, fh, "\t"),
         "jsonl": lambda fh: _write_jsonl(df, fh),
         "parquet": lambda fh: df.to_parquet(fh, index=False),
-        "xlsx": lambda fh: _write_xlsx(df, fh),
+        "xlsx": lambda fh: _write_xlsx(df, fh, path.name, report),
     }
     with atomic_write(path, "wb") as fh:
         writers[fmt](fh)
-    if report.truncated:
-        log.warning(
-            "%d cell(s) of %s were longer than Excel's %d-character limit and were cut; "
-            "write .csv, .jsonl or .parquet to keep the full text.",
-            report.truncated,
-            path.name,
-            EXCEL_MAX_CELL,
-        )
-    if report.control_removed:
-        log.warning(
-            "%d cell(s) of %s held control characters that XLSX cannot store; they were removed.",
-            report.control_removed,
-            path.name,
-        )
+    warn_xlsx_changes(report, path.name)
     if report.neutralised:
         log.info(
             "%d cell(s) of %s began like a spreadsheet formula and got a leading apostrophe.",
@@ -265,11 +253,31 @@ def write_table(df: pd.DataFrame, path: str | Path) -> WriteReport:
     return report
 
 
-def check_excel_rows(n_rows: int, path: Path) -> None:
-    """Raise :class:`OutputError` if ``n_rows`` data rows do not fit in one Excel sheet."""
+def warn_xlsx_changes(report: WriteReport, name: str) -> None:
+    """Log the warnings about XLSX cells that were cut or lost control characters."""
+    if report.truncated:
+        log.warning(
+            "%d cell(s) of %s were longer than Excel's %d-character limit and were cut; "
+            "write .csv, .jsonl or .parquet to keep the full text.",
+            report.truncated,
+            name,
+            EXCEL_MAX_CELL,
+        )
+    if report.control_removed:
+        log.warning(
+            "%d cell(s) of %s held control characters that XLSX cannot store; they were removed.",
+            report.control_removed,
+            name,
+        )
+
+
+def check_excel_rows(n_rows: int, path: Path, *, so_far: bool = False) -> None:
+    """Raise :class:`OutputError` if ``n_rows`` data rows do not fit in one Excel sheet
+    (``so_far``: the rows written until now, of an input whose length is not known)."""
     if n_rows + 1 > EXCEL_MAX_ROWS:
+        count = f"More than {EXCEL_MAX_ROWS - 1:,}" if so_far else f"{n_rows}"
         raise OutputError(
-            f"{n_rows} rows do not fit in one Excel sheet (at most {EXCEL_MAX_ROWS - 1:,} rows "
+            f"{count} rows do not fit in one Excel sheet (at most {EXCEL_MAX_ROWS - 1:,} rows "
             f"under the header); write {path.with_suffix('.csv').name} or "
             f"{path.with_suffix('.parquet').name} instead, or split the input."
         )
@@ -288,22 +296,37 @@ def check_excel_size(df: pd.DataFrame, path: Path) -> None:
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _excel_safe(df: pd.DataFrame, report: WriteReport) -> pd.DataFrame:
+def excel_safe(df: pd.DataFrame, report: WriteReport) -> pd.DataFrame:
+    """A copy of ``df`` that XLSX can hold: lists and dicts as JSON, control characters
+    removed and cells cut at Excel's limit (both counted in ``report``).
+
+    A column is searched once as a whole (one regular-expression scan in C); cells are
+    looked at one by one only in a column that needs a change.
+    """
     out = df.copy()
     for col in out.columns:
         series = out[col]
         if series.dtype.kind in "biufcmM":
             continue
-        series = series.map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
-        bad = _text_mask(series, lambda v: _ILLEGAL_XLSX.search(v) is not None)
-        if bad.any():
-            report.control_removed += int(bad.sum())
-            series = series.map(lambda v: _ILLEGAL_XLSX.sub("", v) if isinstance(v, str) else v)
-        long = _text_mask(series, lambda v: len(v) > EXCEL_MAX_CELL)
-        if long.any():
-            report.truncated += int(long.sum())
-            series = series.map(lambda v: v[:EXCEL_MAX_CELL] if isinstance(v, str) else v)
-        out[col] = series
+        values = series.tolist()
+        changed = any(isinstance(v, (list, dict)) for v in values)
+        if changed:
+            values = [json.dumps(v) if isinstance(v, (list, dict)) else v for v in values]
+        texts = [v for v in values if isinstance(v, str)]
+        if _ILLEGAL_XLSX.search("\n".join(texts)):
+            bad = [isinstance(v, str) and _ILLEGAL_XLSX.search(v) is not None for v in values]
+            report.control_removed += sum(bad)
+            values = [
+                _ILLEGAL_XLSX.sub("", v) if b else v for v, b in zip(values, bad, strict=True)
+            ]
+            changed = True
+        if texts and max(map(len, texts)) > EXCEL_MAX_CELL:
+            long = [isinstance(v, str) and len(v) > EXCEL_MAX_CELL for v in values]
+            report.truncated += sum(long)
+            values = [v[:EXCEL_MAX_CELL] if b else v for v, b in zip(values, long, strict=True)]
+            changed = True
+        if changed:
+            out[col] = pd.Series(values, index=series.index, dtype=object)
     return out
 
 
@@ -362,9 +385,15 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _write_xlsx(df: pd.DataFrame, fh: IO[bytes]) -> None:
-    with pd.ExcelWriter(fh, engine="openpyxl") as writer:  # type: ignore[call-overload]
-        df.to_excel(writer, index=False)
+def _write_xlsx(df: pd.DataFrame, fh: IO[bytes], name: str, report: WriteReport) -> None:
+    from .xlsx import XlsxWriter  # frozen header, filter, widths; streamed rows
+
+    writer = XlsxWriter(fh, name=name)
+    writer.write(df)
+    writer.close()
+    report.neutralised += writer.report.neutralised
+    report.truncated += writer.report.truncated
+    report.control_removed += writer.report.control_removed
 
 
 def nested_records(
