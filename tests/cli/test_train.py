@@ -200,3 +200,20 @@ def test_label_source_reaches_the_card_and_the_methods_note(corpus_csv: Path, tm
     assert result.exit_code == 0, result.output
     note = json.loads(content.read_text(encoding="utf-8"))["methods"]
     assert "assigned by the department's own intake codes" in note
+
+
+def test_card_records_the_column_options_given_on_the_command_line(tmp_path: Path):
+    """'export' writes corrections with the options recorded here (a merge once lost
+    --id-col when the table options became one object)."""
+    rows = [(f"c{i}", text, label) for i, (text, label) in enumerate(PILOT)]
+    data = tmp_path / "pilot.csv"
+    pd.DataFrame(rows, columns=["case", "summary", "category"]).to_csv(data, index=False)
+    result = runner.invoke(
+        app,
+        ["train", str(data), "--text-col", "summary", "--labels-col", "category"]
+        + ["--id-col", "case", "--out", str(tmp_path / "m"), "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m" / "model-card.json").read_text(encoding="utf-8"))
+    assert card["data"]["id_col"] == "case" and card["data"]["labels_col"] == "category"
+    assert card["data"]["text_col"] == "summary"

@@ -238,7 +238,7 @@ def train_files(
         "n_overridden_by_id": data.n_overridden,
         # the column options, so that 'allegations export' writes corrections that train
         # reads with the same options
-        "id_col": id_col,
+        "id_col": table.id_col,
         "labels_col": None if spec.label_cols else spec.labels_col,
         "label_sep": None if spec.label_cols else spec.label_sep,
         "label_cols": list(spec.label_cols),
