@@ -113,3 +113,41 @@ def test_options_or_keywords_not_both(tmp_path: Path, trained_model, release: Pa
     )
     assert result["rows"] == 0
     assert load_table(tmp_path / "o.xlsx").columns.tolist()[:2] == ["text", "id"]
+
+
+def test_readers_take_the_tags_not_the_users_columns_of_the_same_name(
+    tmp_path: Path, model_dir: Path, release: Path
+):
+    """The release holds its own 'labels' (planted as one label everywhere) and its ids in
+    'case': report and estimate must count the model's tags (tag_labels), not those."""
+    from typer.testing import CliRunner
+
+    from allegations.batch.predict import tag_view
+    from allegations.cli import app
+    from allegations.report.inputs import read_predictions
+
+    df = load_table(release).rename(columns={"id": "case"})
+    planted = df["labels"].iloc[0].split(";")[0] or "zz"
+    df["labels"] = planted
+    data = tmp_path / "release_case.csv"
+    df.to_csv(data, index=False)
+    out = tmp_path / "tagged.csv"
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["predict", str(data), "--model", str(model_dir), "--id-col", "case", "--out", str(out)]
+        + ["--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    raw = load_table(out)
+    assert "tag_labels" in raw.columns and "id" not in raw.columns  # kept: case, labels
+    view = tag_view(raw, out)
+    assert view["labels"].tolist() == raw["tag_labels"].tolist()
+    assert view["id"].tolist() == raw["case"].tolist()
+    labels = json.loads((model_dir / "model-card.json").read_text(encoding="utf-8"))["labels"]
+    read = read_predictions(out, labels)
+    expected = [[x for x in str(v).split(";") if x] for v in raw["tag_labels"]]
+    assert [list(x) for x in read["labels"]] == expected
+    # Without the summary beside it, tag_<name> still wins over <name>.
+    (tmp_path / "tagged.csv.summary.json").unlink()
+    assert tag_view(load_table(out), out)["labels"].tolist() == raw["tag_labels"].tolist()

@@ -46,6 +46,7 @@ __all__ = [
     "predict_file",
     "summary_path",
     "run_summary",
+    "tag_view",
     "write_summary_json",
 ]
 
@@ -531,3 +532,54 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.exists() and b.exists() and a.samefile(b)
     except OSError:
         return False
+
+
+#: The tag columns of a prediction table whose names may clash with the user's columns.
+_TAG_NAMES = (
+    "id",
+    "labels",
+    "scores",
+    "confidence",
+    "needs_review",
+    "evidence",
+    "evidence_sentences",
+)
+
+
+def tag_view(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """A prediction table with its tag columns under their own names (``id``, ``labels``,
+    ``p_*``, ``confidence``, ``needs_review``...), whatever the user's columns around them.
+
+    ``predict`` keeps the user's columns and renames a tag column whose name the input
+    already has (``tag_labels``), and leaves ``id`` out when the ``--id-col`` column is
+    kept; a reader that took ``labels`` as it stands would count the input's own labels.
+    The run's ``OUT.summary.json`` beside ``path``, when present, says which columns were
+    renamed and which column holds the ids; without it, ``tag_<name>`` wins over ``<name>``.
+    """
+    summary: dict[str, Any] = {}
+    side = summary_path(path)
+    if side.is_file():
+        try:
+            loaded = json.loads(side.read_text(encoding="utf-8"))
+            summary = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            summary = {}
+    output = summary.get("output") if isinstance(summary.get("output"), dict) else {}
+    renamed = output.get("renamed_tag_columns") if isinstance(output, dict) else None
+    if not isinstance(renamed, dict):
+        columns = set(df.columns)
+        tags = [*_TAG_NAMES, *(c[len(TAG_PREFIX) :] for c in columns if c.startswith(TAG_PREFIX))]
+        renamed = {t: TAG_PREFIX + t for t in tags if TAG_PREFIX + t in columns}
+    renamed = {k: v for k, v in renamed.items() if v in df.columns}
+    view = df.drop(columns=[k for k in renamed if k in df.columns]).rename(
+        columns={v: k for k, v in renamed.items()}
+    )
+    if "id" not in view.columns:
+        given = (
+            summary.get("input", {}).get("id_col")
+            if isinstance(summary.get("input"), dict)
+            else None
+        )
+        if isinstance(given, str) and given in df.columns:
+            view["id"] = df[given]
+    return view

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..batch.predict import tag_view
 from ..errors import InputError, ModelIntegrityError
 from ..model.persistence import CARD_JSON, MANIFEST, read_manifest
 from ..release.compare import WARNINGS_KEY
@@ -111,7 +112,7 @@ def read_predictions(path: str | Path, labels: list[str]) -> pd.DataFrame:
         No ``labels`` column, labels the model does not know, unreadable numbers.
     """
     path = Path(path)
-    df = load_table(path)
+    df = tag_view(load_table(path), path)
     if "labels" not in df.columns:
         raise InputError(
             f"{path.name} has no 'labels' column (columns: {', '.join(df.columns) or '(none)'}); "

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from ..batch.predict import tag_view
 from ..errors import InputError, StoreError
 from ..stats.agreement import krippendorff_alpha_nominal
 from ..stats.intervals import Z95, wilson
@@ -90,7 +91,7 @@ def _predictions_calls(
 ) -> list[list[str]]:
     """The model's calls per release case, read from a prediction table (``id``, ``labels``)."""
     path = Path(path)
-    df = load_table(path)
+    df = tag_view(load_table(path), path)
     option = "--predictions (a table written by allegations predict)"
     require_column(df, "id", path.name, option)
     require_column(df, "labels", path.name, option)
