@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import StoreError
-from allegations.report.inputs import STORE_REVIEWER, read_store
+from allegations.report.inputs import read_store
 
 from ..review.test_adjudication import audit_with_two_reviewers
 
@@ -29,11 +29,7 @@ def test_estimate_and_report_take_a_reviewer(tmp_path: Path):
         read_store(path, None)
     # ... and --reviewer (passed on by the CLI) picks one.
     assert read_store(path, None, reviewer="bo")["n_audited"] == 4
-    token = STORE_REVIEWER.set("bo")
-    try:
-        assert read_store(path, None)["audited_by_reviewer"] == {"bo": 4}
-    finally:
-        STORE_REVIEWER.reset(token)
+    assert read_store(path, None, reviewer="bo")["audited_by_reviewer"] == {"bo": 4}
     result = runner.invoke(app, ["report", "--model", "m", "--out", str(tmp_path / "r.html"),
                                  "--reviewer", "ana"])  # fmt: skip
     assert result.exit_code == 2 and "pass --store too" in result.output

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..report.build import make_report
-from ..report.inputs import STORE_REVIEWER
 from ._app import Quiet, app, console, errors_to_exit, fail, setup_logging
 
 
@@ -76,13 +72,13 @@ def report_cli(
     setup_logging(quiet)
     if reviewer is not None and store is None:
         fail("--reviewer applies to a review store's answers; pass --store too.", 2)
-    token = STORE_REVIEWER.set(reviewer)
-    with errors_to_exit(), _reset(token):
+    with errors_to_exit():
         report = make_report(
             model,
             out,
             predictions_path=predictions,
             store_path=store,
+            reviewer=reviewer,
             summary_path=summary,
             json_path=json_path,
             seed=seed,
@@ -96,11 +92,3 @@ def report_cli(
             highlight=False,
             markup=False,
         )
-
-
-@contextlib.contextmanager
-def _reset(token: contextvars.Token[str | None]) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        STORE_REVIEWER.reset(token)

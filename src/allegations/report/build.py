@@ -327,11 +327,15 @@ def make_report(
     *,
     predictions_path: str | Path | None = None,
     store_path: str | Path | None = None,
+    reviewer: str | None = None,
     summary_path: str | Path | None = None,
     json_path: str | Path | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Read the inputs, build the report and write the HTML page (and the JSON) atomically.
+
+    ``reviewer`` names whose answers in the store ``store_path`` to use (see
+    :func:`~allegations.report.inputs.read_store`).
 
     Returns
     -------
@@ -363,7 +367,11 @@ def make_report(
         predictions = read_predictions(predictions_path, list(card["labels"]))
         info = {"name": Path(predictions_path).name, "sha256": sha256_file(predictions_path)}
     summary = read_release_summary(summary_path) if summary_path is not None else None
-    store = read_store(store_path, predictions_path) if store_path is not None else None
+    store = (
+        read_store(store_path, predictions_path, reviewer=reviewer)
+        if store_path is not None
+        else None
+    )
     report = build_report(
         card,
         model_id=model_id,

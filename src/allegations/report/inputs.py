@@ -8,7 +8,6 @@ Errors name the file and record, what was expected and the fix; never narrative 
 from __future__ import annotations
 
 import json
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ from ..release.compare import WARNINGS_KEY
 from ..tables.read import load_table, sha256_file
 
 __all__ = [
-    "STORE_REVIEWER",
     "load_card",
     "read_predictions",
     "read_store",
@@ -32,7 +30,6 @@ __all__ = [
 
 #: Whose answers the store's estimates use (``report --reviewer``) when :func:`read_store`
 #: is called without ``reviewer``: the report builder passes only the store's path.
-STORE_REVIEWER: ContextVar[str | None] = ContextVar("store_reviewer", default=None)
 
 #: The key the report read before issue 17 (compare-release never wrote it; summaries made
 #: by hand did): still read when a summary has no ``warnings``.
@@ -159,7 +156,7 @@ def read_store(
 ) -> dict[str, Any]:
     """Estimates from a review store's audit sample (``allegations.review.estimate``).
 
-    ``reviewer`` (default: :data:`STORE_REVIEWER`) names whose answers to use; without one,
+    ``reviewer`` names whose answers to use; without one,
     several reviewers' answers are used only where adjudicated or shared (an unsettled
     disagreement stops the report with the reviewers and how to settle it).
 
@@ -177,8 +174,6 @@ def read_store(
         ) from None
     if not Path(store_path).exists():
         raise InputError(f"Review store {store_path} not found; check the path or drop --store.")
-    if reviewer is None:
-        reviewer = STORE_REVIEWER.get()
     named = {"reviewer": reviewer} if reviewer is not None else {}
     result = estimate_store(str(store_path), predictions=predictions_path, **named)
     if not isinstance(result, dict):
