@@ -68,8 +68,13 @@ def tag_chunk(
     proba = model.proba_from_features(X)
     proba = proba[inverse] if len(texts) else proba
     t3 = time.perf_counter()
-    frame = model.frame_from_proba(proba, ids, model.blank_mask(texts))
+    # Decided once: the table, the evidence and the run's counts share the decisions, and
+    # a blank narrative counts under no label (it gets none in the table).
+    blank = model.blank_mask(texts)
     decided = model.decide(proba)
+    if blank.any():
+        decided[blank] = 0
+    frame = model.frame_from_proba(proba, ids, blank, decided)
     if evidence:  # cited phrases and sentences: costs far more than tagging itself
         model.add_evidence(frame, list(texts), decided)
     seconds["classify"] = t3 - t2

@@ -283,8 +283,11 @@ class Tagger:
             return 2.0  # everything is below
         return float(np.interp(share, np.linspace(0.0, 1.0, len(quantiles)), quantiles))
 
-    def review(self, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Confidence and review flag of each case, from the calibrated probabilities.
+    def review(
+        self, proba: np.ndarray, decided: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Confidence and review flag of each case, from the calibrated probabilities (and
+        the decisions made from them, when the caller has them already).
 
         A decision (label given or not) is wrong with calibrated chance ``1 - p`` or
         ``p``. ``confidence`` is one minus the largest such chance over the labels.
@@ -296,7 +299,7 @@ class Tagger:
         """
         if len(proba) == 0 or proba.shape[1] == 0:
             return np.ones(len(proba)), np.zeros(len(proba), dtype=bool)
-        wrong = wrong_chance(proba, self.decide(proba))
+        wrong = wrong_chance(proba, self.decide(proba) if decided is None else decided)
         confidence = 1.0 - wrong.max(axis=1)
         cutoff = self.review_cutoff()
         if cutoff is not None:
@@ -304,15 +307,22 @@ class Tagger:
         return confidence, np.asarray((wrong + self.ece > REVIEW_ERROR).any(axis=1))
 
     def frame_from_proba(
-        self, proba: np.ndarray, ids: Sequence[Any], blank: np.ndarray | None = None
+        self,
+        proba: np.ndarray,
+        ids: Sequence[Any],
+        blank: np.ndarray | None = None,
+        decided: np.ndarray | None = None,
     ) -> pd.DataFrame:
         """Build the prediction table for probabilities ``proba`` of cases ``ids``.
 
         ``blank`` marks cases with no text: they get no label, no probabilities, an empty
         ``confidence`` and ``needs_review`` false (there is nothing to review).
+        ``decided`` (:meth:`decide` of ``proba``, as the caller made them) saves deciding
+        again.
         """
-        decided = self.decide(proba)
-        confidence, needs_review = self.review(proba)
+        if decided is None:
+            decided = self.decide(proba)
+        confidence, needs_review = self.review(proba, decided)
         rounded = np.round(proba, 4)
         confidence = np.round(confidence, 4)
         if blank is not None and len(blank) and np.any(blank):
@@ -354,10 +364,10 @@ class Tagger:
         texts = list(texts)
         proba = self.predict_proba(texts)
         blank = self.blank_mask(texts)
-        frame = self.frame_from_proba(proba, ids, blank)
+        decided = self.decide(proba)
+        decided[blank] = 0
+        frame = self.frame_from_proba(proba, ids, blank, decided)
         if evidence:
-            decided = self.decide(proba)
-            decided[blank] = 0
             self.add_evidence(frame, texts, decided)
         return frame
 
