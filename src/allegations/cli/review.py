@@ -33,16 +33,21 @@ from ..review.sheets import write_sheet
 from ..training.codebook import load_codebook
 from ._app import (
     Encoding,
+    HeaderRow,
     IdCol,
     LabelsCol,
     LabelSep,
+    NoHeader,
+    Sep,
     Sheet,
+    SkipRows,
     TextCol,
     app,
     console,
     errors_to_exit,
     fail,
     setup_logging,
+    table_options,
 )
 
 CLEAR = "\x1b[H\x1b[2J"
@@ -356,6 +361,10 @@ def review_cli(
     label_sep: LabelSep = ";",
     sheet: Sheet = None,
     encoding: Encoding = None,
+    sep: Sep = None,
+    header_row: HeaderRow = None,
+    skip_rows: SkipRows = None,
+    no_header: NoHeader = False,
     # -- sheets and adjudication (review/sheets.py) --
     export_sheet: Annotated[
         Path | None,
@@ -413,6 +422,16 @@ def review_cli(
     """
     setup_logging(False)
     name = reviewer or os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer"
+    table = table_options(
+        text_col=text_col,
+        id_col=id_col,
+        sheet=sheet,
+        encoding=encoding,
+        sep=sep,
+        header_row=header_row,
+        skip_rows=skip_rows,
+        no_header=no_header,
+    )
     if strategy is Strategy.suspects:
         with errors_to_exit():
             session = open_suspects_review(
@@ -444,6 +463,7 @@ def review_cli(
                     seed=seed,
                     sheet=sheet,
                     encoding=encoding,
+                    table=table,
                 )
             else:
                 session = open_review(
@@ -459,6 +479,7 @@ def review_cli(
                     seed=seed,
                     sheet=sheet,
                     encoding=encoding,
+                    table=table,
                     adjudicate=adjudicate,
                 )
     if export_sheet is not None:

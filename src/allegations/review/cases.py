@@ -18,6 +18,7 @@ import numpy as np
 from ..batch.engines import tag_chunk
 from ..errors import InputError
 from ..model.tagger import Tagger
+from ..tables.options import TableOptions
 from ..tables.read import load_table, require_column
 from .select import rank_by_scores
 from .store import AuditDesign, text_hash
@@ -118,8 +119,12 @@ def load_cases(
     id_col: str | None = None,
     sheet: str | None = None,
     encoding: str | None = None,
+    table: TableOptions | None = None,
 ) -> list[Case]:
     """Read a table and run the model once over it; return one :class:`Case` per row.
+
+    ``table`` (how to read it: columns, sheet, encoding, separator, header row) replaces
+    ``text_col``, ``id_col``, ``sheet`` and ``encoding`` when given.
 
     Raises
     ------
@@ -127,7 +132,10 @@ def load_cases(
         If the table cannot be read, lacks a column, or has repeated ids.
     """
     data_path = Path(data_path)
-    df = load_table(data_path, sheet=sheet, encoding=encoding)
+    if table is None:
+        table = TableOptions(text_col=text_col, id_col=id_col, sheet=sheet, encoding=encoding)
+    text_col, id_col = table.text_col, table.id_col
+    df = load_table(data_path, table)
     require_column(df, text_col, data_path.name, "--text-col")
     if id_col is not None:
         require_column(df, id_col, data_path.name, "--id-col")

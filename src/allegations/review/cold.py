@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import InputError
 from ..model.tagger import Tagger, join_labels
 from ..stats.reliability import wrong_chance
+from ..tables.options import TableOptions
 from ..training.codebook import Codebook
 from .cases import load_cases
 from .select import codebook_scores, cold_order
@@ -83,6 +84,7 @@ def open_codebook_review(
     seed: int = 0,
     sheet: str | None = None,
     encoding: str | None = None,
+    table: TableOptions | None = None,
 ) -> ReviewSession:
     """Open a review ordered by the codebook alone (no model).
 
@@ -110,6 +112,7 @@ def open_codebook_review(
             id_col=id_col,
             sheet=sheet,
             encoding=encoding,
+            table=table,
         )
         scores = np.array([[c.scores[x] for x in scorer.labels] for c in cases], dtype=float)
         n = len(cases) if limit is None else min(limit, len(cases))

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import InputError, StoreError
 from ..model.persistence import load_model
 from ..model.tagger import Tagger
+from ..tables.options import TableOptions
 from ..training.codebook import Codebook
 from .cases import (
     DEFAULT_AUDIT_SIZE,
@@ -345,6 +346,7 @@ def open_review(
     seed: int = 0,
     sheet: str | None = None,
     encoding: str | None = None,
+    table: TableOptions | None = None,
     adjudicate: bool = False,
 ) -> ReviewSession:
     """Load the model and data, run the model once, build the queue and open the store.
@@ -390,7 +392,13 @@ def open_review(
         )
         store.set_meta({"training_options": json.dumps(training_options(model))}, replace=True)
         cases = load_cases(
-            data_path, model, text_col=text_col, id_col=id_col, sheet=sheet, encoding=encoding
+            data_path,
+            model,
+            text_col=text_col,
+            id_col=id_col,
+            sheet=sheet,
+            encoding=encoding,
+            table=table,
         )
         answers = None
         if adjudicate:
