@@ -458,7 +458,7 @@ def confidence_figure(confidence: dict[str, Any] | None) -> str | None:
             edgecolor="white",
             linewidth=0.5,
         )
-        ax.set_xlabel("Confidence of the model (0 = a coin toss, 1 = certain)")
+        ax.set_xlabel("Confidence: 1 minus the largest chance a call is wrong (1 = certain)")
         ax.set_ylabel("Cases (count)")
         ax.set_title("How sure the model was, case by case")
         ax.set_xlim(0, 1)

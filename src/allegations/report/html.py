@@ -360,7 +360,8 @@ def _release(report: dict[str, Any]) -> str:
         parts.append(
             _figure(
                 figs.confidence_figure(r.get("confidence")),
-                "Confidence per case: the smallest |2p - 1| over its labels.",
+                "Confidence per case: one minus the largest calibrated chance that one of its "
+                "labels' calls is wrong (0.5: a coin toss on some label; 1: certain).",
                 "Confidence distribution",
             )
         )

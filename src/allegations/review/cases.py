@@ -39,7 +39,8 @@ __all__ = [
 ]
 
 STRATEGIES = ("uncertain", "audit", "random", "balanced", "mixed", "default")
-#: Confidence bands of the audit sample (confidence = min over labels of |2p - 1|).
+#: Confidence bands of the audit sample (the case's ``confidence``, as ``predict`` gives it,
+#: or ``|2p - 1|`` of one label with ``--label``).
 AUDIT_EDGES = (0.0, 0.25, 0.5, 0.75, 1.0)
 DEFAULT_AUDIT_SIZE = 200
 
