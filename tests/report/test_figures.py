@@ -13,6 +13,12 @@ def test_no_cooccurrence_figure_for_single_label_data():
     assert figures.cooccurrence_figure(single) is None
     multi = {"labels": ["a", "b"], "counts": [[5, 1], [1, 7]]}
     assert figures.cooccurrence_figure(multi).startswith("<svg")
+    # The report says why the figure is absent, not that the model did not record it.
+    from allegations.report.html import _cooccurrence
+
+    said = _cooccurrence(single)
+    assert "no training case carries two labels" in said and "not recorded" not in said
+    assert "not recorded" in _cooccurrence(None)
 
 
 def test_panel_title_wraps_the_label_and_puts_the_figure_on_its_own_line():

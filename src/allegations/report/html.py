@@ -106,14 +106,23 @@ def _training(report: dict[str, Any]) -> str:
             "Number of training narratives carrying each label.",
             "Cases per label",
         )
-        + _figure(
-            figs.cooccurrence_figure(t.get("cooccurrence")),
-            "Training narratives carrying both the row and the column label; the "
-            "diagonal is the label's own count.",
-            "Label co-occurrence",
-        )
+        + _cooccurrence(t.get("cooccurrence"))
         + _figure(figs.text_length_figure(hist), length_caption, "Text length distribution")
         + "</section>"
+    )
+
+
+def _cooccurrence(cooc: dict[str, Any] | None) -> str:
+    """The co-occurrence heatmap; for data where no case carries two labels, a line that
+    says so (the figure would be its diagonal only, which the counts figure shows)."""
+    svg = figs.cooccurrence_figure(cooc)
+    if svg is None and cooc:
+        return '<p class="missing">Label co-occurrence: no training case carries two labels.</p>'
+    return _figure(
+        svg,
+        "Training narratives carrying both the row and the column label; the "
+        "diagonal is the label's own count.",
+        "Label co-occurrence",
     )
 
 
