@@ -13,11 +13,15 @@ from ..release.compare import WARNINGS_KEY, release_report
 from ..tables.read import atomic_write
 from ._app import (
     Encoding,
+    HeaderRow,
     IdCol,
     LabelCols,
     LabelSep,
+    NoHeader,
     Quiet,
+    Sep,
     Sheet,
+    SkipRows,
     TextCol,
     app,
     console,
@@ -25,6 +29,7 @@ from ._app import (
     errors_to_exit,
     setup_logging,
     split_cols,
+    table_options,
 )
 from ._labels import LabelNames, label_spec
 from ._progress import step_progress
@@ -166,6 +171,10 @@ def compare_release_cli(
     ] = None,
     sheet: Sheet = None,
     encoding: Encoding = None,
+    sep: Sep = None,
+    header_row: HeaderRow = None,
+    skip_rows: SkipRows = None,
+    no_header: NoHeader = False,
     quiet: Quiet = False,
 ) -> None:
     """Report how a new release differs from the previous one and from the training data.
@@ -180,6 +189,14 @@ def compare_release_cli(
         --model models/mine --training data/sample.csv --json report.json
     """
     setup_logging(quiet)
+    table = table_options(
+        sheet=sheet,
+        encoding=encoding,
+        sep=sep,
+        header_row=header_row,
+        skip_rows=skip_rows,
+        no_header=no_header,
+    )
     with errors_to_exit(), step_progress(not quiet and err_console.is_terminal):
         spec = label_spec(labels_col, label_sep, split_cols(label_cols), label_names)
         report = release_report(
@@ -195,6 +212,7 @@ def compare_release_cli(
             sheet=sheet,
             encoding=encoding,
             training_spec=spec,
+            table=table,
         )
         if json_path is not None:
             with atomic_write(json_path, "w", encoding="utf-8") as fh:

@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model.tagger import Tagger
+from ..tables.options import TableOptions
 from ..tables.read import load_table, require_column, sha256_file
 from ..text.preprocess import lemma_text, split_tokens
 from ..training.progress import add_work, advance
@@ -447,6 +448,7 @@ def compare_release(
     training: dict[str, Any] | None = None,
     sheet: str | None = None,
     encoding: str | None = None,
+    table: TableOptions | None = None,
 ) -> dict[str, Any]:
     """Compare a new release with the previous one and with the model's training data.
 
@@ -464,6 +466,9 @@ def compare_release(
         by default ``model.card["score_reference"]`` if present, else counts only.
     sheet, encoding
         As for :func:`allegations.tables.read.load_table`.
+    table : TableOptions, optional
+        How to read both releases (separator, header row...); replaces ``sheet`` and
+        ``encoding`` when given. The columns are still ``id_col`` and ``text_col``.
 
     Returns
     -------
@@ -479,7 +484,9 @@ def compare_release(
     InputError, ColumnError
     """
     new_path = Path(new_path)
-    new = load_table(new_path, sheet=sheet, encoding=encoding)
+    if table is None:
+        table = TableOptions(sheet=sheet, encoding=encoding)
+    new = load_table(new_path, table)
     require_column(new, text_col, new_path.name, "--text-col")
     if id_col is not None:
         require_column(new, id_col, new_path.name, "--id-col")
@@ -495,7 +502,7 @@ def compare_release(
     schema_changes: list[str] = []
     if previous_path is not None:
         previous_path = Path(previous_path)
-        old = load_table(previous_path, sheet=sheet, encoding=encoding)
+        old = load_table(previous_path, table)
         columns = compare_columns(old, new)
         renamed_back = {r["to"]: r["from"] for r in columns["renamed"]}
         old_text = renamed_back.get(text_col, text_col)
@@ -572,6 +579,7 @@ def release_report(
     sheet: str | None = None,
     encoding: str | None = None,
     training_spec: Any = None,
+    table: TableOptions | None = None,
 ) -> dict[str, Any]:
     """Load the model (and training tables, if given) and run :func:`compare_release`.
 
@@ -614,4 +622,5 @@ def release_report(
         training=reference,
         sheet=sheet,
         encoding=encoding,
+        table=table,
     )
