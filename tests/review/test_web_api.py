@@ -296,3 +296,37 @@ def test_no_narrative_text_in_the_log(client: TestClient, caplog: pytest.LogCapt
     post(client, "/api/key", {"reviewer": "ana", "key": "bogus"})
     assert caplog.records  # the log did run
     assert SECRET not in caplog.text
+
+
+def test_adjudication_in_the_browser_records_the_adjudicator_and_shows_the_answers(
+    cases_csv: Path, model_dir: Path, tmp_path: Path
+) -> None:
+    """The browser's sessions keep the template's rules: with --adjudicate, the disputed
+    cases with each reviewer's answer, and decisions stored as the adjudicator's."""
+    store_path = tmp_path / "disputed.db"
+    first = open_review(cases_csv, model_dir, store_path, id_col="id", reviewer="ana", limit=3)
+    labels = first.labels
+    case = first.queue[0]
+    for name, answer in (("ana", [labels[0]]), ("bo", [labels[1]])):
+        first.store.record(
+            case_id=case.case_id, text=case.text, labels=answer, predicted=case.scores,
+            model_id=first.model_id, reviewer=name, strategy="uncertain",
+        )  # fmt: skip
+    first.store.close()
+    hub = make_hub(cases_csv, model_dir, store_path, adjudicate=True)
+    try:
+        with TestClient(create_app(hub, token=TOKEN, csrf=CSRF), base_url=ORIGIN) as c:
+            c.cookies.set("allegations_review", TOKEN)
+            state = post(c, "/api/join", {"reviewer": "cy"}).json()
+            assert state["total"] == 1 and state["case"]["id"] == case.case_id
+            assert state["blind"] and "accept" not in state["legend"]
+            given = {a["reviewer"]: a["labels"] for a in state["case"]["answers"]}
+            assert given == {"ana": [labels[0]], "bo": [labels[1]]}
+            key(c, "cy", "2")
+            saved = key(c, "cy", "enter")
+            assert saved["last"]["labels"] == [labels[1]]
+    finally:
+        hub.close()
+    with ReviewStore(store_path, labels=labels) as store:
+        roles = {d.reviewer: d.role for d in store.decisions()}
+    assert roles == {"ana": "reviewer", "bo": "reviewer", "cy": "adjudicator"}

@@ -111,6 +111,11 @@ class ReviewHub:
         self.model_id = template.model_id
         self.strategy = template.strategy
         self.definitions = template.definitions
+        # The label design and the adjudication the terminal screen keeps: every browser
+        # reviewer's session follows the same rules.
+        self.single_label = template.single_label
+        self.allow_none = template.allow_none
+        self.answers = template.answers
         self.default_reviewer = default_reviewer
         template.store.close()
         self._sessions: dict[str, ReviewSession] = {}
@@ -183,6 +188,9 @@ class ReviewHub:
                     reviewer=name,
                     strategy=self.strategy,
                     definitions=self.definitions,
+                    single_label=self.single_label,
+                    allow_none=self.allow_none,
+                    answers=self.answers,
                 )
             except BaseException:
                 store.close()
@@ -248,6 +256,11 @@ class ReviewHub:
                 "id": case.case_id,
                 "segments": case_segments(case, not blind),
             }
+            if session.answers is not None:
+                shown["answers"] = [
+                    {"reviewer": d.reviewer, "labels": list(d.labels)}
+                    for d in session.answers.get(case.text_hash, [])
+                ]
             if not blind:
                 shown["confidence"] = round(float(case.confidence), 4)
                 shown["predicted"] = [

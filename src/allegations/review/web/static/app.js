@@ -135,7 +135,10 @@
         narrative.appendChild(document.createTextNode(piece.text));
       }
     }
-    if (s.blind) {
+    if (c.answers) {
+      $("model-line").textContent = "Adjudication: settle the reviewers' answers. " +
+        c.answers.map((a) => a.reviewer + ": " + (a.labels.join("; ") || "none apply")).join(" \u00b7 ");
+    } else if (s.blind) {
       $("model-line").textContent = "Audit: the model's view is hidden. Check every label that applies.";
     } else {
       const called = c.predicted.map((p) => p.name + " " + p.score.toFixed(2)).join(", ") || "no label";
