@@ -193,11 +193,11 @@ def test_failure_midway_leaves_destination_untouched(
     calls = {"n": 0}
     original = trained_model.frame_from_proba
 
-    def failing(proba, ids, blank=None):
+    def failing(proba, ids, blank=None, decided=None):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return original(proba, ids, blank)
+        return original(proba, ids, blank, decided)
 
     monkeypatch.setattr(trained_model, "frame_from_proba", failing)
     with pytest.raises(KeyboardInterrupt):
