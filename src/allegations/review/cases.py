@@ -64,6 +64,8 @@ class Case:
     explain: Callable[[], dict[str, list[str]]] | None = field(
         default=None, repr=False, compare=False
     )
+    #: The model whose view this is, when not the session's (the learning loop's models).
+    model_id: str | None = None
 
     def phrases(self) -> dict[str, list[str]]:
         """The evidence phrases per label, computed once on first use."""

@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, StoreError
 from ..model.persistence import load_model
@@ -33,6 +34,9 @@ from .cases import (
 )
 from .estimate import disputes
 from .store import Decision, ReviewStore
+
+if TYPE_CHECKING:
+    from .learn import Learner
 
 __all__ = ["AUDIT_LEGEND", "LEGEND", "ReviewSession", "open_review", "safe"]
 
@@ -129,6 +133,9 @@ class ReviewSession:
         self._pending: str | None = None
         self.index = -1
         self._queue_hashes = {c.text_hash for c in self.queue}
+        #: The learning loop (``review --learn``), which re-ranks the queue as models arrive.
+        self.learner: Learner | None = None
+        self._generation = 0
         self._advance(0)
         if self.n_decided:
             self.status = (
@@ -191,9 +198,44 @@ class ReviewSession:
         self._pending = None
         self.page = 0
 
+    @property
+    def learn_status(self) -> str:
+        """The learning loop's one-line status ("" without ``--learn``)."""
+        return self.learner.status() if self.learner is not None else ""
+
+    # -- the learning loop --------------------------------------------------------------
+    def refresh(self) -> bool:
+        """Take a new model's ranking if the loop has one (never waits); True if re-ranked."""
+        learner = self.learner
+        if learner is None:
+            return False
+        learner.poll()
+        if learner.generation == self._generation:
+            return False
+        self._generation = learner.generation
+        self.requeue(learner.upcoming(), limit=learner.limit)
+        return True
+
+    def requeue(self, upcoming: Sequence[Case], *, limit: int | None = None) -> None:
+        """Replace the cases after the one on screen with ``upcoming`` (best first).
+
+        The case on screen and the ones before it stay as they are; cases this reviewer
+        decided are left out; with ``limit`` the queue holds at most that many cases.
+        """
+        head = self.queue[: self.index + 1] if self.current is not None else list(self.queue)
+        seen = {c.text_hash for c in head}
+        rest = [c for c in upcoming if c.text_hash not in seen and c.text_hash not in self.decided]
+        if limit is not None:
+            rest = rest[: max(limit - len(head), 0)]
+        self.queue = head + rest
+        self._queue_hashes = {c.text_hash for c in self.queue}
+        if self.current is None:
+            self._advance(len(head))
+
     # -- keys ---------------------------------------------------------------------------
     def press(self, key: str) -> None:
         """Apply one key: ``y n s u ? q``, ``enter``, or a digit."""
+        self.refresh()
         if self.showing_definitions:
             self.showing_definitions = False
             return
@@ -287,7 +329,7 @@ class ReviewSession:
             labels=labels,
             predicted=case.scores,
             predicted_labels=case.predicted,
-            model_id=self.model_id,
+            model_id=case.model_id or self.model_id,
             reviewer=self.reviewer,
             strategy=self.case_strategy(case),
             thash=case.text_hash,
@@ -299,6 +341,9 @@ class ReviewSession:
         shown = "; ".join(decision.labels) or "none apply"
         self.status = f"Saved case {safe(case.case_id)}: {shown} (decision #{decision.seq})."
         self._advance(self.index + 1)
+        if self.learner is not None:
+            self.learner.note_decision(self)
+            self.refresh()
 
     def undo(self) -> None:
         """Record an undo of this reviewer's latest decision and show that case again."""

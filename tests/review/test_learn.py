@@ -1,0 +1,200 @@
+"""The learning loop (issue 18, item 3): retrain every K decisions, re-rank the queue."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from allegations import load_model
+from allegations.errors import InputError, LabelError
+from allegations.review.learn import Learner, attach_learner
+from allegations.review.select import rank_by_scores
+from allegations.review.session import open_review
+from allegations.review.store import ReviewStore
+from tests.conftest import make_corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def release(tmp_path: Path) -> tuple[Path, dict[str, list[str]]]:
+    """A later release (narratives and ids) and its true labels, for the simulated reviewer."""
+    df = make_corpus(90, seed=7)
+    df["id"] = [f"R{i:03d}" for i in range(len(df))]
+    path = tmp_path / "release.csv"
+    df[["id", "text"]].to_csv(path, index=False)
+    truth = {r.id: [x for x in r.labels.split(";") if x] for r in df.itertuples()}
+    return path, truth
+
+
+def _review(session, truth: dict[str, list[str]], n: int) -> None:
+    """Decide ``n`` cases as the truth says."""
+    for _ in range(n):
+        session.save(truth[session.current.case_id])
+
+
+def test_retrain_after_every_k_decisions_reranks_the_queue(
+    tmp_path: Path, model_dir: Path, corpus_csv: Path, release
+):
+    data, truth = release
+    out = tmp_path / "loop-model"
+    session = open_review(data, model_dir, tmp_path / "s.db", id_col="id", strategy="uncertain")
+    learner = attach_learner(
+        session, labelled=[corpus_csv], every=10, limit=40, out=out, background=False
+    )
+    assert len(session.queue) == 40
+    assert "first model trains after 10" in session.learn_status
+    _review(session, truth, 9)
+    assert learner.number == 0 and learner.model is None
+    before = [c.text_hash for c in session.queue]
+    _review(session, truth, 1)  # the 10th decision retrains (in-process here) and re-ranks
+    assert learner.number == 1 and learner.model is not None and learner.model.ok
+    assert session.learn_status.startswith("model 1, trained on 130 cases")  # 120 + 10
+    assert "cross-validated macro-F1" in session.learn_status
+
+    # The queue after the decided head is the new model's ranking of the undecided cases.
+    model = load_model(out)
+    assert model.model_id == learner.model.model_id
+    head = session.queue[: session.index]
+    assert all(c.text_hash in session.decided for c in head)
+    distinct = {c.text_hash: c for c in reversed(learner.pool)}  # first case of each text
+    pool = [c for c in learner.pool if distinct[c.text_hash] is c]
+    pool = [c for c in pool if c.text_hash not in session.decided]
+    texts = [c.text for c in pool]
+    proba = model.predict_proba(texts)
+    expected = rank_by_scores(proba, model.decide(proba), 30, strategy="uncertain", texts=texts)
+    # The case on screen when the model arrived stays; the ones after it are re-ranked.
+    on_screen = session.current.text_hash
+    got = list(dict.fromkeys(c.text_hash for c in session.queue[session.index + 1 :]))
+    want = [pool[i].text_hash for i in expected if pool[i].text_hash != on_screen]
+    assert got == want[: len(got)] and len(got) >= 25
+    assert len(session.queue) == 40
+    assert got != list(dict.fromkeys(before[session.index :]))
+    # The cases carry the new model's view, and decisions on them name that model.
+    _review(session, truth, 1)
+    shown = session.current
+    assert shown.model_id == model.model_id
+    j = texts.index(shown.text)
+    assert shown.scores == pytest.approx(dict(zip(model.labels, proba[j], strict=True)), abs=1e-3)
+    _review(session, truth, 1)
+    with ReviewStore(tmp_path / "s.db", create=False) as store:
+        latest = max(store.final(None).values(), key=lambda d: d.seq)
+    assert latest.model_id == model.model_id
+    # The card says how many training cases the loop chose, and that CV is biased.
+    loop = model.card["learning_loop"]
+    assert loop["n_from_review"] == 10 and loop["n_chosen_by_loop"] == 10
+    assert model.card["n_cases"] == 130
+    assert loop["n_from_labelled_file"] == 120
+    assert any("biased" in note for note in model.card["notes"])
+    session.store.close()
+
+
+def test_a_model_that_cannot_be_trained_yet_leaves_the_queue_alone(
+    tmp_path: Path, model_dir: Path, release
+):
+    data, _ = release
+    session = open_review(data, model_dir, tmp_path / "s.db", id_col="id")
+    learner = attach_learner(session, every=10, background=False)
+    order = [c.text_hash for c in session.queue]
+    for _ in range(10):
+        session.save(["query"])  # one label only: nothing to tell apart
+    assert learner.latest is not None and not learner.latest.ok
+    assert "not trained" in session.learn_status and "tried again" in session.learn_status
+    assert [c.text_hash for c in session.queue] == order
+    assert len(session.store.final(None)) == 10  # every decision saved as ever
+    session.store.close()
+
+
+def test_labelled_file_with_labels_the_review_lacks_is_refused(
+    tmp_path: Path, model_dir: Path, release
+):
+    data, _ = release
+    labelled = tmp_path / "labelled.csv"
+    pd.DataFrame({"id": ["a"], "text": ["x"], "labels": ["PHYSICAL ABUSE"]}).to_csv(
+        labelled, index=False
+    )
+    session = open_review(data, model_dir, tmp_path / "s.db", id_col="id")
+    with pytest.raises(LabelError, match="'PHYSICAL ABUSE'"):
+        attach_learner(session, labelled=[labelled], background=False)
+    with pytest.raises(InputError, match="every"):
+        Learner(session.queue, labels=session.labels, every=0, background=False)
+    session.store.close()
+
+
+@pytest.mark.slow
+def test_background_retrain_never_blocks_and_reranks(
+    tmp_path: Path, model_dir: Path, corpus_csv: Path, release
+):
+    data, truth = release
+    session = open_review(data, model_dir, tmp_path / "s.db", id_col="id", strategy="balanced")
+    learner = attach_learner(session, labelled=[corpus_csv], every=5)
+    try:
+        _review(session, truth, 5)
+        assert learner.running  # the worker trains; the screen goes on
+        assert "training in the background" in session.learn_status
+        _review(session, truth, 3)  # decisions while it runs are saved as ever
+        assert learner.number == 1  # and start no second retrain
+        result = learner.wait(timeout=300)
+        assert result is not None and result.ok, result and result.message
+        assert session.refresh() is True
+        assert session.queue[session.index + 1].model_id == result.model_id  # after the shown
+        assert learner.since == 3
+        _review(session, truth, 2)  # 5 decisions since the last start: the next retrain
+        assert learner.number == 2
+    finally:
+        learner.close()
+        session.store.close()
+
+
+KILL_SCRIPT = """
+import os, signal, sys
+from allegations.review.learn import attach_learner
+from allegations.review.session import open_review
+
+def main():
+    data, model, store, labelled = sys.argv[1:5]
+    session = open_review(data, model, store, id_col="id")
+    learner = attach_learner(session, labelled=[labelled], every=5)
+    for _ in range(5):
+        session.save(list(session.current.predicted))
+    assert learner.running
+    for _ in range(3):
+        session.save(list(session.current.predicted))
+    assert learner.running
+    print("saved 8", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if __name__ == "__main__":  # the retrain worker is spawned: it imports this file
+    main()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_decisions_survive_a_kill_during_a_retrain(
+    tmp_path: Path, model_dir: Path, corpus_csv: Path, release
+):
+    data, _ = release
+    store = tmp_path / "s.db"
+    script = tmp_path / "kill.py"
+    script.write_text(textwrap.dedent(KILL_SCRIPT))
+    proc = subprocess.run(
+        [sys.executable, str(script), str(data), str(model_dir), str(store), str(corpus_csv)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    assert "saved 8" in proc.stdout
+    with ReviewStore(store, create=False) as opened:
+        assert len(opened.final(None)) == 8
+    resumed = open_review(data, model_dir, store, id_col="id")
+    assert resumed.n_decided == 8
+    resumed.store.close()
