@@ -26,7 +26,7 @@ import pytest
 
 from allegations.batch.workflows import predict_file
 from allegations.errors import BadRecordError, ColumnError, InputError, OutputError
-from allegations.tables.read import (
+from allegations.tables import (
     EXCEL_MAX_CELL,
     EXCEL_MAX_ROWS,
     ReadReport,

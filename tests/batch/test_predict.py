@@ -11,7 +11,8 @@ import pytest
 from allegations.batch.predict import PredictOptions, predict_file
 from allegations.errors import ColumnError, InputError
 from allegations.tables import TableOptions
-from allegations.tables.read import load_table, write_table
+from allegations.tables.read import load_table
+from allegations.tables.write import write_table
 
 from ..conftest import make_corpus
 

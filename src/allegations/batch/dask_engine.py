@@ -8,9 +8,10 @@ once and tags whole partitions with the model's own methods, so the predictions 
 local engine's row for row.
 
 The output is a single table file (its extension names the format; partitions are
-gathered in order and written through :func:`allegations.tables.stream.open_writer`, atomically)
-or, for a path without extension, a folder of Parquet files (written to a hidden temporary
-folder and renamed into place).
+gathered in order and written through
+:func:`allegations.tables.chunk_writer.open_writer`, atomically) or, for a path without
+extension, a folder of Parquet files (written to a hidden temporary folder and renamed
+into place).
 
 The input files and the model must be readable by every worker at the same paths (a shared
 filesystem); see docs/batch-tagging.md for running on an existing cluster.
@@ -38,10 +39,14 @@ import pandas as pd
 from ..errors import AllegationsError, InputError, MissingFileError, OutputError
 from ..model.persistence import load_model
 from ..model.tagger import Tagger
+from ..tables.checks import table_format
+from ..tables.chunk_writer import open_writer
+from ..tables.columns import require_column
 from ..tables.formats import TableFormat
+from ..tables.frames import cell_text
 from ..tables.options import SNIFF_CHARS, TableOptions, detect_sep
-from ..tables.read import _cell_text, load_table, require_column, table_format
-from ..tables.stream import open_writer, scan_file
+from ..tables.read import load_table
+from ..tables.stream import scan_file
 from .engines import RunTotals
 from .predict import (
     KEEP_ALL,
@@ -144,7 +149,7 @@ def _worker_model(payload: bytes, key: str) -> Tagger:
 
 def _text_cells(df: pd.DataFrame) -> pd.DataFrame:
     df.columns = [str(c) for c in df.columns]
-    return df.map(_cell_text) if len(df.columns) else df
+    return df.map(cell_text) if len(df.columns) else df
 
 
 def _tag_partition(

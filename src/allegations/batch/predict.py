@@ -29,10 +29,12 @@ from .._version import __version__
 from ..errors import InputError, OutputError
 from ..model.persistence import load_model
 from ..model.tagger import Tagger
+from ..tables.atomic import atomic_write
+from ..tables.chunk_writer import open_writer
+from ..tables.columns import numbers_only_counts, require_column, warn_if_numbers_only
 from ..tables.formats import TableFormat
 from ..tables.options import TableOptions, describe_sep
-from ..tables.read import atomic_write, numbers_only_counts, require_column, warn_if_numbers_only
-from ..tables.stream import TableStream, open_table, open_writer
+from ..tables.stream import TableStream, open_table
 from ..tables.write import check_excel_rows, nested_records
 from .engines import RunTotals, tag_chunks
 

@@ -38,8 +38,9 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model.tagger import Tagger
+from ..tables.columns import require_column
 from ..tables.options import TableOptions
-from ..tables.read import load_table, require_column, sha256_file
+from ..tables.read import load_table, sha256_file
 from ..text.preprocess import lemma_text, split_tokens
 from ..training.progress import add_work, advance
 
