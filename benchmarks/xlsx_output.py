@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from allegations.batch.predict import PredictOptions, predict_file
+from allegations.batch.options import PredictOptions
+from allegations.batch.predict import predict_file
 from allegations.tables.chunk_writer import open_writer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,13 +25,9 @@ from ..tables.read import load_table, sha256_file
 from ..training.codebook import Codebook, load_codebook
 from ..training.labels import labels_from_column, labels_from_columns
 from ..training.train import evaluate, train, warn_label_design_changes
-from .predict import (
-    PredictOptions,
-    predict_file,
-    run_summary,
-    summary_path,
-    write_summary_json,
-)
+from .options import PredictOptions
+from .predict import predict_file
+from .summary import run_summary, summary_path, write_summary_json
 
 __all__ = [
     "LabelSpec",

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ..batch.predict import tag_view
+from ..batch import tag_view
 from ..errors import InputError, StoreError
 from ..stats.agreement import krippendorff_alpha_nominal
 from ..stats.intervals import Z95, wilson
