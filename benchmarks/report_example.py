@@ -32,7 +32,8 @@ import pandas as pd
 from allegations import save_model, train
 from allegations.batch.workflows import LabelSpec, read_labelled
 from allegations.report.build import make_report, release_stats
-from allegations.tables.read import sha256_file, write_table
+from allegations.tables.read import sha256_file
+from allegations.tables.write import write_table
 from allegations.training.codebook import Codebook, LabelDefinition
 from allegations.training.labels import to_matrix
 

@@ -17,7 +17,7 @@ from hypothesis import settings
 
 from allegations import save_model, train
 from allegations.tables import nested_records
-from allegations.tables.read import write_table
+from allegations.tables.write import write_table
 from allegations.training.codebook import Codebook, LabelDefinition
 
 ROOT = Path(__file__).resolve().parent.parent

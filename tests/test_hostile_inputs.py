@@ -26,7 +26,7 @@ import pytest
 
 from allegations.batch.workflows import predict_file
 from allegations.errors import BadRecordError, ColumnError, InputError, OutputError
-from allegations.tables.read import (
+from allegations.tables import (
     EXCEL_MAX_CELL,
     EXCEL_MAX_ROWS,
     ReadReport,
@@ -751,7 +751,7 @@ def test_narrative_column_as_labels_is_refused_without_echoing_it(tmp_path: Path
 def test_predict_refuses_xlsx_too_large_before_predicting(tmp_path: Path, monkeypatch):
     """An input that says its length (Parquet, XLSX) is refused before any tagging; a CSV
     is not read twice to count it (tests/tables/test_stream.py: refused as written)."""
-    import allegations.batch.predict as batch_predict
+    import allegations.batch.job as batch_job
 
     class NoModel:
         labels = ["a"]
@@ -759,7 +759,7 @@ def test_predict_refuses_xlsx_too_large_before_predicting(tmp_path: Path, monkey
         def predict(self, *args, **kwargs):  # pragma: no cover (must not be reached)
             raise AssertionError("predicted before checking the output size")
 
-    monkeypatch.setattr(batch_predict, "Tagger", NoModel)
+    monkeypatch.setattr(batch_job, "Tagger", NoModel)
     import allegations.tables.write as table_writer
 
     monkeypatch.setattr(table_writer, "EXCEL_MAX_ROWS", 3)

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from allegations.errors import InputError
-from allegations.tables.checks import _UTF8_MULTIBYTE
-from allegations.tables.read import ReadReport, load_table, neutralise_formula, write_table
+from allegations.tables import ReadReport, load_table, neutralise_formula, write_table
+from allegations.tables.encoding import _UTF8_MULTIBYTE
 from allegations.training.labels import parse_label_string
 
 # Any text a narrative can hold: every printable character, quotes, separators, CR/LF,

@@ -91,7 +91,7 @@ def test_dask_starts_its_own_local_cluster(tmp_path: Path, model_dir: Path, part
 
 
 def test_dask_input_errors(tmp_path: Path, model_dir: Path):
-    from allegations.batch.dask_engine import resolve_inputs
+    from allegations.batch.dask_input import resolve_inputs
 
     with pytest.raises(MissingFileError, match="No file matches"):
         resolve_inputs(str(tmp_path / "*.csv"))

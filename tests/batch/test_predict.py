@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from allegations.batch.predict import PredictOptions, predict_file
+from allegations.batch.options import PredictOptions
+from allegations.batch.predict import predict_file
 from allegations.errors import ColumnError, InputError
 from allegations.tables import TableOptions
-from allegations.tables.read import load_table, write_table
+from allegations.tables.read import load_table
+from allegations.tables.write import write_table
 
 from ..conftest import make_corpus
 
@@ -122,7 +124,7 @@ def test_readers_take_the_tags_not_the_users_columns_of_the_same_name(
     'case': report and estimate must count the model's tags (tag_labels), not those."""
     from typer.testing import CliRunner
 
-    from allegations.batch.predict import tag_view
+    from allegations.batch.summary import tag_view
     from allegations.cli import app
     from allegations.report.inputs import read_predictions
 

@@ -14,13 +14,8 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import ColumnError
-from allegations.release.compare import (
-    compare_columns,
-    compare_release,
-    compare_rows,
-    near_duplicates,
-    reference_from_training,
-)
+from allegations.release.compare import compare_release
+from allegations.release.drift import reference_from_training
 
 from ..conftest import FILLER, PEOPLE, PHRASES, make_corpus
 
@@ -69,38 +64,6 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     old.to_csv(folder / "old.csv", index=False)
     new.to_csv(folder / "new.csv", index=False)
     return folder / "old.csv", folder / "new.csv"
-
-
-def test_columns_added_removed_renamed():
-    old = pd.DataFrame({"id": ["1", "2", "3"], "text": ["a", "b", "c"], "gone": ["x", "y", "z"]})
-    new = pd.DataFrame(
-        {"id": ["1", "2", "4"], "narrative": ["a", "b", "d"], "new": ["p", "q", "r"]}
-    )
-    cols = compare_columns(old, new)
-    assert cols["renamed"] == [{"from": "text", "to": "narrative", "value_overlap": 0.5}]
-    assert cols["added"] == ["new"] and cols["removed"] == ["gone"] and cols["kept"] == ["id"]
-
-
-def test_rows_by_id_and_by_text():
-    by_id = compare_rows(["a", "b", "c"], ["a", "B", "d"], ["1", "2", "3"], ["1", "2", "4"])
-    assert (by_id["added"], by_id["removed"], by_id["edited"], by_id["unchanged"]) == (1, 1, 1, 1)
-    assert by_id["edited_ids"] == ["2"]
-    by_text = compare_rows(["a", "b", "b"], ["a", "b", "c"])
-    assert (by_text["added"], by_text["removed"], by_text["edited"]) == (1, 1, None)
-
-
-def test_near_duplicates_group_rows_that_differ_in_case_and_punctuation(trained_model):
-    texts = [
-        "Took cash from a friend.",
-        "TOOK CASH FROM A FRIEND!",
-        "Took cash from a friend.",
-        "x",
-    ]
-    docs = trained_model.preprocess(texts).tolist()
-    dup = near_duplicates(texts, docs, ["a", "b", "c", "d"])
-    assert dup["exact_duplicate_rows"] == 1 and dup["near_duplicate_rows"] == 2
-    assert dup["near_only_rows"] == 1
-    assert dup["largest_groups"] == [{"size": 3, "ids": ["a", "b", "c"]}]
 
 
 def test_report_on_constructed_pair(trained_model, releases, reference):

@@ -41,7 +41,7 @@ from allegations.stats.report_stats import (
     confusion_from_row,
     metric_intervals,
 )
-from allegations.tables.read import write_table
+from allegations.tables.write import write_table
 
 from ..conftest import SECRET, SHA, fake_store, run_cli
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +14,9 @@ from hypothesis import strategies as st
 from allegations.batch.workflows import predict_file, summary_path
 from allegations.errors import ColumnError, InputError, OutputError
 from allegations.tables import nested_records
-from allegations.tables.read import load_table, sha256_file, write_table
-from allegations.tables.stream import open_table, remove_stale_partials
+from allegations.tables.read import load_table, sha256_file
+from allegations.tables.stream import open_table
+from allegations.tables.write import write_table
 
 from ..conftest import make_corpus
 
@@ -237,25 +237,6 @@ def test_xlsx_output_row_limit_is_checked(
             predict_file(data, tmp_path / "out.xlsx", trained_model, chunk_rows=8)
         assert not (tmp_path / "out.xlsx").exists()
         assert not list(tmp_path.glob(".out.xlsx*"))
-
-
-def test_stale_partials_are_removed_but_live_ones_kept(tmp_path: Path):
-    import fcntl
-
-    out = tmp_path / "tagged.csv"
-    stale = tmp_path / ".tagged.csv.abc123.partial"
-    stale.write_bytes(b"half a file")
-    live = tmp_path / ".tagged.csv.def456.partial"
-    live.write_bytes(b"being written")
-    other = tmp_path / ".other.csv.xyz.partial"
-    other.write_bytes(b"not ours to judge")
-    fd = os.open(live, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        assert remove_stale_partials(out) == 1
-    finally:
-        os.close(fd)
-    assert not stale.exists() and live.exists() and other.exists()
 
 
 def test_progress_callback_reports_rows_and_share(

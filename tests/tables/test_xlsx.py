@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from allegations.errors import OutputError
-from allegations.tables.read import load_table, write_table
-from allegations.tables.stream import open_writer
+from allegations.tables.chunk_writer import open_writer
+from allegations.tables.read import load_table
+from allegations.tables.write import write_table
 from allegations.tables.xlsx import MAX_WIDTH, MIN_WIDTH
 
 

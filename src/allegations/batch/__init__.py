@@ -13,8 +13,8 @@ if TYPE_CHECKING:
         local_cluster,
         predict_dask,
         require_dask,
-        resolve_inputs,
     )
+    from .dask_input import resolve_inputs
     from .demo import (
         run_demo,
         train_default_model,
@@ -26,12 +26,15 @@ if TYPE_CHECKING:
         tag_chunk,
         tag_chunks,
     )
-    from .predict import (
+    from .options import (
         OutputShape,
         PredictOptions,
-        predict_file,
+    )
+    from .predict import predict_file
+    from .summary import (
         run_summary,
         summary_path,
+        tag_view,
         write_summary_json,
     )
     from .workflows import (
@@ -53,6 +56,7 @@ __all__ = [
     "summary_path",
     "run_summary",
     "write_summary_json",
+    "tag_view",
     "evaluate_file",
     "STAGES",
     "ChunkResult",
@@ -73,11 +77,12 @@ _WHERE = {
     "read_labelled": "workflows",
     "train_files": "workflows",
     "predict_file": "predict",
-    "PredictOptions": "predict",
-    "OutputShape": "predict",
-    "summary_path": "predict",
-    "run_summary": "predict",
-    "write_summary_json": "predict",
+    "PredictOptions": "options",
+    "OutputShape": "options",
+    "summary_path": "summary",
+    "run_summary": "summary",
+    "write_summary_json": "summary",
+    "tag_view": "summary",
     "evaluate_file": "workflows",
     "STAGES": "engines",
     "ChunkResult": "engines",
@@ -86,7 +91,7 @@ _WHERE = {
     "RunTotals": "engines",
     "predict_dask": "dask_engine",
     "require_dask": "dask_engine",
-    "resolve_inputs": "dask_engine",
+    "resolve_inputs": "dask_input",
     "local_cluster": "dask_engine",
     "run_demo": "demo",
     "train_default_model": "demo",

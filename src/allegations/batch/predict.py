@@ -1,206 +1,38 @@
 """Tag a table file: open -> check -> tag -> write -> provenance.
 
-:func:`predict_file` is the whole path of ``allegations predict --engine local``; each step
-is a function below it. The options travel as one :class:`PredictOptions` (its ``table``
-is a :class:`~allegations.tables.options.TableOptions`); the output format is decided once
+:func:`predict_file` is the whole path of ``allegations predict --engine local``: it opens
+and checks the run (:func:`~allegations.batch.job.open_job`), tags and writes the input
+chunk by chunk (:func:`tag_and_write`), and writes the provenance
+(:mod:`allegations.batch.summary`). The options travel as one
+:class:`~allegations.batch.options.PredictOptions` (its ``table`` is a
+:class:`~allegations.tables.options.TableOptions`); the output format is decided once
 (:class:`~allegations.tables.formats.TableFormat`) and the shape of an output row once
-(:class:`OutputShape`: the user's columns, then the tag columns).
+(:class:`~allegations.batch.options.OutputShape`: the user's columns, then the tag columns).
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import dataclasses
 import gc
-import json
-import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._version import __version__
-from ..errors import InputError, OutputError
-from ..model.persistence import load_model
+from ..errors import InputError
 from ..model.tagger import Tagger
-from ..tables.formats import TableFormat
-from ..tables.options import TableOptions, describe_sep
-from ..tables.read import atomic_write, numbers_only_counts, require_column, warn_if_numbers_only
-from ..tables.stream import TableStream, open_table, open_writer
-from ..tables.write import check_excel_rows, nested_records
+from ..tables.chunk_writer import open_writer
+from ..tables.columns import numbers_only_counts, warn_if_numbers_only
 from .engines import RunTotals, tag_chunks
+from .job import Job, check_columns, job_shape, open_job
+from .options import KEEP_ALL, PredictOptions
+from .summary import run_summary, write_summary_json
 
-__all__ = [
-    "KEEP_ALL",
-    "KEEP_NONE",
-    "TAG_PREFIX",
-    "PredictOptions",
-    "OutputShape",
-    "parse_keep_columns",
-    "predict_file",
-    "summary_path",
-    "run_summary",
-    "tag_view",
-    "write_summary_json",
-]
-
-log = logging.getLogger(__name__)
-
-KEEP_ALL = "all"
-KEEP_NONE = "none"
-#: Put before a tag column's name when the user's table has a column of that name.
-TAG_PREFIX = "tag_"
-
-Keep = str | tuple[str, ...]
-
-
-def parse_keep_columns(value: str | Sequence[str]) -> Keep:
-    """``"all"``, ``"none"`` or a tuple of column names from ``A,B,...``.
-
-    Raises
-    ------
-    InputError
-        If a list is empty or names a column twice.
-    """
-    if not isinstance(value, str):
-        names = tuple(value)
-    elif value.strip().lower() in (KEEP_ALL, KEEP_NONE):
-        return value.strip().lower()
-    else:
-        names = tuple(part.strip() for part in value.split(",") if part.strip())
-    if not names:
-        raise InputError("--keep-columns must be all, none or column names joined by commas.")
-    if len(set(names)) != len(names):
-        raise InputError("--keep-columns names a column more than once; name each once.")
-    return names
-
-
-@dataclass(frozen=True)
-class PredictOptions:
-    """Everything ``predict`` needs besides the paths and the model.
-
-    Parameters
-    ----------
-    table : TableOptions
-        How to read the input (columns, sheet, encoding, bad records, layout).
-    keep_columns : "all", "none" or tuple of str
-        The input columns copied into the output, before the tag columns ("none": only
-        the tag columns, with ``id``). A tag column whose name the input also has is
-        renamed ``tag_<name>``; ``id`` is left out when ``table.id_col`` is kept.
-    n_process : int
-        Worker processes; the output is identical for any number.
-    chunk_rows : int
-        Rows per chunk: memory use is bounded by a few chunks.
-    evidence : bool
-        Add the phrases that pushed each predicted label most and their sentences.
-    allow_version_mismatch : bool
-        Load a model whose tokenizer check fails (with a warning).
-    review_share : float or None
-        Flag in ``needs_review`` the cases less confident than the cut-off under which this
-        share of the training cases fell out of fold (None: the model's own, 0.1 by default).
-    """
-
-    table: TableOptions = field(default_factory=TableOptions)
-    keep_columns: Keep = KEEP_NONE
-    n_process: int = 1
-    chunk_rows: int = 10_000
-    evidence: bool = False
-    allow_version_mismatch: bool = False
-    review_share: float | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "keep_columns", parse_keep_columns(self.keep_columns))
-
-    @classmethod
-    def build(cls, **keywords: Any) -> PredictOptions:
-        """Options from the loose keywords (``text_col=...``, ``n_process=...``)."""
-        names = {f.name for f in dataclasses.fields(TableOptions)}
-        table = TableOptions(**{k: v for k, v in keywords.items() if k in names})
-        return cls(table=table, **{k: v for k, v in keywords.items() if k not in names})
-
-
-class OutputShape:
-    """The columns of an output row: the kept input columns, then the tag columns.
-
-    Parameters
-    ----------
-    kept : list of str
-        The input columns copied into the output, in input order.
-    labels : sequence of str
-        The model's labels.
-    drop_id : bool
-        Leave out the tag ``id`` column (it would repeat the kept ``--id-col``).
-    """
-
-    def __init__(self, kept: Sequence[str], labels: Sequence[str], drop_id: bool) -> None:
-        self.kept = list(kept)
-        self.labels = list(labels)
-        self.drop_id = drop_id
-        taken = set(self.kept)
-        self.renamed: dict[str, str] = {}
-        tag_names = [] if drop_id else ["id"]
-        tag_names += ["labels", "scores", "evidence", "evidence_sentences"]
-        tag_names += [f"p_{label}" for label in self.labels] + ["confidence", "needs_review"]
-        for name in tag_names:
-            new = name
-            while new in taken:
-                new = TAG_PREFIX + new
-            if new != name:
-                self.renamed[name] = new
-
-    def name(self, tag_column: str) -> str:
-        """The output name of a tag column (``labels`` or ``tag_labels``)."""
-        return self.renamed.get(tag_column, tag_column)
-
-    def frame(
-        self,
-        kept: pd.DataFrame,
-        tags: pd.DataFrame,
-        fmt: TableFormat,
-        evidence: list[Any] | None = None,
-    ) -> pd.DataFrame:
-        """One output chunk: the kept input columns beside the tags (nested for JSON Lines)."""
-        if fmt.nested:
-            tags = nested_records(tags, self.labels, evidence)
-        if self.drop_id:
-            tags = tags.drop(columns="id")
-        tags = tags.rename(columns=self.renamed) if self.renamed else tags
-        if not self.kept:
-            return tags
-        return pd.concat([kept.reset_index(drop=True), tags.reset_index(drop=True)], axis=1)
-
-    def reshape(self, flat: pd.DataFrame, fmt: TableFormat, made_by: OutputShape) -> pd.DataFrame:
-        """An output chunk for ``fmt`` from one that ``made_by.frame`` made for CSV with
-        every tag column (the Dask engine tags partitions before it writes them)."""
-        back = {new: old for old, new in made_by.renamed.items()}
-        tag_cols = [c for c in flat.columns[len(self.kept) :]]
-        tags = flat[tag_cols].rename(columns=back)
-        return self.frame(flat[self.kept], tags, fmt)
-
-
-def summary_path(out: str | Path) -> Path:
-    """The provenance file written beside an output: ``OUT.summary.json``."""
-    out = Path(out)
-    return out.with_name(out.name + ".summary.json")
-
-
-@dataclass
-class _Job:
-    """One run, opened and checked: what the tag and write steps need."""
-
-    data_path: Path
-    out: Path
-    out_format: TableFormat
-    model: Tagger
-    stream: TableStream
-    options: PredictOptions
-    shape: OutputShape | None = None  # JSON Lines input: known at the first chunk
+__all__ = ["predict_file", "tag_and_write"]
 
 
 def predict_file(
@@ -295,67 +127,8 @@ def predict_file(
     return result
 
 
-def open_job(
-    data_path: str | Path, out: str | Path, model: Tagger | str | Path, options: PredictOptions
-) -> _Job:
-    """Open the input and the model and check everything that can be checked up front.
-
-    Raises
-    ------
-    OutputError
-        If ``out`` is the input, its format is unknown, or the input (of known length)
-        does not fit in an Excel sheet.
-    InputError, ColumnError, ModelError
-    """
-    data_path, out = Path(data_path), Path(out)
-    if out.resolve() == data_path.resolve() or _same_file(out, data_path):
-        raise OutputError(
-            f"--out {out} is the input file; choose another output path so the "
-            "input is not overwritten."
-        )
-    out_format = TableFormat.of(out, for_output=True)
-    if not isinstance(model, Tagger):
-        model = load_model(model, allow_version_mismatch=options.allow_version_mismatch)
-    if options.review_share is not None:
-        model.review_share = options.review_share
-    stream = open_table(data_path, options.table, chunk_rows=options.chunk_rows)
-    job = _Job(data_path, out, out_format, model, stream, options)
-    if stream.format != "jsonl":  # JSON Lines keys are known only at the end
-        check_columns(job)
-        job.shape = _shape(job, stream.columns)
-    if out_format is TableFormat.xlsx and stream.total_rows is not None:
-        check_excel_rows(stream.total_rows, out)  # before any time is spent; else as written
-    return job
-
-
-def check_columns(job: _Job) -> None:
-    """Raise :class:`ColumnError` if a column the options name is not in the input."""
-    table, columns = job.options.table, pd.DataFrame(columns=job.stream.columns)
-    where: dict[str, Any] = {"path": job.data_path, "options": table}
-    require_column(columns, table.text_col, job.data_path.name, "--text-col", **where)
-    if table.id_col is not None:
-        require_column(columns, table.id_col, job.data_path.name, "--id-col", **where)
-    keep = job.options.keep_columns
-    for name in keep if isinstance(keep, tuple) else ():
-        require_column(columns, name, job.data_path.name, "--keep-columns", **where)
-
-
-def _shape(job: _Job, columns: Sequence[str]) -> OutputShape:
-    keep = job.options.keep_columns
-    kept = list(columns) if keep == KEEP_ALL else [] if keep == KEEP_NONE else list(keep)
-    id_col = job.options.table.id_col
-    shape = OutputShape(kept, job.model.labels, drop_id=id_col is not None and id_col in kept)
-    if shape.renamed:
-        log.warning(
-            "The input already has column(s) %s; the tags are written as %s.",
-            ", ".join(repr(k) for k in shape.renamed),
-            ", ".join(repr(v) for v in shape.renamed.values()),
-        )
-    return shape
-
-
 def tag_and_write(
-    job: _Job,
+    job: Job,
     progress: Callable[[int, float | None], None] | None,
     return_frame: bool,
 ) -> tuple[RunTotals, dict[str, int], list[pd.DataFrame]]:
@@ -379,7 +152,7 @@ def tag_and_write(
             number_counts[1] += n_numbers
             ids = _column(chunk, table.id_col) if table.id_col else list(stream.record_numbers)
             if job.shape is None:  # JSON Lines: the first chunk's keys
-                job.shape = _shape(job, list(chunk.columns))
+                job.shape = job_shape(job, list(chunk.columns))
             in_flight.append(_kept(chunk, job))
             totals.seconds["read"] += time.perf_counter() - t0
             yield texts, ids
@@ -402,7 +175,7 @@ def tag_and_write(
             if progress is not None:
                 progress(totals.rows, stream.fraction_done())
         if totals.rows == 0:
-            shape = job.shape or _shape(job, stream.columns)
+            shape = job.shape or job_shape(job, stream.columns)
             empty = model.frame_from_proba(np.zeros((0, len(model.labels))), [])
             kept = pd.DataFrame({c: pd.Series([], dtype=str) for c in shape.kept})
             frames.append(shape.frame(kept, empty, job.out_format))
@@ -413,7 +186,7 @@ def tag_and_write(
     return totals, writer.report.as_dict(), frames
 
 
-def _kept(chunk: pd.DataFrame, job: _Job) -> pd.DataFrame:
+def _kept(chunk: pd.DataFrame, job: Job) -> pd.DataFrame:
     """The kept columns of an input chunk (JSON Lines: a key missing from it is blank)."""
     shape, stream = job.shape, job.stream
     assert shape is not None
@@ -436,150 +209,3 @@ def _column(chunk: pd.DataFrame, name: str) -> list[Any]:
     if name not in chunk.columns:
         return [""] * len(chunk)
     return chunk[name].tolist()
-
-
-def run_summary(
-    model: Tagger,
-    stream: Any,
-    out: Path,
-    totals: RunTotals,
-    *,
-    engine: str,
-    n_process: int,
-    chunk_rows: int | None,
-    table: TableOptions,
-    seconds_total: float,
-    out_format: str | None = None,
-    shape: OutputShape | None = None,
-) -> dict[str, Any]:
-    """The provenance of one run, as written to ``OUT.summary.json``."""
-    seconds = {k: round(v, 3) for k, v in totals.seconds.items()}
-    seconds["total"] = round(seconds_total, 3)
-    skipped = dict(getattr(stream, "skipped", {}))
-    report = getattr(stream, "report", None)
-    skipped_numbers = report.skipped_rows if report is not None else []
-    sep = getattr(report, "sep", None)
-    layout = table.layout()
-    if sep is not None:
-        layout["sep"] = describe_sep(sep)
-        layout["sep_detected"] = bool(report.sep_detected) if report is not None else False
-    output: dict[str, Any] = {
-        "name": out.name,
-        "format": out_format or TableFormat.of(out, for_output=True).value,
-    }
-    if shape is not None:
-        output["kept_columns"] = shape.kept
-        output["renamed_tag_columns"] = shape.renamed
-    return {
-        "allegations_version": __version__,
-        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        "input": {
-            "name": stream.path.name,
-            "format": stream.format,
-            "sha256": stream.sha256,
-            "rows": totals.rows,
-            "text_col": table.text_col,
-            "id_col": table.id_col,
-            **layout,
-        },
-        "output": output,
-        "model": {
-            "id": model.model_id,
-            "version": model.card.get("versions", {}).get("allegations", ""),
-            "created": model.card.get("created", ""),
-            "task": "exclusive" if model.exclusive else "multi-label",
-            "labels": model.labels,
-        },
-        "thresholds": {
-            label: round(float(t), 4)
-            for label, t in zip(model.labels, model.thresholds, strict=True)
-        },
-        "review_bands": {
-            label: [round(float(lo), 4), round(float(hi), 4)]
-            for label, (lo, hi) in zip(model.labels, model.bands, strict=True)
-        },
-        "label_counts": totals.counts(),
-        "no_label": totals.no_label,
-        "needs_review": totals.needs_review,
-        "empty_text": totals.empty_text,
-        "distinct_texts_scored": totals.distinct_texts,
-        "skipped": {
-            "rows": sum(skipped.values()),
-            "reasons": skipped,
-            "record_numbers": skipped_numbers,
-        },
-        "engine": engine,
-        "n_process": n_process,
-        "chunk_rows": chunk_rows,
-        "timings_seconds": seconds,
-        "timings_note": "preprocess, features, classify and label are summed over worker "
-        "processes; total is wall-clock time",
-        "rows_per_second": round(totals.rows / seconds_total, 1) if seconds_total > 0 else None,
-    }
-
-
-def write_summary_json(summary: dict[str, Any], out: str | Path) -> Path:
-    """Write ``summary`` atomically to ``OUT.summary.json`` and return that path."""
-    path = summary_path(out)
-    with atomic_write(path, "w", encoding="utf-8") as fh:
-        json.dump(summary, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
-    return path
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and a.samefile(b)
-    except OSError:
-        return False
-
-
-#: The tag columns of a prediction table whose names may clash with the user's columns.
-_TAG_NAMES = (
-    "id",
-    "labels",
-    "scores",
-    "confidence",
-    "needs_review",
-    "evidence",
-    "evidence_sentences",
-)
-
-
-def tag_view(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
-    """A prediction table with its tag columns under their own names (``id``, ``labels``,
-    ``p_*``, ``confidence``, ``needs_review``...), whatever the user's columns around them.
-
-    ``predict`` keeps the user's columns and renames a tag column whose name the input
-    already has (``tag_labels``), and leaves ``id`` out when the ``--id-col`` column is
-    kept; a reader that took ``labels`` as it stands would count the input's own labels.
-    The run's ``OUT.summary.json`` beside ``path``, when present, says which columns were
-    renamed and which column holds the ids; without it, ``tag_<name>`` wins over ``<name>``.
-    """
-    summary: dict[str, Any] = {}
-    side = summary_path(path)
-    if side.is_file():
-        try:
-            loaded = json.loads(side.read_text(encoding="utf-8"))
-            summary = loaded if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):
-            summary = {}
-    output = summary.get("output") if isinstance(summary.get("output"), dict) else {}
-    renamed = output.get("renamed_tag_columns") if isinstance(output, dict) else None
-    if not isinstance(renamed, dict):
-        columns = set(df.columns)
-        tags = [*_TAG_NAMES, *(c[len(TAG_PREFIX) :] for c in columns if c.startswith(TAG_PREFIX))]
-        renamed = {t: TAG_PREFIX + t for t in tags if TAG_PREFIX + t in columns}
-    renamed = {k: v for k, v in renamed.items() if v in df.columns}
-    view = df.drop(columns=[k for k in renamed if k in df.columns]).rename(
-        columns={v: k for k, v in renamed.items()}
-    )
-    if "id" not in view.columns:
-        given = (
-            summary.get("input", {}).get("id_col")
-            if isinstance(summary.get("input"), dict)
-            else None
-        )
-        if isinstance(given, str) and given in df.columns:
-            view["id"] = df[given]
-    return view

@@ -18,24 +18,16 @@ from ..errors import InputError, LabelError, NoFeaturesError
 from ..model.classifier import ModelConfig
 from ..model.persistence import load_model, save_model
 from ..model.tagger import Tagger
+from ..tables.checks import ReadReport
+from ..tables.columns import require_column, warn_numbers_only
 from ..tables.options import TableOptions
-from ..tables.read import (
-    ReadReport,
-    load_table,
-    require_column,
-    sha256_file,
-    warn_numbers_only,
-)
+from ..tables.read import load_table, sha256_file
 from ..training.codebook import Codebook, load_codebook
 from ..training.labels import labels_from_column, labels_from_columns
 from ..training.train import evaluate, train, warn_label_design_changes
-from .predict import (
-    PredictOptions,
-    predict_file,
-    run_summary,
-    summary_path,
-    write_summary_json,
-)
+from .options import PredictOptions
+from .predict import predict_file
+from .summary import run_summary, summary_path, write_summary_json
 
 __all__ = [
     "LabelSpec",

@@ -182,7 +182,7 @@ NoHeader = Annotated[
 
 
 class BadRows(str, Enum):
-    """Choices of --on-bad-rows (see :data:`allegations.tables.read.ON_BAD_ROWS`)."""
+    """Choices of --on-bad-rows (see :data:`allegations.tables.checks.ON_BAD_ROWS`)."""
 
     error = "error"
     skip = "skip"

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..review.estimate import agreement
 from ..review.store import ReviewStore
-from ..tables.read import atomic_write
+from ..tables import atomic_write
 from ._app import Quiet, app, console, errors_to_exit, setup_logging
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ..release.compare import WARNINGS_KEY, release_report
-from ..tables.read import atomic_write
+from ..tables import atomic_write
 from ._app import (
     Encoding,
     HeaderRow,

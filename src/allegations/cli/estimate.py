@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..review.estimate import estimate_store
-from ..tables.read import atomic_write
+from ..tables import atomic_write
 from ._app import Quiet, app, console, err_console, errors_to_exit, setup_logging
 from .agreement import print_agreement
 

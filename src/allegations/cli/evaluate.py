@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..batch.workflows import evaluate_file
-from ..tables.read import atomic_write
+from ..tables import atomic_write
 from ._app import (
     AllowVersionMismatch,
     BadRows,

@@ -18,7 +18,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from ..batch.predict import PredictOptions, predict_file, summary_path
+from ..batch import PredictOptions, predict_file, summary_path
 from ..tables.options import TableOptions
 from ._app import (
     AllowVersionMismatch,

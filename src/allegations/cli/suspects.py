@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..batch.workflows import LabelSpec, read_labelled
-from ..tables.read import write_table
+from ..tables import write_table
 from ..training.codebook import load_codebook
 from ..training.suspects import find_suspects
 from ._app import (

@@ -26,7 +26,7 @@ from typing import Any
 
 from .._paths import DEFAULT_MODEL_NAME, model_folder, shipped_model
 from ..errors import ModelError, ModelIntegrityError
-from ..tables.read import atomic_write, sha256_file
+from ..tables import atomic_write, sha256_file
 from .bundle import (
     ARRAY_NAMES,
     MODEL_JSON,

@@ -9,20 +9,24 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .compare import (
-        KS_FLOOR,
-        WARNINGS_KEY,
-        Z_FLOOR,
+    from .changes import (
         compare_columns,
-        compare_release,
         compare_rows,
+        near_duplicates,
+        unseen_token_share,
+    )
+    from .compare import (
+        WARNINGS_KEY,
+        compare_release,
+        release_report,
+    )
+    from .drift import (
+        KS_FLOOR,
+        Z_FLOOR,
         cross_fitted_proba,
         label_drift,
-        near_duplicates,
         reference_from_training,
-        release_report,
         score_reference,
-        unseen_token_share,
     )
 
 __all__ = [
@@ -43,17 +47,17 @@ __all__ = [
 
 _WHERE = {
     "compare_release": "compare",
-    "compare_columns": "compare",
-    "compare_rows": "compare",
-    "near_duplicates": "compare",
-    "unseen_token_share": "compare",
-    "score_reference": "compare",
-    "reference_from_training": "compare",
-    "cross_fitted_proba": "compare",
-    "label_drift": "compare",
+    "compare_columns": "changes",
+    "compare_rows": "changes",
+    "near_duplicates": "changes",
+    "unseen_token_share": "changes",
+    "score_reference": "drift",
+    "reference_from_training": "drift",
+    "cross_fitted_proba": "drift",
+    "label_drift": "drift",
     "release_report": "compare",
-    "Z_FLOOR": "compare",
-    "KS_FLOOR": "compare",
+    "Z_FLOOR": "drift",
+    "KS_FLOOR": "drift",
     "WARNINGS_KEY": "compare",
 }
 

@@ -348,7 +348,7 @@ def make_report(
         For a missing or changed model, an unreadable predictions file, store or summary,
         or an output that cannot be written.
     """
-    from ..tables.read import atomic_write
+    from ..tables import atomic_write
     from .html import render_html
 
     for target, option in ((out_path, "--out"), (json_path, "--json")):

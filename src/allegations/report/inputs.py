@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..batch.predict import tag_view
+from ..batch import tag_view
 from ..errors import InputError, ModelIntegrityError
 from ..model.persistence import CARD_JSON, MANIFEST, read_manifest
 from ..release.compare import WARNINGS_KEY

@@ -18,8 +18,8 @@ import numpy as np
 from ..batch.engines import tag_chunk
 from ..errors import InputError
 from ..model.tagger import Tagger
+from ..tables import load_table, require_column
 from ..tables.options import TableOptions
-from ..tables.read import load_table, require_column
 from .select import rank_by_scores
 from .store import AuditDesign, text_hash
 

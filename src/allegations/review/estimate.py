@@ -43,11 +43,11 @@ from typing import Any
 
 import numpy as np
 
-from ..batch.predict import tag_view
+from ..batch import tag_view
 from ..errors import InputError, StoreError
 from ..stats.agreement import krippendorff_alpha_nominal
 from ..stats.intervals import Z95, wilson
-from ..tables.read import load_table, require_column
+from ..tables import load_table, require_column
 from ..training.labels import label_key, parse_label_string
 from .store import AuditDesign, Decision, ReviewStore
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..errors import InputError, OutputError, StoreError
 from ..model.persistence import read_manifest
-from ..tables.read import atomic_write, write_table
+from ..tables import atomic_write, write_table
 from ..training.labels import label_key
 from .store import Decision, ReviewStore, text_hash
 

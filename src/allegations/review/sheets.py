@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, OutputError
-from ..tables.read import atomic_write, write_table
+from ..tables import atomic_write, write_table
 from ..tables.write import EXCEL_MAX_CELL, FORMULA_START, check_excel_rows, neutralise_formula
 from ..training.labels import TRUTHY, label_key
 from .cases import Case

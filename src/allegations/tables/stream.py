@@ -1,83 +1,36 @@
-"""Read tables in chunks and write prediction tables incrementally, atomically.
+"""Read tables in chunks.
 
 Readers yield :class:`pandas.DataFrame` chunks whose cells are text, read with the same
 checks as :func:`allegations.tables.read.load_table` (encoding detection, header checks, malformed
 records and ``--on-bad-rows``), which shares its parsers with this module. CSV, TSV, JSON
 Lines and Parquet are streamed; XLSX is read whole (a sheet holds at most 1,048,576 rows).
-
-Writers append chunks to a hidden temporary file in the destination folder, named
-``.<name>.<random>.partial``; on success the file is flushed, fsynced and renamed over the
-destination, so an interrupted run leaves nothing at the destination. A run killed with
-SIGKILL cannot remove its temporary file: the next run writing the same destination
-removes such leftovers (a live run holds an exclusive lock on its own file, so only
-abandoned ones are removed).
+Predictions are written chunk by chunk by :mod:`allegations.tables.chunk_writer`.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
-import csv
 import hashlib
 import io as _io
-import json
-import logging
-import os
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 
-from ..errors import InputError, OutputError
-from .formats import TableFormat
+from ..errors import InputError
+from .checks import OnBadRows, ReadReport, check_header
+from .encoding import detect_encoding
+from .frames import strip_nul_cells, text_frame, warn_nul_cells, warn_skipped
+from .jsonl import iter_jsonl_objects, jsonl_frame
+from .layout import header_names, open_delimited
 from .options import TableOptions
-from .read import (
-    OnBadRows,
-    ReadReport,
-    WriteReport,
-    arrow_text_frame,
-    check_header,
-    check_input,
-    detect_encoding,
-    header_names,
-    iter_delimited_records,
-    iter_jsonl_objects,
-    jsonl_frame,
-    load_table,
-    neutralise_frame,
-    open_delimited,
-    strip_nul_cells,
-    table_options,
-    text_frame,
-    warn_nul_cells,
-    warn_skipped,
-)
-from .write import (
-    _json_default,
-    _write_failure,
-    format_rounded_floats,
-    fsync_folder,
-    nested_records,
-    warn_xlsx_changes,
-)
-from .xlsx import XlsxWriter
+from .parquet import arrow_text_frame
+from .read import check_input, load_table, table_options
+from .records import iter_delimited_records
 
-__all__ = [
-    "TableStream",
-    "open_table",
-    "scan_file",
-    "ChunkWriter",
-    "open_writer",
-    "partial_output",
-    "remove_stale_partials",
-    "PARTIAL_SUFFIX",
-]
+__all__ = ["TableStream", "open_table", "scan_file"]
 
-log = logging.getLogger(__name__)
-
-PARTIAL_SUFFIX = ".partial"
 _BLOCK = 1 << 20
 
 
@@ -380,232 +333,3 @@ def _parquet_stream(path: Path, digest: str, chunk_rows: int, report: ReadReport
         report=report,
         total_rows=pfile.metadata.num_rows,
     )
-
-
-# -- output ------------------------------------------------------------------------------
-def remove_stale_partials(path: str | Path) -> int:
-    """Remove temporary files that killed runs left beside ``path``; return how many.
-
-    Only files named ``.<name>.*.partial`` that no running process holds locked are
-    removed (without ``fcntl``, on Windows, nothing is removed).
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return 0
-    removed = 0
-    for candidate in folder.glob(f".{path.name}.*{PARTIAL_SUFFIX}"):
-        try:
-            fd = os.open(candidate, os.O_RDWR)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # a live run holds it
-            os.close(fd)
-            continue
-        try:
-            candidate.unlink()
-            removed += 1
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-    if removed:
-        log.info("Removed %d temporary file(s) left by an interrupted run.", removed)
-    return removed
-
-
-@contextlib.contextmanager
-def partial_output(path: str | Path) -> Iterator[IO[bytes]]:
-    """Open ``.<name>.<random>.partial`` beside ``path``; on success fsync and rename it.
-
-    The file is locked for as long as it is open, so that :func:`remove_stale_partials`
-    tells a live run's file from an abandoned one. On any exception (including
-    KeyboardInterrupt) the temporary file is removed and ``path`` is left as it was.
-
-    Raises
-    ------
-    OutputError
-        If the destination folder does not exist or cannot be written.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"Folder {folder} does not exist; create it or choose another --out.")
-    remove_stale_partials(path)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PARTIAL_SUFFIX, dir=folder)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot write to {folder} ({exc.strerror}); choose another --out."
-        ) from None
-    try:
-        with contextlib.suppress(ImportError, OSError):
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-            os.replace(tmp_name, path)  # still locked: no cleaner can remove it first
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    fsync_folder(folder)  # make the rename itself durable (POSIX)
-
-
-class ChunkWriter:
-    """Append prediction chunks to an open binary file in one table format.
-
-    Parameters
-    ----------
-    fh : binary file
-        Where to write (normally from :func:`partial_output`).
-    fmt : str
-        ``csv``, ``tsv``, ``jsonl`` or ``parquet``.
-    labels : sequence of str, optional
-        The model's labels (JSON Lines nests the ``p_<label>`` columns under ``scores``);
-        None writes JSON Lines records as the frame's columns are.
-
-    CSV and TSV cells that begin like a spreadsheet formula get a leading apostrophe
-    (counted in ``report``), as :func:`allegations.tables.read.write_table` does; JSON Lines and
-    Parquet keep values as they are.
-    """
-
-    def __init__(self, fh: IO[bytes], fmt: str, labels: Sequence[str] | None) -> None:
-        if fmt not in ("csv", "tsv", "jsonl", "parquet"):
-            raise OutputError(f"Format {fmt} cannot be written in chunks.")
-        self.fh = fh
-        self.format = fmt
-        self.labels = None if labels is None else list(labels)
-        self.report = WriteReport()
-        self.rows = 0
-        self._started = False
-        self._parquet: Any = None
-        self._schema: Any = None
-        self._empty: pd.DataFrame | None = None
-
-    def write(self, frame: pd.DataFrame) -> None:
-        """Append the rows of ``frame`` (a prediction table)."""
-        if len(frame) == 0:
-            if self._empty is None:
-                self._empty = frame
-            return
-        self.rows += len(frame)
-        if self.format in ("csv", "tsv"):
-            self._write_delimited(frame)
-        elif self.format == "jsonl":
-            shaped = frame if self.labels is None else nested_records(frame, self.labels)
-            for record in shaped.to_dict(orient="records"):
-                line = json.dumps(record, ensure_ascii=False, default=_json_default)
-                self.fh.write(line.encode("utf-8") + b"\n")
-        else:
-            self._write_parquet(frame)
-        self._started = True
-
-    def close(self) -> None:
-        """Finish the file (an empty input still gets a header or a schema)."""
-        if not self._started and self._empty is not None:
-            if self.format in ("csv", "tsv"):
-                self._write_delimited(self._empty)
-            elif self.format == "parquet":
-                self._write_parquet(self._empty)
-            self._started = True
-        if self._parquet is not None:
-            self._parquet.close()
-            self._parquet = None
-
-    def discard(self) -> None:
-        """Stop after a failure (the temporary file is removed by the caller)."""
-        if self._parquet is not None:
-            with contextlib.suppress(Exception):
-                self._parquet.close()
-            self._parquet = None
-
-    def _write_delimited(self, frame: pd.DataFrame) -> None:
-        frame, n = neutralise_frame(frame)
-        self.report.neutralised += n
-        frame = format_rounded_floats(frame)
-        text = _io.TextIOWrapper(self.fh, encoding="utf-8", newline="")
-        frame.to_csv(  # CRLF as io.write_table (RFC 4180): cells with CR or LF get quoted
-            text,
-            sep="," if self.format == "csv" else "\t",
-            index=False,
-            header=not self._started,
-            quoting=csv.QUOTE_MINIMAL,
-            lineterminator="\r\n",
-        )
-        text.flush()
-        text.detach()
-
-    def _write_parquet(self, frame: pd.DataFrame) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if self._schema is None:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            self._schema = table.schema
-            self._parquet = pq.ParquetWriter(self.fh, self._schema)
-        else:
-            table = pa.Table.from_pandas(frame, preserve_index=False, schema=self._schema)
-        self._parquet.write_table(table)
-
-
-@contextlib.contextmanager
-def open_writer(
-    path: str | Path,
-    labels: Sequence[str] | None,
-    *,
-    fmt: TableFormat | None = None,
-) -> Iterator[ChunkWriter | XlsxWriter]:
-    """Write a table chunk by chunk to ``path``, atomically.
-
-    Nothing appears at ``path`` until the block ends without an exception.
-
-    Parameters
-    ----------
-    path : str or Path
-    labels : sequence of str, optional
-        The model's labels, when the chunks are prediction tables that JSON Lines nests
-        (see :func:`~allegations.tables.write.nested_records`); None writes the chunks'
-        columns as they are.
-    fmt : TableFormat, optional
-        The format, when the caller has decided it (default: by the extension).
-
-    Yields
-    ------
-    writer
-        Call ``writer.write(frame)`` for each chunk, in order.
-
-    Raises
-    ------
-    OutputError
-        If the format is unknown, an XLSX sheet would overflow, or the file cannot be
-        written.
-    """
-    path = Path(path)
-    fmt = fmt or TableFormat.of(path, for_output=True)
-    try:
-        with partial_output(path) as fh:
-            writer: ChunkWriter | XlsxWriter
-            if fmt is TableFormat.xlsx:
-                writer = XlsxWriter(fh, name=path.name)
-            else:
-                writer = ChunkWriter(fh, fmt.value, labels)
-            try:
-                yield writer
-            except BaseException:
-                writer.discard()
-                raise
-            writer.close()
-    except OSError as exc:
-        if isinstance(exc, OutputError):
-            raise
-        raise OutputError(_write_failure(path, exc)) from None
-    if isinstance(writer, XlsxWriter):
-        warn_xlsx_changes(writer.report, path.name)

@@ -1,8 +1,7 @@
-"""Write tables atomically, safe to open in a spreadsheet.
+"""Write whole tables atomically, safe to open in a spreadsheet.
 
-* :func:`atomic_write`: a temporary file beside the destination, flushed, fsynced and
-  renamed into place; any failure (no permission, disk full) removes it and raises
-  :class:`~allegations.errors.OutputError`, so no partial file is ever left behind;
+* :func:`write_table`: through :func:`~allegations.tables.atomic.atomic_write`, so no
+  partial file is ever left behind;
 * :func:`neutralise_formula` / :func:`neutralise_frame`: a text cell beginning with
   ``= + - @``, tab, CR or NUL gets a leading apostrophe (OWASP CSV injection) in CSV, TSV
   and XLSX; JSON Lines and Parquet keep values as they are;
@@ -12,17 +11,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import errno
 import functools
 import io as _io
 import json
 import logging
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -31,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError
+from .atomic import atomic_write
 from .checks import table_format
 
 __all__ = [
@@ -40,7 +36,6 @@ __all__ = [
     "EXCEL_MAX_CELL",
     "FORMULA_START",
     "WriteReport",
-    "atomic_write",
     "check_excel_size",
     "neutralise_formula",
     "neutralise_frame",
@@ -49,6 +44,7 @@ __all__ = [
     "excel_safe",
     "check_excel_rows",
     "warn_xlsx_changes",
+    "json_default",
 ]
 
 log = logging.getLogger("allegations.tables.read")
@@ -85,89 +81,6 @@ class WriteReport:
             "truncated": self.truncated,
             "control_removed": self.control_removed,
         }
-
-
-def _write_failure(path: Path, exc: OSError) -> str:
-    reason = exc.strerror or type(exc).__name__
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return (
-            f"Cannot write {path}: the disk is full ({reason}). Free some space or choose "
-            "another --out; nothing was written."
-        )
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return (
-            f"Cannot write {path} ({reason}); the folder is not writable. Choose another "
-            "--out; nothing was written."
-        )
-    if exc.errno == errno.EISDIR or path.is_dir():
-        return f"Cannot write {path}: it is a folder. Choose a file name for --out."
-    return f"Cannot write {path} ({reason}); check the folder and free disk space."
-
-
-class _Kept(Exception):  # noqa: N818 (internal signal: the temporary file is kept)
-    pass
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "wb", **kwargs: Any) -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success fsync and rename it into place.
-
-    On any exception the temporary file is removed and ``path`` is left as it was, except
-    when the rename is refused because ``path`` is open elsewhere (Windows): then the
-    complete temporary file is kept and the error names it.
-
-    Raises
-    ------
-    OutputError
-        If the destination folder does not exist or cannot be written, or the disk is
-        full (any ``OSError`` while writing, syncing or renaming).
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"Folder {folder} does not exist; create it or choose another --out.")
-    if path.is_dir():
-        raise OutputError(f"Cannot write {path}: it is a folder. Choose a file name for --out.")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(_write_failure(path, exc)) from None
-    try:
-        with os.fdopen(fd, mode, **kwargs) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.replace(tmp_name, path)
-        except PermissionError as exc:
-            if not path.exists():
-                raise
-            # Windows refuses to replace a file that another program (Excel) holds open
-            # (bpo-46003): keep the complete new file and say how to finish.
-            raise _Kept(
-                f"Cannot replace {path} ({exc.strerror or 'permission denied'}); it may be "
-                f"open in another program such as Excel. The new output is complete in "
-                f"{tmp_name}: close the program and rename that file, or choose another --out."
-            ) from None
-    except _Kept as kept:
-        raise OutputError(str(kept)) from None
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            raise OutputError(_write_failure(path, exc)) from None
-        raise
-    fsync_folder(folder)  # make the rename itself durable (POSIX)
-
-
-def fsync_folder(folder: Path) -> None:
-    """Flush a folder's entries to disk, so that a rename in it survives a power loss."""
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def neutralise_formula(value: Any) -> Any:
@@ -371,11 +284,12 @@ def _write_delimited(df: pd.DataFrame, fh: IO[bytes], sep: str) -> None:
 
 def _write_jsonl(df: pd.DataFrame, fh: IO[bytes]) -> None:
     for record in df.to_dict(orient="records"):
-        fh.write(json.dumps(record, ensure_ascii=False, default=_json_default).encode("utf-8"))
+        fh.write(json.dumps(record, ensure_ascii=False, default=json_default).encode("utf-8"))
         fh.write(b"\n")
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """The JSON value of a numpy scalar or array (``json.dumps(default=...)``)."""
     import numpy as np
 
     if isinstance(value, np.generic):
