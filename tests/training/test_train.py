@@ -285,7 +285,7 @@ def test_exclusive_review_follows_calibrated_chance_of_error():
 
 
 def test_threshold_prior_pulls_f1_thresholds_toward_half():
-    from allegations.model.classifier import ModelConfig
+    from allegations.model.config import ModelConfig
 
     texts, sets = _noisy_money(seed=2)
     plain = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=0.0))
@@ -305,7 +305,7 @@ def test_threshold_prior_pulls_f1_thresholds_toward_half():
 
 
 def test_card_records_each_labels_candidate_and_the_config():
-    from allegations.model.classifier import ModelConfig
+    from allegations.model.config import ModelConfig
 
     texts, sets = _noisy_money(seed=4)
     model = train(texts, sets, seed=0)
@@ -349,7 +349,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from allegations.errors import AllegationsError  # noqa: E402
-from allegations.model.classifier import ModelConfig  # noqa: E402
+from allegations.model.config import ModelConfig  # noqa: E402
 from allegations.training.crossval import fold_count  # noqa: E402
 
 PILOT_WORDS = (

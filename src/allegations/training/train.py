@@ -10,14 +10,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, LabelError
-from ..model.classifier import (
-    Goal,
-    ModelConfig,
-    build_preprocessor,
-    parse_goal,
-)
+from ..model.classifier import build_preprocessor
+from ..model.confidence import DEFAULT_REVIEW_SHARE, confidence_of, review_distribution
+from ..model.config import ModelConfig
 from ..model.persistence import library_versions
-from ..model.tagger import DEFAULT_REVIEW_SHARE, Tagger, confidence_of, review_distribution
+from ..model.tagger import Tagger
+from ..model.thresholds import Goal, parse_goal
 from ..stats.intervals import wilson_counts
 from ..stats.metrics import MIN_SUPPORT, score_predictions
 from ..stats.reliability import REVIEW_ERROR, reliability, review_bands
