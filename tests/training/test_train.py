@@ -168,6 +168,14 @@ def test_model_card_lists_no_training_text(trained_model, corpus):
     assert not any(text in blob for text in corpus.text)
 
 
+def test_card_gives_bootstrap_intervals_of_the_micro_and_macro_f1(trained_model):
+    cv = trained_model.card["cross_validation"]
+    for name in ("micro_f1", "macro_f1"):
+        low, high = cv[f"{name}_95ci"]
+        assert 0.0 <= low <= cv[name] <= high <= 1.0
+        assert [round(v, 4) for v in (low, high)] == [low, high]
+
+
 def _noisy_money(n=200, seed=1, flip=0.2):
     corpus = make_corpus(n, seed=seed)
     sets = _sets(corpus.labels)

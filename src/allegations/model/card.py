@@ -13,6 +13,12 @@ def _with_ci(value: float, interval: Any) -> str:
     return f"{value:.3f} ({float(interval[0]):.3f}-{float(interval[1]):.3f})"
 
 
+def _interval(interval: Any) -> str:
+    if not interval:
+        return ""
+    return f" ({float(interval[0]):.3f}-{float(interval[1]):.3f})"
+
+
 def render_card_markdown(card: dict[str, Any]) -> str:
     """Render a model card dict as Markdown."""
     cv = card.get("cross_validation", {})
@@ -47,8 +53,10 @@ def render_card_markdown(card: dict[str, Any]) -> str:
         "",
         f"{cv.get('scheme', '')}.",
         "",
-        f"Micro-F1 **{cv.get('micro_f1')}**, macro-F1 **{cv.get('macro_f1')}** (labels with at "
-        f"least {cv.get('min_support')} cases); {cv.get('n_grouped_duplicates', 0)} exact and "
+        f"Micro-F1 **{cv.get('micro_f1')}**{_interval(cv.get('micro_f1_95ci'))}, macro-F1 "
+        f"**{cv.get('macro_f1')}**{_interval(cv.get('macro_f1_95ci'))} (labels with at "
+        f"least {cv.get('min_support')} cases; bootstrap 95% intervals over cases); "
+        f"{cv.get('n_grouped_duplicates', 0)} exact and "
         f"{cv.get('n_grouped_near_duplicates', 0)} near-duplicate texts kept in one fold with "
         "their twin. Precision and recall are at each label's threshold, with Wilson 95% "
         "intervals; ECE is the expected calibration error of the label's probabilities.",

@@ -18,7 +18,7 @@ from ..model.persistence import library_versions
 from ..model.thresholds import Goal
 from ..stats.intervals import wilson_counts
 from ..stats.metrics import MIN_SUPPORT, score_predictions
-from ..stats.reliability import REVIEW_ERROR, reliability
+from ..stats.reliability import REVIEW_ERROR, f1_intervals, reliability
 from ..stats.report_stats import report_data_from_training
 from .codebook import Codebook
 from .neardup import NEAR_DUPLICATE_COSINE
@@ -54,11 +54,16 @@ def cv_report(
     crossfit: CrossFit,
     config: ModelConfig,
     exclusive: bool,
+    seed: int,
 ) -> tuple[dict[str, Any], dict[str, Any], np.ndarray]:
     """The card's ``cross_validation`` entry (scores of the cross-fitted decisions and a
     row per label), each label's reliability, and the labels' calibration errors."""
     oof_proba, cv_pred, thresholds = crossfit.proba, crossfit.pred, crossfit.thresholds
     cv = score_predictions(y, cv_pred, labels)
+    # Bootstrap intervals over cases of the averages, macro-F1 over the same labels.
+    intervals = f1_intervals(y, cv_pred, min_support=cv["min_support"], seed=seed)
+    cv["micro_f1_95ci"] = intervals["micro_f1"]
+    cv["macro_f1_95ci"] = intervals["macro_f1"]
     cv["threshold_prior"] = crossfit.prior
     calibration = {
         label: reliability(y[:, j], crossfit.crossfit_proba[:, j]) for j, label in enumerate(labels)

@@ -129,7 +129,7 @@ def train(
     crossfit = _cross_fit(
         docs, y, labels, goals, groups, codebook, preprocessor, config, exclusive, seed
     )
-    cv, calibration, ece = cv_report(y, labels, goals, crossfit, config, exclusive)
+    cv, calibration, ece = cv_report(y, labels, goals, crossfit, config, exclusive, seed)
     notes = card_notes(cv, labels, crossfit.goal_met, config, n_empty)
     for note in notes:
         log.warning(note)
