@@ -197,7 +197,7 @@ def run_ours(
 ) -> tuple[np.ndarray, np.ndarray]:
     """This tool with default options (plus ``config`` overrides), seed 0."""
     from allegations import train
-    from allegations.model.classifier import ModelConfig
+    from allegations.model.config import ModelConfig
 
     model_config = ModelConfig(
         **{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}

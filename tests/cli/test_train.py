@@ -104,6 +104,9 @@ def test_numeric_codes_sort_numerically_and_take_names(tmp_path: Path):
     assert result.exit_code == 0, result.output
     card = json.loads((tmp_path / "m" / "model-card.json").read_text())
     assert card["labels"] == ["1", "2", "10"]
+    cv = card["cross_validation"]
+    low, high = cv["micro_f1_95ci"]  # the interval is printed beside the micro-F1
+    assert f"micro-F1 {cv['micro_f1']:.3f} ({low:.3f}-{high:.3f})" in result.output
 
     names = tmp_path / "codes.csv"
     names.write_text("code,name\n1,Lack of service\n2,Physical abuse\n10,Verbal abuse\n")
@@ -166,7 +169,7 @@ def test_progress_bar_shows_the_training_steps_on_a_terminal():
 
     from allegations import train
     from allegations.cli._progress import step_progress
-    from allegations.model.classifier import ModelConfig
+    from allegations.model.config import ModelConfig
 
     buf = io.StringIO()
     terminal = Console(file=buf, force_terminal=True, width=100)

@@ -37,7 +37,7 @@ AWKWARD = [
 
 def _model_parts(corpus: pd.DataFrame, lead_sentences: int | None = None):
     from allegations import train
-    from allegations.model.classifier import ModelConfig
+    from allegations.model.config import ModelConfig
 
     config = ModelConfig() if lead_sentences is None else ModelConfig(lead_sentences=lead_sentences)
     assert config.lead_sentences == (lead_sentences or 0)  # the corpus is multi-label

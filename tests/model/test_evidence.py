@@ -68,7 +68,7 @@ def test_every_contribution_is_shared_out_with_the_lead_block():
     """Token scores add up to the label's score: the lead block's columns included."""
     import numpy as np
 
-    from allegations.model.classifier import ModelConfig
+    from allegations.model.config import ModelConfig
     from allegations.model.evidence import _token_scores, label_weights, unigram_columns
     from allegations.text.preprocess import SENTENCE_END
 

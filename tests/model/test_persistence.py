@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from allegations import load_model, save_model
 from allegations.cli import app
 from allegations.errors import ModelError, ModelIntegrityError
-from allegations.model.bundle import MODEL_JSON, WEIGHTS, read_arrays, write_arrays
+from allegations.model.arrays import read_arrays, write_arrays
+from allegations.model.bundle import MODEL_JSON, WEIGHTS
 from allegations.model.persistence import CARD_JSON, FILES, MANIFEST, MAX_FILE_BYTES
 
 TEXTS = [

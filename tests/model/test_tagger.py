@@ -7,11 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from allegations.model.tagger import (
-    DEFAULT_REVIEW_SHARE,
-    confidence_of,
-    review_distribution,
-)
+from allegations.model.confidence import DEFAULT_REVIEW_SHARE
 
 from ..conftest import make_corpus, noisy_corpus
 
@@ -77,12 +73,3 @@ def test_blank_narratives_get_no_label_no_confidence_and_no_review(noisy_model):
     assert not frame["needs_review"].iloc[1:].any()
     assert frame[[f"p_{x}" for x in noisy_model.labels]].iloc[1:].isna().all().all()
     assert np.isfinite(frame["confidence"].iloc[0])
-
-
-def test_review_distribution_helpers():
-    proba = np.array([[0.9, 0.1], [0.6, 0.3]])
-    decided = np.array([[1, 0], [1, 0]])
-    assert confidence_of(proba, decided).round(4).tolist() == [0.9, 0.6]
-    out = review_distribution(np.array([0.95, 0.55, np.nan]))
-    assert out["confidence_bands"]["shares"][5] == 0.5
-    assert review_distribution(np.array([]))["confidence_quantiles"] is None

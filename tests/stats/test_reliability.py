@@ -3,9 +3,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from allegations.stats import reliability as reliability_module
+from allegations.stats.metrics import score_predictions
 from allegations.stats.reliability import (
     REVIEW_ERROR,
     bootstrap_intervals,
+    f1_intervals,
     paired_f1_difference,
     reliability,
     review_bands,
@@ -120,3 +123,55 @@ def test_paired_difference_refuses_what_is_not_two_sets_of_decisions(change, mes
     b = np.zeros(a.shape) if a.shape == y2.shape else _noisy(y, 0.8, rng)
     with pytest.raises(ValueError, match=message):
         paired_f1_difference(y2, a, b)
+
+
+def _decisions(n: int, seed: int = 0, n_labels: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """True labels and decisions that get about one in seven wrong."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random((n, n_labels)) < 0.3).astype(int)
+    pred = np.where(rng.random((n, n_labels)) < 0.15, 1 - y, y)
+    return y, pred
+
+
+def test_f1_intervals_are_deterministic_and_hold_the_point_estimates():
+    y, pred = _decisions(300)
+    out = f1_intervals(y, pred, n_boot=300, seed=1)
+    assert out == f1_intervals(y, pred, n_boot=300, seed=1)
+    assert out != f1_intervals(y, pred, n_boot=300, seed=2)
+    scored = score_predictions(y, pred, ["a", "b", "c"])
+    for name in ("micro_f1", "macro_f1"):
+        low, high = out[name]
+        assert low < scored[name] < high
+
+
+def test_f1_intervals_narrow_with_more_cases():
+    small = f1_intervals(*_decisions(100), n_boot=300)
+    large = f1_intervals(*_decisions(2000), n_boot=300)
+    for name in ("micro_f1", "macro_f1"):
+        assert large[name][1] - large[name][0] < (small[name][1] - small[name][0]) / 2
+
+
+def test_f1_intervals_leave_out_labels_below_min_support_as_score_predictions_does():
+    y, pred = _decisions(300)
+    y[:, 2] = 0
+    y[:3, 2] = 1  # three true cases, fewer than MIN_SUPPORT
+    pred[:, 2] = 0  # its F1 is 0: counted, it would pull the macro-F1 down by a third
+    scored = score_predictions(y, pred, ["a", "b", "rare"])
+    assert scored["per_label"][2]["too_few"]
+    low, high = f1_intervals(y, pred, n_boot=300)["macro_f1"]
+    assert low < scored["macro_f1"] < high
+    every = f1_intervals(y, pred, min_support=0, n_boot=300)["macro_f1"]
+    assert every[0] < scored["macro_f1_all_labels"] < every[1] < low
+    assert f1_intervals(y, pred, min_support=10_000, n_boot=50)["macro_f1"] is None
+    assert f1_intervals(y[:0], pred[:0]) == {"micro_f1": None, "macro_f1": None}
+
+
+def test_f1_intervals_draw_resamples_in_blocks(monkeypatch):
+    y, pred = _decisions(300)
+    whole = f1_intervals(y, pred, n_boot=10, seed=4)
+    monkeypatch.setattr(reliability_module, "_MAX_WEIGHTS", 900)  # blocks of 3 resamples
+    blocked = f1_intervals(y, pred, n_boot=10, seed=4)
+    assert blocked == f1_intervals(y, pred, n_boot=10, seed=4)
+    for name in ("micro_f1", "macro_f1"):
+        assert blocked[name][0] <= blocked[name][1]
+        assert abs(blocked[name][0] - whole[name][0]) < 0.05

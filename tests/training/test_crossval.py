@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from allegations.model.classifier import ModelConfig, build_pipeline
+from allegations.model.classifier import build_pipeline
+from allegations.model.config import ModelConfig
 from allegations.text.preprocess import SpacyPreprocessor
 from allegations.training.crossval import (
     _average_precision,
@@ -109,7 +110,7 @@ def test_half_f1_rule_sets_the_threshold_at_half_the_best_out_of_fold_f1():
     import pytest
 
     from allegations.errors import InputError
-    from allegations.model.classifier import Goal, choose_threshold
+    from allegations.model.thresholds import Goal, choose_threshold
     from allegations.training.crossval import f1_at, label_threshold
 
     rng = np.random.default_rng(5)
@@ -134,7 +135,7 @@ def test_half_f1_rule_sets_the_threshold_at_half_the_best_out_of_fold_f1():
 
 
 def test_half_f1_rule_resists_a_threshold_dragged_down_by_few_positives():
-    from allegations.model.classifier import Goal
+    from allegations.model.thresholds import Goal
     from allegations.training.crossval import label_threshold
 
     # 4 clear positives, then 6 positives mixed with 6 negatives at probability ~0.02,

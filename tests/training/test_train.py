@@ -168,6 +168,14 @@ def test_model_card_lists_no_training_text(trained_model, corpus):
     assert not any(text in blob for text in corpus.text)
 
 
+def test_card_gives_bootstrap_intervals_of_the_micro_and_macro_f1(trained_model):
+    cv = trained_model.card["cross_validation"]
+    for name in ("micro_f1", "macro_f1"):
+        low, high = cv[f"{name}_95ci"]
+        assert 0.0 <= low <= cv[name] <= high <= 1.0
+        assert [round(v, 4) for v in (low, high)] == [low, high]
+
+
 def _noisy_money(n=200, seed=1, flip=0.2):
     corpus = make_corpus(n, seed=seed)
     sets = _sets(corpus.labels)
@@ -285,7 +293,7 @@ def test_exclusive_review_follows_calibrated_chance_of_error():
 
 
 def test_threshold_prior_pulls_f1_thresholds_toward_half():
-    from allegations.model.classifier import ModelConfig
+    from allegations.model.config import ModelConfig
 
     texts, sets = _noisy_money(seed=2)
     plain = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=0.0))
@@ -305,7 +313,7 @@ def test_threshold_prior_pulls_f1_thresholds_toward_half():
 
 
 def test_card_records_each_labels_candidate_and_the_config():
-    from allegations.model.classifier import ModelConfig
+    from allegations.model.config import ModelConfig
 
     texts, sets = _noisy_money(seed=4)
     model = train(texts, sets, seed=0)
@@ -349,7 +357,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from allegations.errors import AllegationsError  # noqa: E402
-from allegations.model.classifier import ModelConfig  # noqa: E402
+from allegations.model.config import ModelConfig  # noqa: E402
 from allegations.training.crossval import fold_count  # noqa: E402
 
 PILOT_WORDS = (

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, LabelError, NoFeaturesError
-from ..model.classifier import ModelConfig
+from ..model.config import ModelConfig
 from ..model.persistence import load_model, save_model
 from ..model.tagger import Tagger
 from ..tables.checks import ReadReport

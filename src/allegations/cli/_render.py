@@ -11,8 +11,13 @@ from rich.table import Table
 from ._app import console
 
 
-def _f(value: Any) -> str:
-    return "-" if value is None else f"{value:.3f}"
+def _f(value: Any, interval: Any = None) -> str:
+    """``0.807``, or with its 95% interval ``0.807 (0.781-0.832)``."""
+    if value is None:
+        return "-"
+    if not interval:
+        return f"{value:.3f}"
+    return f"{value:.3f} ({interval[0]:.3f}-{interval[1]:.3f})"
 
 
 def _pct(value: Any, interval: Any) -> str:
@@ -73,7 +78,8 @@ def print_scores(report: dict[str, Any], title: str) -> None:
         table.add_row(*cells)
     console.print(table)
     console.print(
-        f"micro-F1 {_f(report['micro_f1'])}  macro-F1 {_f(report['macro_f1'])} "
+        f"micro-F1 {_f(report['micro_f1'], report.get('micro_f1_95ci'))}  "
+        f"macro-F1 {_f(report['macro_f1'], report.get('macro_f1_95ci'))} "
         f"(labels with >= {report['min_support']} cases)  cases {report['n_cases']}",
         highlight=False,
     )
@@ -92,7 +98,8 @@ def print_cv_table(card: dict[str, Any]) -> None:
         )
     console.print(
         "Precision and recall at each label's threshold, with Wilson 95% intervals in "
-        "brackets; ECE: expected calibration error of its probabilities (all out of fold).",
+        "brackets; micro- and macro-F1 with bootstrap 95% intervals over cases; ECE: "
+        "expected calibration error of its probabilities (all out of fold).",
         highlight=False,
     )
 

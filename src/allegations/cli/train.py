@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..batch.workflows import train_files
-from ..model.classifier import ModelConfig
+from ..model.config import ModelConfig
 from ._app import (
     BadRows,
     Encoding,

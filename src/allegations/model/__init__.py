@@ -10,32 +10,34 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .bundle import (
-        ARRAY_NAMES,
-        CHECK_SENTENCES,
-        MODEL_JSON,
-        WEIGHTS,
-        compare_tokens,
-        model_from_parts,
-        model_parts,
-        parse_json,
+    from .arrays import (
         read_arrays,
-        tokenizer_check,
         write_arrays,
     )
-    from .classifier import (
-        Goal,
-        LinearScores,
-        ModelConfig,
+    from .bundle import (
+        ARRAY_NAMES,
+        MODEL_JSON,
+        WEIGHTS,
+        model_from_parts,
+        model_parts,
+    )
+    from .calibration import (
         PlattCalibrator,
+    )
+    from .card import (
+        render_card_markdown,
+    )
+    from .classifier import (
+        LinearScores,
         build_classifier,
         build_pipeline,
         build_preprocessor,
-        choose_threshold,
         classifier_spec,
         decision_scores,
         label_scores,
-        parse_goal,
+    )
+    from .config import (
+        ModelConfig,
     )
     from .encode import (
         TokenEncoder,
@@ -51,6 +53,9 @@ if TYPE_CHECKING:
         LemmaFeatures,
         affixes,
     )
+    from .fields import (
+        parse_json,
+    )
     from .persistence import (
         CARD_JSON,
         CARD_MD,
@@ -60,13 +65,22 @@ if TYPE_CHECKING:
         library_versions,
         load_model,
         read_manifest,
-        render_card_markdown,
         save_model,
     )
     from .tagger import (
         EVIDENCE_COLUMNS,
         Tagger,
         prediction_columns,
+    )
+    from .thresholds import (
+        Goal,
+        choose_threshold,
+        parse_goal,
+    )
+    from .token_check import (
+        CHECK_SENTENCES,
+        compare_tokens,
+        tokenizer_check,
     )
 
 __all__ = [
@@ -121,18 +135,18 @@ _WHERE = {
     "affixes": "features",
     "MARK": "features",
     "TokenEncoder": "encode",
-    "ModelConfig": "classifier",
-    "Goal": "classifier",
-    "parse_goal": "classifier",
+    "ModelConfig": "config",
+    "Goal": "thresholds",
+    "parse_goal": "thresholds",
     "build_preprocessor": "classifier",
     "build_pipeline": "classifier",
     "decision_scores": "classifier",
     "label_scores": "classifier",
-    "PlattCalibrator": "classifier",
+    "PlattCalibrator": "calibration",
     "LinearScores": "classifier",
     "classifier_spec": "classifier",
     "build_classifier": "classifier",
-    "choose_threshold": "classifier",
+    "choose_threshold": "thresholds",
     "Tagger": "tagger",
     "prediction_columns": "tagger",
     "EVIDENCE_COLUMNS": "tagger",
@@ -142,15 +156,15 @@ _WHERE = {
     "MAX_PHRASES": "evidence",
     "MODEL_JSON": "bundle",
     "WEIGHTS": "bundle",
-    "CHECK_SENTENCES": "bundle",
+    "CHECK_SENTENCES": "token_check",
     "model_parts": "bundle",
     "model_from_parts": "bundle",
     "ARRAY_NAMES": "bundle",
-    "parse_json": "bundle",
-    "write_arrays": "bundle",
-    "read_arrays": "bundle",
-    "tokenizer_check": "bundle",
-    "compare_tokens": "bundle",
+    "parse_json": "fields",
+    "write_arrays": "arrays",
+    "read_arrays": "arrays",
+    "tokenizer_check": "token_check",
+    "compare_tokens": "token_check",
     "save_model": "persistence",
     "load_model": "persistence",
     "CARD_JSON": "persistence",
@@ -158,7 +172,7 @@ _WHERE = {
     "MANIFEST": "persistence",
     "FORMAT_VERSION": "persistence",
     "MAX_FILE_BYTES": "persistence",
-    "render_card_markdown": "persistence",
+    "render_card_markdown": "card",
     "read_manifest": "persistence",
     "library_versions": "persistence",
 }

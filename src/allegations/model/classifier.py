@@ -1,14 +1,14 @@
-"""The scikit-learn side of the model: features, classifier, calibration, thresholds.
+"""The scikit-learn side of the model: the features + classifier pipeline built from a
+:class:`~allegations.model.config.ModelConfig`, and the classifiers' scores.
 
-No I/O here. :mod:`allegations.training.train` wires these pieces into cross-validation, and
+No I/O here. :mod:`allegations.training.train` wires these pieces into cross-validation
+(with :mod:`~allegations.model.calibration` and :mod:`~allegations.model.thresholds`), and
 :class:`allegations.model.tagger.Tagger` applies them to new texts.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,129 +17,20 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from ..errors import InputError
 from ..text.preprocess import SpacyPreprocessor
-from .features import LemmaFeatures, check_lead, check_ngram_max
+from .config import ModelConfig
+from .features import LemmaFeatures
 
 __all__ = [
     "ModelConfig",
-    "Goal",
-    "parse_goal",
     "build_preprocessor",
     "build_pipeline",
     "decision_scores",
     "label_scores",
-    "PlattCalibrator",
     "LinearScores",
     "classifier_spec",
     "build_classifier",
-    "choose_threshold",
 ]
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Hyper-parameters of the default model. Defaults are the shipped choices."""
-
-    ngram_max: int = 2
-    min_df: int = 2
-    max_df: float = 0.9
-    affix_range: tuple[int, int] = (3, 5)
-    #: Scale of the affix block relative to the word block.
-    affix_weight: float = 1.0
-    #: The lead block of multi-label models: word 1-2 grams of each narrative's first this
-    #: many sentences, a block of their own (0: none).
-    lead_sentences: int = 0
-    #: The same for exclusive models, whose one label is what a narrative states at its
-    #: start. Both chosen on benchmarks/dev_quality.py's splits (docs/model-quality.md):
-    #: the block helped every exclusive split and was a wash on the multi-label ones.
-    exclusive_lead_sentences: int = 1
-    #: Scale of the lead block relative to the word block.
-    lead_weight: float = 0.5
-    #: Inverse regularisation strengths tried; out-of-fold average precision picks one
-    #: per label (multi-label).
-    C_grid: tuple[float, ...] = (2.0, 8.0)
-    #: The same for exclusive labels: one C for the multinomial model, by the mean over
-    #: labels (the grids were chosen on benchmarks/dev_quality.py's splits).
-    exclusive_C_grid: tuple[float, ...] = (1.0, 2.0, 8.0)
-    #: Naive-Bayes feature scaling (NBSVM-style; multi-label only) tried off and on: the
-    #: out-of-fold average precision picks per label, as for C.
-    nb_grid: tuple[bool, ...] = (False, True)
-    #: Also try, per label, the average of the logits of every (C, scaling) candidate
-    #: (one linear model: the mean of their weights).
-    ensemble: bool = True
-    #: A label with fewer positive training cases than this takes that logit mean without
-    #: a choice (0: every label chooses by out-of-fold average precision).
-    ensemble_below: int = 100
-    #: F1 thresholds are pulled toward 0.5 with weight prior / (prior + n_positive). 0 (the
-    #: default) turns this off; a negative value chooses it from (0, 5, 20) on the training
-    #: data's cross-fitted decisions. The training folds cannot see a later release, where
-    #: rare labels lose recall: off did better there (benchmarks/dev_quality.py).
-    threshold_prior: float = 0.0
-    #: How an f1 goal's threshold is read off the out-of-fold probabilities: "half_f1"
-    #: (half the best out-of-fold F1, the optimum for calibrated probabilities) or
-    #: "best_cut" (the cut with the best out-of-fold F1).
-    threshold_rule: str = "half_f1"
-    class_weight: str | None = "balanced"
-    n_folds: int = 5
-    #: A training option rather than a hyper-parameter: keep labels that look like one
-    #: label spelt two ways (``PHYSICAL ABUSSE``, ``Physical-Abuse``) apart instead of
-    #: stopping with "did you mean" (``--allow-similar-labels``).
-    allow_similar_labels: bool = False
-
-    def __post_init__(self) -> None:
-        # Before any training work, not at the first fit.
-        check_ngram_max(self.ngram_max)
-        check_lead(self.lead_sentences, self.lead_weight)
-        check_lead(self.exclusive_lead_sentences, self.lead_weight)
-
-    def lead_for(self, exclusive: bool) -> int:
-        """The lead block's sentences for an exclusive or a multi-label model (0: none)."""
-        return self.exclusive_lead_sentences if exclusive else self.lead_sentences
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy for the model card."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
-
-
-@dataclass(frozen=True)
-class Goal:
-    """A per-label operating point: maximise F1, or reach a precision or recall."""
-
-    metric: str  # "f1", "precision" or "recall"
-    target: float | None = None
-
-    def __str__(self) -> str:
-        return self.metric if self.target is None else f"{self.metric}={self.target:g}"
-
-
-_GOAL_RE = re.compile(r"^\s*(f1|precision|recall)\s*(?:=\s*([0-9]*\.?[0-9]+)\s*)?$", re.I)
-
-
-def parse_goal(text: str) -> Goal:
-    """Parse ``f1``, ``precision=0.9`` or ``recall=0.8``.
-
-    Raises
-    ------
-    InputError
-        If the text is not one of those forms or the target is outside (0, 1].
-    """
-    match = _GOAL_RE.match(str(text))
-    if not match:
-        raise InputError(f"Goal '{text}' is not understood; use f1, precision=0.9 or recall=0.8.")
-    metric, target = match.group(1).lower(), match.group(2)
-    if metric == "f1":
-        if target is not None:
-            raise InputError(f"Goal '{text}': f1 takes no target; use plain f1.")
-        return Goal("f1")
-    if target is None:
-        raise InputError(f"Goal '{text}' needs a target, for example {metric}=0.9.")
-    value = float(target)
-    if not 0.0 < value <= 1.0:
-        raise InputError(
-            f"Goal '{text}': the target must be between 0 and 1, for example {metric}=0.9."
-        )
-    return Goal(metric, value)
 
 
 class PerLabelLogistic(ClassifierMixin, BaseEstimator):
@@ -403,112 +294,3 @@ def label_scores(classifier: Any, raw: Any, n_labels: int) -> np.ndarray:
         full[:, np.asarray(classes, dtype=int)] = scores
         return full
     return scores
-
-
-class PlattCalibrator:
-    """Calibration of raw scores, fitted on out-of-fold scores.
-
-    Multi-label: a sigmoid (Platt) per label, ``p = 1 / (1 + exp(-(a * score + b)))``.
-    Exclusive: temperature scaling, ``p = softmax(a * scores)`` with one ``a`` fitted by
-    log-loss, which calibrates without changing which label scores highest (per-label
-    sigmoids renormalised would reorder labels and cost macro-F1).
-    """
-
-    def __init__(self, exclusive: bool = False) -> None:
-        self.exclusive = exclusive
-
-    def fit(self, scores: np.ndarray, y: np.ndarray) -> PlattCalibrator:
-        """Fit one sigmoid per column of ``scores`` against the 0/1 column of ``y``."""
-        n_labels = scores.shape[1]
-        self.a_ = np.ones(n_labels)
-        self.b_ = np.zeros(n_labels)
-        if self.exclusive:
-            self.a_[:] = _temperature(scores, np.asarray(y).argmax(axis=1))
-            return self
-        for j in range(n_labels):
-            yj = y[:, j]
-            if yj.min() == yj.max():  # constant: keep identity sigmoid
-                continue
-            lr = LogisticRegression(C=1e4, max_iter=1000).fit(scores[:, [j]], yj)
-            self.a_[j], self.b_[j] = float(lr.coef_[0, 0]), float(lr.intercept_[0])
-        return self
-
-    def transform(self, scores: np.ndarray) -> np.ndarray:
-        """Return calibrated probabilities, same shape as ``scores``."""
-        if self.exclusive:
-            return _softmax(scores * self.a_)
-        z = np.clip(scores * self.a_ + self.b_, -35.0, 35.0)
-        return 1.0 / (1.0 + np.exp(-z))
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _temperature(scores: np.ndarray, target: np.ndarray) -> float:
-    """The scale ``a`` minimising the log-loss of ``softmax(a * scores)``."""
-    from scipy.optimize import minimize_scalar
-
-    rows = np.arange(len(target))
-    # Columns of labels absent from a fold hold -1000: keep them out of the fit.
-    scores = np.maximum(scores, scores.max(axis=1, keepdims=True) - 50.0)
-
-    def loss(log_a: float) -> float:
-        return float(-np.log(_softmax(scores * np.exp(log_a))[rows, target] + 1e-12).mean())
-
-    result = minimize_scalar(loss, bounds=(-5.0, 5.0), method="bounded")
-    return float(np.exp(result.x))
-
-
-def choose_threshold(y: np.ndarray, p: np.ndarray, goal: Goal) -> tuple[float, bool]:
-    """Choose one label's threshold on out-of-fold probabilities.
-
-    A case is positive when ``p >= threshold``. The candidates are midpoints between
-    consecutive distinct probabilities, so the threshold does not sit on a training case.
-
-    Parameters
-    ----------
-    y : array of 0/1
-    p : array of float
-        Out-of-fold probabilities for the same cases.
-    goal : Goal
-        ``f1``: maximise F1. ``precision=x``: the highest recall whose precision is at
-        least x. ``recall=x``: the highest precision whose recall is at least x.
-
-    Returns
-    -------
-    (threshold, met)
-        ``met`` is False when the goal cannot be reached; the F1-best threshold is used.
-    """
-    y = np.asarray(y).astype(bool)
-    p = np.asarray(p, dtype=np.float64)
-    n_pos = int(y.sum())
-    if n_pos == 0 or n_pos == len(y):
-        return 0.5, goal.metric == "f1"
-    order = np.argsort(-p, kind="stable")
-    ps, ys = p[order], y[order]
-    tp = np.cumsum(ys)
-    k = np.arange(1, len(ys) + 1)
-    # Only cut between distinct probabilities: the last index of each run of equal values.
-    last = np.r_[ps[1:] != ps[:-1], True]
-    precision = (tp / k)[last]
-    recall = (tp / n_pos)[last]
-    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-    cut_idx = np.flatnonzero(last)
-    below = np.r_[ps[cut_idx[:-1] + 1], max(ps[-1] - 1e-3, 0.0)]
-    thresholds = (ps[cut_idx] + below) / 2
-    met = True
-    target = goal.target if goal.target is not None else 0.0
-    if goal.metric == "precision":
-        ok = precision >= target - 1e-12
-        best = int(np.flatnonzero(ok)[np.argmax(recall[ok])]) if ok.any() else -1
-    elif goal.metric == "recall":
-        ok = recall >= target - 1e-12
-        best = int(np.flatnonzero(ok)[np.argmax(precision[ok])]) if ok.any() else -1
-    else:
-        best = int(np.argmax(f1))
-    if best < 0:
-        met, best = False, int(np.argmax(f1))
-    return float(thresholds[best]), met

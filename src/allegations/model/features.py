@@ -31,6 +31,15 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..errors import NoFeaturesError
 from ..text.preprocess import SENTENCE_END
+from .config import check_lead, check_ngram_max
+from .tfidf import (
+    count_matrix,
+    gram_matrix,
+    grouped_by_row,
+    idf_weights,
+    pair_keys,
+    sublinear_tfidf,
+)
 
 __all__ = ["LemmaFeatures", "affixes", "MARK"]
 
@@ -53,79 +62,6 @@ def affixes(token: str, n_min: int, n_max: int) -> list[str]:
     out = [padded[: n + 1] for n in range(n_min, n_max + 1) if n + 1 <= len(padded)]
     if n_min + 1 <= len(padded):
         out.append(padded[-(n_min + 1) :])
-    return out
-
-
-def check_ngram_max(ngram_max: int) -> None:
-    """Refuse a longest n-gram the feature step does not build (it builds words and word
-    pairs): a larger value would otherwise be read as 2 while the model card named it."""
-    if ngram_max not in (1, 2):
-        raise ValueError(f"ngram_max is {ngram_max!r}; expected 1 or 2.")
-
-
-def check_lead(lead_sentences: Any, lead_weight: Any) -> None:
-    """Refuse a lead block the feature step cannot build: a count of sentences that is not
-    a whole number of 0 or more (1.5 would be read as 2), or a weight that is not positive
-    (0 or less would keep the block's columns and learn nothing from them)."""
-    if isinstance(lead_sentences, bool) or not isinstance(lead_sentences, (int, np.integer)):
-        raise ValueError(
-            f"lead_sentences is {lead_sentences!r}; expected a whole number of sentences, "
-            "0 for no lead block."
-        )
-    if lead_sentences < 0:
-        raise ValueError(f"lead_sentences is {lead_sentences}; expected 0 (no lead block) or more.")
-    if not (isinstance(lead_weight, (int, float, np.number)) and 0 < float(lead_weight) < np.inf):
-        raise ValueError(f"lead_weight is {lead_weight!r}; expected a number above 0, such as 0.5.")
-
-
-def _l2_normalise(X: sp.csr_matrix) -> sp.csr_matrix:
-    X = sp.csr_matrix(X)
-    norms = np.sqrt(
-        np.bincount(
-            np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)),
-            weights=X.data.astype(np.float64) ** 2,
-            minlength=X.shape[0],
-        )
-    )
-    norms[norms == 0] = 1.0
-    X.data = X.data / np.repeat(norms, np.diff(X.indptr))
-    return X
-
-
-def _grouped_by_row(
-    parts: list[tuple[np.ndarray, np.ndarray]], n_rows: int, n_cols: int
-) -> sp.csr_matrix:
-    """A CSR matrix of ones at ``(rows, cols)`` of every part, duplicates kept.
-
-    The rows of each part are non-decreasing; each row holds its entries of the first
-    part, then of the second, and so on. Placing them costs a few passes of NumPy, with
-    no sort (unlike building from coordinates).
-    """
-    per_part = [np.bincount(rows, minlength=n_rows) for rows, _ in parts]
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.sum(per_part, axis=0), out=indptr[1:])
-    indices = np.empty(int(indptr[-1]), dtype=np.int64)
-    offset = indptr[:-1].copy()  # where each row's entries of the next part go
-    for (rows, cols), counts in zip(parts, per_part, strict=True):
-        starts = np.zeros(n_rows, dtype=np.int64)
-        np.cumsum(counts[:-1], out=starts[1:])
-        indices[np.arange(len(cols)) + (offset - starts)[rows]] = cols
-        offset += counts
-    data = np.ones(len(indices), dtype=np.float32)
-    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
-
-
-def _sublinear_tfidf(X: sp.csr_matrix, idf: np.ndarray, weight: float = 1.0) -> sp.csr_matrix:
-    """(1 + log tf) * idf, rows L2-normalised, times ``weight``, as float32.
-
-    ``X`` holds counts with no duplicate entries (its indices need not be sorted); the
-    arithmetic is done in float64 and only the result is rounded to float32.
-    """
-    data = (1.0 + np.log(X.data.astype(np.float64))) * idf[X.indices]
-    out = _l2_normalise(sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape))
-    if weight != 1.0:
-        out.data *= weight
-    out.data = out.data.astype(np.float32)
     return out
 
 
@@ -196,14 +132,14 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         ids, doc_of, lead = self._split_marks(ids, doc_of, n_docs)
 
         # word unigrams and bigrams (bigrams keyed first_id * n_lemmas + second_id)
-        U = self._counts(ids, doc_of, n_docs, n_lemmas)
+        U = count_matrix(ids, doc_of, n_docs, n_lemmas)
         uni_df = np.bincount(U.indices, minlength=n_lemmas)
         self.unigram_lemmas_, self.bigram_keys_, self.word_idf_ = self._word_vocabulary(
             uni_df, ids, doc_of, n_docs
         )
         # the same for the opening sentences
         if lead is not None:
-            lead_U = self._counts(ids[lead], doc_of[lead], n_docs, n_lemmas)
+            lead_U = count_matrix(ids[lead], doc_of[lead], n_docs, n_lemmas)
             self.lead_unigram_lemmas_, self.lead_bigram_keys_, self.lead_idf_ = (
                 self._word_vocabulary(
                     np.bincount(lead_U.indices, minlength=n_lemmas), ids[lead], doc_of[lead], n_docs
@@ -219,7 +155,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         if hi > 0 and lemmas:
             grams = [affixes(tok, lo, hi) for tok in lemmas]
             vocab = {g: i for i, g in enumerate(sorted({g for gs in grams for g in gs}))}
-            M = self._gram_matrix(grams, vocab)
+            M = gram_matrix(grams, vocab)
             present = (U > 0).astype(np.float32) @ (M > 0).astype(np.float32)
             adf = np.bincount(sp.csr_matrix(present).indices, minlength=len(vocab))
             keep_a = adf >= self.min_df
@@ -227,7 +163,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
             remap[keep_a] = np.arange(int(keep_a.sum()))
             self.affix_vocabulary_ = {g: int(remap[i]) for g, i in vocab.items() if keep_a[i]}
             self.affix_matrix_ = sp.csr_matrix(M[:, np.flatnonzero(keep_a)], dtype=np.float32)
-            self.affix_idf_ = self._idf(adf[keep_a], n_docs)
+            self.affix_idf_ = idf_weights(adf[keep_a], n_docs)
         else:
             self.affix_vocabulary_ = {}
             self.affix_matrix_ = sp.csr_matrix((n_lemmas, 0), dtype=np.float32)
@@ -260,13 +196,13 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         max_count = self.max_df * n_docs
         n_lemmas = len(uni_df)
         keep_uni = (uni_df >= self.min_df) & (uni_df <= max_count)
-        uni_idf = self._idf(uni_df[keep_uni], n_docs)
-        keys, bi_doc = self._bigram_keys(ids, doc_of, n_lemmas)
+        uni_idf = idf_weights(uni_df[keep_uni], n_docs)
+        keys, bi_doc = pair_keys(ids, doc_of, n_lemmas)
         if self.ngram_max >= 2 and len(keys):
             pairs = np.unique(bi_doc * (n_lemmas * n_lemmas) + keys)
             bkeys, bdf = np.unique(pairs % (n_lemmas * n_lemmas), return_counts=True)
             keep_bi = (bdf >= self.min_df) & (bdf <= max_count)
-            bigram_keys, bi_idf = bkeys[keep_bi], self._idf(bdf[keep_bi], n_docs)
+            bigram_keys, bi_idf = bkeys[keep_bi], idf_weights(bdf[keep_bi], n_docs)
         else:
             bigram_keys, bi_idf = np.zeros(0, dtype=np.int64), np.zeros(0)
         idf = np.r_[uni_idf, bi_idf].astype(np.float64)
@@ -321,21 +257,6 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
                 setattr(self, name, new_id[keys // n_old] * n_new + new_id[keys % n_old])
         self.affix_matrix_ = sp.csr_matrix(self.affix_matrix_[np.flatnonzero(keep)])
 
-    @staticmethod
-    def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
-        return np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-
-    @staticmethod
-    def _gram_matrix(grams: list[list[str]], vocab: dict[str, int]) -> sp.csr_matrix:
-        rows = np.repeat(np.arange(len(grams)), [len(g) for g in grams])
-        cols = np.fromiter((vocab[g] for gs in grams for g in gs), dtype=np.int64, count=len(rows))
-        M = sp.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(grams), len(vocab))
-        )
-        M.sum_duplicates()
-        return M
-
-    # -- transforming ------------------------------------------------------------------
     def _lemma_ids(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Index of every token of ``docs`` and its document number.
 
@@ -362,21 +283,6 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
                 ids[pos] = k
         doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lens)
         return ids, doc_of, unknown
-
-    @staticmethod
-    def _bigram_keys(
-        ids: np.ndarray, doc_of: np.ndarray, n_lemmas: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        ok = (doc_of[:-1] == doc_of[1:]) & (ids[:-1] < n_lemmas) & (ids[1:] < n_lemmas)
-        return ids[:-1][ok] * n_lemmas + ids[1:][ok], doc_of[:-1][ok]
-
-    @staticmethod
-    def _counts(ids: np.ndarray, doc_of: np.ndarray, n_docs: int, n_cols: int) -> sp.csr_matrix:
-        U = sp.csr_matrix(
-            (np.ones(len(ids), dtype=np.float32), (doc_of, ids)), shape=(n_docs, n_cols)
-        )
-        U.sum_duplicates()
-        return U
 
     def _unknown_affixes(self, unknown: list[str]) -> sp.csr_matrix:
         """Affix rows (like ``affix_matrix_``) of lemmas outside the training vocabulary."""
@@ -443,7 +349,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
             M = self.affix_matrix_
             if len(unknown):
                 M = sp.vstack([M, self._unknown_affixes(list(unknown))], format="csr")
-            blocks.append(_sublinear_tfidf(occurrences @ M, self.affix_idf_, self.affix_weight))
+            blocks.append(sublinear_tfidf(occurrences @ M, self.affix_idf_, self.affix_weight))
         if lead is not None and len(self.lead_idf_):
             blocks.append(self._word_block(ids[lead], doc_of[lead], n_docs, lookup, "lead_"))
         return blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
@@ -459,13 +365,13 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
         col = lookup[f"{kind}unigram_col"][np.minimum(ids, n_vocab)]
         parts = [(doc_of[col >= 0], col[col >= 0])]
         if len(getattr(self, f"{kind}bigram_keys_")):
-            keys, bi_doc = self._bigram_keys(ids, doc_of, max(n_vocab, 1))
+            keys, bi_doc = pair_keys(ids, doc_of, max(n_vocab, 1))
             pos = lookup[f"{kind}bigram_index"].get_indexer(keys)
             parts.append((bi_doc[pos >= 0], pos[pos >= 0] + n_uni))
         # Occurrences grouped by document (duplicates kept) times the identity: the sparse
         # product adds duplicates up without sorting each row, as sum_duplicates would.
-        counts = _grouped_by_row(parts, n_docs, len(idf)) @ lookup[f"{kind}identity"]
-        return _sublinear_tfidf(counts, idf, self.lead_weight if kind else 1.0)
+        counts = grouped_by_row(parts, n_docs, len(idf)) @ lookup[f"{kind}identity"]
+        return sublinear_tfidf(counts, idf, self.lead_weight if kind else 1.0)
 
     def _lookup_tables(self) -> dict[str, Any]:
         """Per-model look-up tables of :meth:`transform_ids`, built once (not pickled).

@@ -1,6 +1,7 @@
 """How far to trust the model: reliability diagrams, calibration error, review bands,
-bootstrap intervals of each label's precision and recall at its threshold, and of the
-difference in F1 between two systems' decisions on the same cases.
+bootstrap intervals of each label's precision and recall at its threshold, of the micro-
+and macro-F1, and of the difference in F1 between two systems' decisions on the same
+cases.
 
 Everything here works on out-of-fold (cross-fitted) predictions, so the figures
 describe cases the model did not train on.
@@ -22,6 +23,7 @@ __all__ = [
     "review_bands",
     "wrong_chance",
     "bootstrap_intervals",
+    "f1_intervals",
     "paired_f1_difference",
 ]
 
@@ -30,6 +32,8 @@ __all__ = [
 REVIEW_ERROR = 0.2
 #: Equal-width probability bins of the reliability diagrams.
 N_BINS = 10
+#: The most case weights :func:`f1_intervals` holds at once (resamples x cases).
+_MAX_WEIGHTS = 4_000_000
 
 
 def reliability(y: np.ndarray, p: np.ndarray, n_bins: int = N_BINS) -> dict[str, Any]:
@@ -145,8 +149,9 @@ def bootstrap_intervals(
     return out
 
 
-def _case_weights(n: int, n_boot: int, seed: int) -> np.ndarray:
-    """``n_boot`` resamples of ``n`` cases with replacement, as multinomial case weights."""
+def _case_weights(n: int, n_boot: int, seed: int | np.random.Generator) -> np.ndarray:
+    """``n_boot`` resamples of ``n`` cases with replacement, as multinomial case weights
+    (``seed`` may be a generator, whose stream then continues)."""
     rng = np.random.default_rng(seed)
     return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)
 
@@ -157,6 +162,61 @@ def _f1s(weights: np.ndarray, y: np.ndarray, pred: np.ndarray) -> tuple[np.ndarr
     both = weights @ pred + weights @ y  # predicted + true, per label
     micro = 2 * tp.sum(axis=1) / np.maximum(both.sum(axis=1), 1e-12)
     return micro, np.divide(2 * tp, both, out=np.zeros_like(tp), where=both > 0)
+
+
+def f1_intervals(
+    y: np.ndarray,
+    pred: np.ndarray,
+    *,
+    min_support: int = MIN_SUPPORT,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, list[float] | None]:
+    """Percentile bootstrap intervals of the micro- and macro-F1 of decisions ``pred``.
+
+    Cases are resampled with replacement ``n_boot`` times (multinomial case weights, drawn
+    in blocks so that memory stays bounded for many cases). Macro-F1 is the mean F1 over
+    the labels with at least ``min_support`` true cases in ``y``, the labels of
+    :func:`~allegations.stats.metrics.score_predictions`'s ``macro_f1``; a label a
+    resample happens to miss scores 0.
+
+    Parameters
+    ----------
+    y, pred : array of 0/1, shape (n_cases, n_labels)
+        True labels and (cross-fitted) decisions.
+
+    Returns
+    -------
+    dict
+        ``micro_f1`` and ``macro_f1``, each ``[low, high]`` rounded to 4 decimals; None
+        when there is no case (both) or no label with ``min_support`` cases (macro).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    pred = np.asarray(pred, dtype=np.float64)
+    if y.ndim != 2 or not len(y):
+        return {"micro_f1": None, "macro_f1": None}
+    keep = y.sum(axis=0) >= min_support
+    rng = np.random.default_rng(seed)
+    block = max(1, min(n_boot, _MAX_WEIGHTS // len(y)))
+    micro, macro = [], []
+    for start in range(0, n_boot, block):
+        weights = _case_weights(len(y), min(block, n_boot - start), rng)
+        micro_f1, per_label = _f1s(weights, y, pred)
+        micro.append(micro_f1)
+        macro.append(per_label[:, keep].mean(axis=1) if keep.any() else micro_f1[:0])
+    alpha = (1.0 - level) / 2.0
+
+    def interval(values: list[np.ndarray]) -> list[float] | None:
+        boot = np.concatenate(values)
+        if not len(boot):
+            return None
+        return [
+            round(float(np.quantile(boot, alpha)), 4),
+            round(float(np.quantile(boot, 1.0 - alpha)), 4),
+        ]
+
+    return {"micro_f1": interval(micro), "macro_f1": interval(macro)}
 
 
 def paired_f1_difference(

@@ -14,14 +14,10 @@ from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from ..errors import InputError
-from ..model.classifier import (
-    Goal,
-    ModelConfig,
-    PlattCalibrator,
-    build_pipeline,
-    choose_threshold,
-    decision_scores,
-)
+from ..model.calibration import PlattCalibrator
+from ..model.classifier import build_pipeline, decision_scores
+from ..model.config import ModelConfig
+from ..model.thresholds import Goal, choose_threshold
 from ..stats.metrics import MIN_SUPPORT
 from ..text.preprocess import SpacyPreprocessor, lemma_text
 from .codebook import Codebook

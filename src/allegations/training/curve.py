@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..model.classifier import ModelConfig, build_preprocessor, parse_goal
+from ..model.classifier import build_preprocessor
+from ..model.config import ModelConfig
+from ..model.thresholds import parse_goal
 from ..stats.metrics import MIN_SUPPORT, score_predictions
 from .codebook import Codebook
 from .crossval import (

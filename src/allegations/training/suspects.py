@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..model.classifier import ModelConfig, build_preprocessor
+from ..model.classifier import build_preprocessor
+from ..model.config import ModelConfig
 from ..stats.metrics import MIN_SUPPORT
 from .codebook import Codebook
 from .crossval import assign_groups, cross_validate, make_folds, seed_examples
