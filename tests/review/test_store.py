@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allegations.errors import StoreError
-from allegations.review.store import AuditDesign, ReviewStore, text_hash
+from allegations.review.audit_store import AuditDesign
+from allegations.review.store import ReviewStore, text_hash
 
 LABELS = ["money", "query", "threat"]
 

@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .audit_store import AuditDesign
     from .cases import (
         AUDIT_EDGES,
         DEFAULT_AUDIT_SIZE,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
         parse_evidence,
         release_fingerprint,
     )
+    from .decision import Decision, text_hash
     from .estimate import (
         Z95,
         Z_JOINT,
@@ -50,13 +52,8 @@ if TYPE_CHECKING:
         open_review,
         safe,
     )
-    from .store import (
-        STORE_FORMAT,
-        AuditDesign,
-        Decision,
-        ReviewStore,
-        text_hash,
-    )
+    from .store import ReviewStore
+    from .store_schema import STORE_FORMAT
 
 __all__ = [
     "AuditDesign",
@@ -97,11 +94,11 @@ __all__ = [
 ]
 
 _WHERE = {
-    "AuditDesign": "store",
-    "Decision": "store",
+    "AuditDesign": "audit_store",
+    "Decision": "decision",
     "ReviewStore": "store",
-    "STORE_FORMAT": "store",
-    "text_hash": "store",
+    "STORE_FORMAT": "store_schema",
+    "text_hash": "decision",
     "AUDIT_EDGES": "cases",
     "Case": "cases",
     "DEFAULT_AUDIT_SIZE": "cases",

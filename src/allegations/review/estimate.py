@@ -49,7 +49,8 @@ from ..stats.agreement import krippendorff_alpha_nominal
 from ..stats.intervals import Z95, wilson
 from ..tables.read import load_table, require_column
 from ..training.labels import label_key, parse_label_string
-from .store import AuditDesign, Decision, ReviewStore
+from .audit_store import AuditDesign
+from .store import Decision, ReviewStore
 
 __all__ = [
     "Z95",

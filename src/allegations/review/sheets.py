@@ -38,7 +38,8 @@ from ..tables.read import atomic_write, write_table
 from ..tables.write import EXCEL_MAX_CELL, FORMULA_START, check_excel_rows, neutralise_formula
 from ..training.labels import TRUTHY, label_key
 from .cases import Case
-from .store import Decision, ReviewStore, SheetRow
+from .sheet_store import SheetRow
+from .store import Decision, ReviewStore
 
 __all__ = [
     "FALSY",
