@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import InputError
+from allegations.review.answers import disputes
 from allegations.review.cases import Case
-from allegations.review.estimate import disputes, estimate_store
+from allegations.review.estimate import estimate_store
 from allegations.review.session import open_review
 from allegations.review.sheets import NONE_COL, import_sheet, write_sheet
 from allegations.review.store import ReviewStore, text_hash

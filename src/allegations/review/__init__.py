@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from .estimate import (
         Z95,
         Z_JOINT,
-        agreement,
         estimate_store,
         weighted_share,
         wilson,
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
         export_store,
         import_file,
     )
+    from .interrater import agreement
     from .select import (
         SELECT_STRATEGIES,
         codebook_scores,
@@ -125,7 +125,7 @@ _WHERE = {
     "import_file": "exchange",
     "Z95": "estimate",
     "Z_JOINT": "estimate",
-    "agreement": "estimate",
+    "agreement": "interrater",
     "estimate_store": "estimate",
     "wilson": "estimate",
     "weighted_share": "estimate",
