@@ -21,7 +21,8 @@ from allegations.review.cases import Case
 from allegations.review.estimate import estimate_store
 from allegations.review.interrater import agreement
 from allegations.review.session import ReviewSession
-from allegations.review.sheets import import_sheet, write_sheet
+from allegations.review.sheet_import import import_sheet
+from allegations.review.sheets import write_sheet
 from allegations.review.store import ReviewStore, text_hash
 from allegations.stats.agreement import krippendorff_alpha_nominal
 
