@@ -35,8 +35,10 @@ if TYPE_CHECKING:
     )
     from .exchange import (
         EXPORT_FORMATS,
-        IMPORT_FORMATS,
         export_store,
+    )
+    from .exchange_import import (
+        IMPORT_FORMATS,
         import_file,
     )
     from .interrater import agreement
@@ -120,9 +122,9 @@ _WHERE = {
     "open_review": "session",
     "safe": "session",
     "EXPORT_FORMATS": "exchange",
-    "IMPORT_FORMATS": "exchange",
+    "IMPORT_FORMATS": "exchange_import",
     "export_store": "exchange",
-    "import_file": "exchange",
+    "import_file": "exchange_import",
     "Z95": "estimate",
     "Z_JOINT": "estimate",
     "agreement": "interrater",
