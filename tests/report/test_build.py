@@ -31,7 +31,8 @@ from allegations.report.build import (
     report_data_from_training,
 )
 from allegations.report.figures import _operating_point
-from allegations.report.html import NOT_RECORDED, render_html
+from allegations.report.html import render_html
+from allegations.report.html_parts import NOT_RECORDED
 from allegations.report.inputs import release_warnings
 from allegations.report.methods import pct, plural
 from allegations.stats.metrics import score_predictions

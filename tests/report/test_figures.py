@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from allegations.report import figures
+from allegations.report import figures, svg
 
 
 def test_no_cooccurrence_figure_for_single_label_data():
@@ -43,14 +43,14 @@ def test_small_multiple_titles_do_not_overlap(monkeypatch):
         "VERBAL ABUSE",
     ]
     drawn = []
-    original = figures.svg_text
+    original = svg.svg_text
 
     def keep(fig, name, title):
         text = original(fig, name, title)  # draws the figure
         drawn.append(fig)
         return text
 
-    monkeypatch.setattr(figures, "svg_text", keep)
+    monkeypatch.setattr(svg, "svg_text", keep)
     figures.pr_curves_figure({n: _curve(0.39) for n in names}, {}, [])
     calibration = {
         n: {"bins": [{"mean_predicted": 0.5, "fraction_positive": 0.4, "count": 3}], "ece": 0.05}

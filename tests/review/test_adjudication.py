@@ -16,10 +16,13 @@ from typer.testing import CliRunner
 from allegations.cli import app
 from allegations.cli.review import build_screen
 from allegations.errors import InputError, StoreError
+from allegations.review.answers import choose_decisions, disputes
 from allegations.review.cases import Case
-from allegations.review.estimate import agreement, choose_decisions, disputes, estimate_store
+from allegations.review.estimate import estimate_store
+from allegations.review.interrater import agreement
 from allegations.review.session import ReviewSession
-from allegations.review.sheets import import_sheet, write_sheet
+from allegations.review.sheet_import import import_sheet
+from allegations.review.sheets import write_sheet
 from allegations.review.store import ReviewStore, text_hash
 from allegations.stats.agreement import krippendorff_alpha_nominal
 

@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import InputError, StoreError
+from allegations.review.audit_store import AuditDesign
 from allegations.review.estimate import Z95, estimate_store, wilson
-from allegations.review.store import AuditDesign, ReviewStore, text_hash
+from allegations.review.store import ReviewStore, text_hash
 
 # The constructed release: 40 cases, band 0 = cases 0-9 (N0 = 10), band 1 = cases 10-39
 # (N1 = 30). The model tags label "a" on cases 0-5 and 10-14 (M = 11), "b" on none.

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from allegations import evaluate, load_model
 from allegations.cli import app
 from allegations.errors import InputError, StoreError
-from allegations.review.exchange import export_store, import_file
+from allegations.review.exchange import export_store
+from allegations.review.exchange_import import import_file
 from allegations.review.session import open_review
 from allegations.review.store import ReviewStore
 

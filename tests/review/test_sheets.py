@@ -11,10 +11,12 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import InputError
+from allegations.review.answers import disputes
 from allegations.review.cases import Case
-from allegations.review.estimate import disputes, estimate_store
+from allegations.review.estimate import estimate_store
 from allegations.review.session import open_review
-from allegations.review.sheets import NONE_COL, import_sheet, write_sheet
+from allegations.review.sheet_import import import_sheet
+from allegations.review.sheets import NONE_COL, write_sheet
 from allegations.review.store import ReviewStore, text_hash
 
 from ..conftest import make_corpus, run_cli

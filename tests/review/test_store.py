@@ -1,4 +1,4 @@
-"""The review store: durability settings, append-only rows, undo, label checks, audit design."""
+"""The review store: durability settings, append-only rows, undo, label checks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allegations.errors import StoreError
-from allegations.review.store import AuditDesign, ReviewStore, text_hash
+from allegations.review.store import ReviewStore, text_hash
 
 LABELS = ["money", "query", "threat"]
 
@@ -103,31 +103,6 @@ def test_not_a_store_missing_store_and_damaged_store(tmp_path: Path):
     with pytest.raises(StoreError, match="not a usable review store"):
         ReviewStore(junk, labels=LABELS)
     assert junk.read_bytes().startswith(b"this is not sqlite")  # left untouched
-
-
-def test_audit_design_round_trip_and_other_release_refused(tmp_path: Path):
-    design = AuditDesign(
-        case_ids=["a", "b", "c"],
-        text_hashes=["h1", "h2", "h3"],
-        bands=[0, 1, 1],
-        predicted=[["money"], [], ["query", "threat"]],
-        sample=[2, 0],
-        edges=[0.0, 0.5, 1.0],
-        fingerprint="f1",
-        seed=4,
-    )
-    with ReviewStore(tmp_path / "r.db", labels=LABELS) as store:
-        assert store.audit_design() is None
-        store.save_audit_design(design)
-        store.save_audit_design(design)  # same release: nothing happens
-        back = store.audit_design()
-        assert back is not None
-        assert (back.case_ids, back.bands, back.predicted, back.sample, back.seed) == (
-            design.case_ids, design.bands, design.predicted, design.sample, 4,
-        )  # fmt: skip
-        other = AuditDesign(**{**design.__dict__, "fingerprint": "f2"})
-        with pytest.raises(StoreError, match="already holds an audit of another release"):
-            store.save_audit_design(other)
 
 
 OPS = st.lists(

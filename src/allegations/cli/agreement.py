@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..review.estimate import agreement
+from ..review.interrater import agreement
 from ..review.store import ReviewStore
 from ..tables import atomic_write
 from ._app import Quiet, app, console, errors_to_exit, setup_logging

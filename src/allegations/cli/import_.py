@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ..review.exchange import import_file
-from ..review.sheets import import_sheet, is_sheet
+from ..review.exchange_import import import_file
+from ..review.sheet_import import import_sheet
+from ..review.sheets import is_sheet
 from ._app import Quiet, app, console, errors_to_exit, fail, setup_logging
 
 

@@ -24,21 +24,15 @@ if TYPE_CHECKING:
         report_data_from_training,
     )
     from .figures import (
-        OKABE_ITO,
         calibration_figure,
-        confidence_figure,
         cooccurrence_figure,
         label_counts_figure,
         pr_curves_figure,
         quality_figure,
-        release_counts_figure,
-        svg_text,
         text_length_figure,
     )
-    from .html import (
-        NOT_RECORDED,
-        render_html,
-    )
+    from .html import render_html
+    from .html_parts import NOT_RECORDED
     from .inputs import (
         release_warnings,
     )
@@ -46,6 +40,14 @@ if TYPE_CHECKING:
         describe_goal,
         methods_paragraph,
         pct,
+    )
+    from .release_figures import (
+        confidence_figure,
+        release_counts_figure,
+    )
+    from .svg import (
+        OKABE_ITO,
+        svg_text,
     )
 
 __all__ = [
@@ -92,18 +94,18 @@ _WHERE = {
     "quality_rows": "build",
     "report_data_from_training": "build",
     "calibration_bins": "build",
-    "OKABE_ITO": "figures",
-    "svg_text": "figures",
+    "OKABE_ITO": "svg",
+    "svg_text": "svg",
     "label_counts_figure": "figures",
     "cooccurrence_figure": "figures",
     "text_length_figure": "figures",
     "quality_figure": "figures",
     "pr_curves_figure": "figures",
     "calibration_figure": "figures",
-    "release_counts_figure": "figures",
-    "confidence_figure": "figures",
+    "release_counts_figure": "release_figures",
+    "confidence_figure": "release_figures",
     "render_html": "html",
-    "NOT_RECORDED": "html",
+    "NOT_RECORDED": "html_parts",
     "release_warnings": "inputs",
     "methods_paragraph": "methods",
     "pct": "methods",

@@ -1,5 +1,6 @@
-"""The figures of a report, drawn with matplotlib on Agg canvases (no pyplot, no global
-backend switch) in the Okabe-Ito colour-blind-safe palette, and returned as inline SVG text.
+"""The figures of the training data and the model's quality, drawn like every report figure
+(:mod:`allegations.report.svg`): label counts, co-occurrence, text length, quality,
+precision-recall curves and calibration, the last two as small multiples.
 
 Every function takes the plain dicts of :func:`allegations.report.build.build_report` and returns
 an SVG string, or ``None`` when there is nothing to draw.
@@ -7,80 +8,23 @@ an SVG string, or ``None`` when there is nothing to draw.
 
 from __future__ import annotations
 
-import io
 import math
-import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib
-from cycler import cycler
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .svg import GREY, OKABE_ITO, draw_figure
+
 __all__ = [
-    "OKABE_ITO",
-    "svg_text",
     "label_counts_figure",
     "cooccurrence_figure",
     "text_length_figure",
     "quality_figure",
     "pr_curves_figure",
     "calibration_figure",
-    "release_counts_figure",
-    "confidence_figure",
 ]
-
-#: Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
-OKABE_ITO = {
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "purple": "#CC79A7",
-    "black": "#000000",
-}
-GREY = "#999999"
-
-_RC: Any = {  # typed loosely: the rcParams stubs list only literal keys
-    "svg.hashsalt": "allegations-report",  # stable ids: same data, same bytes
-    "svg.fonttype": "path",  # text as outlines: looks the same in every browser and in print
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.prop_cycle": cycler(color=list(OKABE_ITO.values())),
-}
-
-
-def svg_text(fig: Figure, name: str, title: str) -> str:
-    """Serialise ``fig`` as inline SVG: no XML prolog, ids prefixed with ``name``.
-
-    The ids are prefixed so that several figures can share one HTML page.
-    """
-    buf = io.StringIO()
-    with matplotlib.rc_context(_RC):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    text = buf.getvalue()
-    text = text[text.index("<svg") :]
-    text = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', text)
-    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{name}-\1)", text)
-    text = re.sub(r'href="#([^"]+)"', rf'href="#{name}-\1"', text)
-    safe = title.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
-    text = text.replace("<svg ", f'<svg role="img" aria-label="{safe}" ', 1)
-    return text
-
-
-def _draw(width: float, height: float, draw: Any, name: str, title: str, **kw: Any) -> str:
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(width, height), layout="constrained")
-        FigureCanvasAgg(fig)  # Agg: headless, the same on every machine
-        draw(fig, **kw)
-        return svg_text(fig, name, title)
 
 
 def _grid(n: int, max_cols: int = 4) -> tuple[int, int]:
@@ -104,7 +48,9 @@ def label_counts_figure(label_counts: Sequence[dict[str, Any]]) -> str | None:
         ax.set_title("Training cases per label")
         ax.margins(x=0.12)
 
-    return _draw(7, 0.6 + 0.35 * len(label_counts), draw, "fig-counts", "Training cases per label")
+    return draw_figure(
+        7, 0.6 + 0.35 * len(label_counts), draw, "fig-counts", "Training cases per label"
+    )
 
 
 def cooccurrence_figure(cooc: dict[str, Any] | None) -> str | None:
@@ -140,7 +86,9 @@ def cooccurrence_figure(cooc: dict[str, Any] | None) -> str | None:
         fig.colorbar(image, ax=ax, label="Cases (count)", shrink=0.8)
 
     side = 2.5 + 0.45 * len(labels)
-    return _draw(side + 1.2, side, draw, "fig-cooc", "Label co-occurrence in the training data")
+    return draw_figure(
+        side + 1.2, side, draw, "fig-cooc", "Label co-occurrence in the training data"
+    )
 
 
 def text_length_figure(hist: dict[str, Any] | None) -> str | None:
@@ -173,7 +121,7 @@ def text_length_figure(hist: dict[str, Any] | None) -> str | None:
         ax.set_ylabel("Training cases (count)")
         ax.set_title("Length of the training narratives")
 
-    return _draw(7, 2.8, draw, "fig-length", "Distribution of narrative lengths")
+    return draw_figure(7, 2.8, draw, "fig-length", "Distribution of narrative lengths")
 
 
 def quality_figure(per_label: Sequence[dict[str, Any]]) -> str | None:
@@ -212,7 +160,7 @@ def quality_figure(per_label: Sequence[dict[str, Any]]) -> str | None:
         axes[0].set_ylim(-0.6, len(names) - 0.4)
 
     height = 1.0 + 0.35 * len(per_label)
-    return _draw(
+    return draw_figure(
         8,
         height,
         draw,
@@ -275,7 +223,7 @@ def pr_curves_figure(
             ax.set_title(_panel_title(label, f"AP {ap:.2f}" if ap is not None else ""))
             _unit_panel(ax, k, cols, len(names), "Recall (0-1)", "Precision (0-1)", top=1.05)
 
-    return _draw(
+    return draw_figure(
         2.3 * cols + 0.6,
         2.3 * rows + 0.4,
         draw,
@@ -363,104 +311,10 @@ def calibration_figure(calibration: dict[str, Any] | None) -> str | None:
                 "Observed share with label (0-1)",
             )
 
-    return _draw(
+    return draw_figure(
         2.3 * cols + 0.6,
         2.3 * rows + 0.4,
         draw,
         "fig-calibration",
         "Calibration (reliability) of the predicted probabilities",
     )
-
-
-def release_counts_figure(
-    counts: Sequence[dict[str, Any]], audit: dict[str, Any] | None
-) -> str | None:
-    """Cases per label in a release: as tagged (bars), corrected (dot, 95% interval) and
-    estimated from the audit sample (diamond, 95% interval)."""
-    if not counts:
-        return None
-    from_audit = {
-        r["label"]: r.get("estimated_count")
-        for r in (audit or {}).get("per_label", [])
-        if isinstance(r.get("estimated_count"), dict)
-    }
-
-    def draw(fig: Figure) -> None:
-        ax = fig.subplots()
-        names = [c["label"] for c in counts][::-1]
-        ys = range(len(names))
-        ax.barh(
-            ys,
-            [c["tagged"] for c in counts][::-1],
-            color=OKABE_ITO["sky_blue"],
-            height=0.6,
-            label="tagged by the model",
-        )
-        shown_corr = shown_audit = False
-        for y, c in zip(ys, counts[::-1], strict=True):
-            corr = c.get("corrected")
-            if corr:
-                ax.errorbar(
-                    [corr["estimate"]],
-                    [y + 0.12],
-                    xerr=[[corr["estimate"] - corr["low"]], [corr["high"] - corr["estimate"]]],
-                    fmt="o",
-                    color=OKABE_ITO["vermillion"],
-                    capsize=3,
-                    label=None if shown_corr else "corrected for error rates (95%)",
-                )
-                shown_corr = True
-            est = from_audit.get(c["label"])
-            if est and est.get("estimate") is not None:
-                lo = est.get("low", est["estimate"])
-                hi = est.get("high", est["estimate"])
-                ax.errorbar(
-                    [est["estimate"]],
-                    [y - 0.12],
-                    xerr=[[est["estimate"] - lo], [hi - est["estimate"]]],
-                    fmt="D",
-                    color=OKABE_ITO["black"],
-                    capsize=3,
-                    markersize=5,
-                    label=None if shown_audit else "from the audit sample (95%)",
-                )
-                shown_audit = True
-        ax.set_yticks(list(ys), names)
-        ax.set_xlabel("Cases in the release (count)")
-        ax.set_ylabel("Label")
-        ax.set_title("Cases per label in the release")
-        ax.set_xlim(left=0)
-        ax.legend(frameon=False, fontsize=8, loc="best")
-
-    return _draw(
-        7.5,
-        1.2 + 0.45 * len(counts),
-        draw,
-        "fig-release",
-        "Cases per label in the release with 95% intervals",
-    )
-
-
-def confidence_figure(confidence: dict[str, Any] | None) -> str | None:
-    """Histogram of the release's per-case confidence."""
-    if not confidence:
-        return None
-
-    def draw(fig: Figure) -> None:
-        ax = fig.subplots()
-        edges, counts = confidence["edges"], confidence["counts"]
-        ax.bar(
-            edges[:-1],
-            counts,
-            width=edges[1] - edges[0],
-            align="edge",
-            color=OKABE_ITO["green"],
-            edgecolor="white",
-            linewidth=0.5,
-        )
-        ax.set_xlabel("Confidence: 1 minus the largest chance a call is wrong (1 = certain)")
-        ax.set_ylabel("Cases (count)")
-        ax.set_title("How sure the model was, case by case")
-        ax.set_xlim(0, 1)
-
-    return _draw(7, 2.6, draw, "fig-confidence", "Distribution of the model's confidence")

@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .audit_store import AuditDesign
     from .cases import (
         AUDIT_EDGES,
         DEFAULT_AUDIT_SIZE,
@@ -24,20 +25,23 @@ if TYPE_CHECKING:
         parse_evidence,
         release_fingerprint,
     )
+    from .decision import Decision, text_hash
     from .estimate import (
         Z95,
         Z_JOINT,
-        agreement,
         estimate_store,
         weighted_share,
         wilson,
     )
     from .exchange import (
         EXPORT_FORMATS,
-        IMPORT_FORMATS,
         export_store,
+    )
+    from .exchange_import import (
+        IMPORT_FORMATS,
         import_file,
     )
+    from .interrater import agreement
     from .select import (
         SELECT_STRATEGIES,
         codebook_scores,
@@ -50,13 +54,8 @@ if TYPE_CHECKING:
         open_review,
         safe,
     )
-    from .store import (
-        STORE_FORMAT,
-        AuditDesign,
-        Decision,
-        ReviewStore,
-        text_hash,
-    )
+    from .store import ReviewStore
+    from .store_schema import STORE_FORMAT
 
 __all__ = [
     "AuditDesign",
@@ -97,11 +96,11 @@ __all__ = [
 ]
 
 _WHERE = {
-    "AuditDesign": "store",
-    "Decision": "store",
+    "AuditDesign": "audit_store",
+    "Decision": "decision",
     "ReviewStore": "store",
-    "STORE_FORMAT": "store",
-    "text_hash": "store",
+    "STORE_FORMAT": "store_schema",
+    "text_hash": "decision",
     "AUDIT_EDGES": "cases",
     "Case": "cases",
     "DEFAULT_AUDIT_SIZE": "cases",
@@ -123,12 +122,12 @@ _WHERE = {
     "open_review": "session",
     "safe": "session",
     "EXPORT_FORMATS": "exchange",
-    "IMPORT_FORMATS": "exchange",
+    "IMPORT_FORMATS": "exchange_import",
     "export_store": "exchange",
-    "import_file": "exchange",
+    "import_file": "exchange_import",
     "Z95": "estimate",
     "Z_JOINT": "estimate",
-    "agreement": "estimate",
+    "agreement": "interrater",
     "estimate_store": "estimate",
     "wilson": "estimate",
     "weighted_share": "estimate",

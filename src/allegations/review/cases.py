@@ -20,8 +20,9 @@ from ..errors import InputError
 from ..model.tagger import Tagger
 from ..tables import load_table, require_column
 from ..tables.options import TableOptions
+from .audit_store import AuditDesign
 from .select import rank_by_scores
-from .store import AuditDesign, text_hash
+from .store import text_hash
 
 __all__ = [
     "AUDIT_EDGES",

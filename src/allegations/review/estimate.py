@@ -1,4 +1,4 @@
-"""Estimates from an audit sample: precision, recall, counts and elusion per label; agreement.
+"""Estimates from an audit sample: precision, recall, counts and elusion per label.
 
 The audit (``allegations review --strategy audit``) draws cases from the release in
 confidence bands; band ``h`` holds ``N_h`` cases of which ``n_h`` were audited, so each
@@ -20,16 +20,8 @@ is taken at 97.5% (z = 2.2414) and combined at its extremes: by Bonferroni the c
 interval covers at least 95%. A domain with no audited case gives no estimate and the
 interval [0, 1], which carries through to a wide count interval instead of a false one.
 
-Whose answers: with one reviewer, theirs; with ``reviewer=NAME``, that reviewer's; with
-several reviewers, on each case the adjudicated answer where there is one, else the answer
-the reviewers share, and a case on which they disagree without adjudication stops the
-estimate (:func:`choose_decisions`).
-
-Agreement (reviewers only, not adjudicators): Cohen's kappa per label between two
-reviewers on the cases both decided (any strategy); with more reviewers, the mean of the
-pairwise kappas (Light's kappa). Next to it: whole-case exact agreement (the share of
-cases both coded with the same label set) and Krippendorff's alpha (nominal), over whole
-label sets and per label (see :mod:`allegations.stats.agreement`).
+Whose answers: see :mod:`allegations.review.answers` (the adjudicated or shared answer of
+several reviewers); agreement between reviewers: :mod:`allegations.review.interrater`.
 """
 
 from __future__ import annotations
@@ -37,7 +29,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -45,18 +36,17 @@ import numpy as np
 
 from ..batch import tag_view
 from ..errors import InputError, StoreError
-from ..stats.agreement import krippendorff_alpha_nominal
 from ..stats.intervals import Z95, wilson
 from ..tables import load_table, require_column
 from ..training.labels import label_key, parse_label_string
-from .store import AuditDesign, Decision, ReviewStore
+from .answers import choose_decisions
+from .audit_store import AuditDesign
+from .interrater import agreement
+from .store import ReviewStore
 
 __all__ = [
     "Z95",
     "Z_JOINT",
-    "agreement",
-    "choose_decisions",
-    "disputes",
     "estimate_store",
     "wilson",
     "weighted_share",
@@ -118,115 +108,6 @@ def _predictions_calls(
             f"labels are {', '.join(labels)}."
         )
     return [[known[label_key(x)] for x in calls[cid]] for cid in design.case_ids]
-
-
-def _reviews(standing: dict[tuple[str, str], Decision]) -> dict[str, dict[str, Decision]]:
-    """Reviewers' (not adjudicators') standing decisions, by text hash and reviewer."""
-    by_case: dict[str, dict[str, Decision]] = {}
-    for (name, thash), d in standing.items():
-        if d.role == "reviewer":
-            by_case.setdefault(thash, {})[name] = d
-    return by_case
-
-
-def _adjudications(standing: dict[tuple[str, str], Decision]) -> dict[str, Decision]:
-    out: dict[str, Decision] = {}
-    for d in sorted(standing.values(), key=lambda d: d.seq):
-        if d.role == "adjudicator":
-            out[d.text_hash] = d  # the latest adjudication settles the case
-    return out
-
-
-def disputes(
-    store: ReviewStore, standing: dict[tuple[str, str], Decision] | None = None
-) -> dict[str, list[Decision]]:
-    """Cases on which reviewers' answers differ and no adjudication settles them.
-
-    Returns
-    -------
-    dict
-        Text hash -> the reviewers' standing decisions on it (oldest first).
-    """
-    standing = store.standing() if standing is None else standing
-    settled = _adjudications(standing)
-    out: dict[str, list[Decision]] = {}
-    for thash, ds in _reviews(standing).items():
-        if thash not in settled and len({frozenset(d.labels) for d in ds.values()}) > 1:
-            out[thash] = sorted(ds.values(), key=lambda d: d.seq)
-    return out
-
-
-def choose_decisions(
-    store: ReviewStore,
-    *,
-    reviewer: str | None = None,
-    strategy: str | None = None,
-    standing: dict[tuple[str, str], Decision] | None = None,
-) -> tuple[dict[str, Decision], dict[str, Any]]:
-    """The one decision per case that an estimate uses, and how it was chosen.
-
-    Parameters
-    ----------
-    store : ReviewStore
-    reviewer : str, optional
-        Use this person's decisions only.
-    strategy : str, optional
-        Only decisions made under this strategy (``"audit"`` for the estimate).
-
-    Returns
-    -------
-    (dict, dict)
-        Text hash -> decision; and ``source`` ("reviewer", "single reviewer" or
-        "adjudicated"), ``reviewers``, ``n_adjudicated``, ``n_agreed`` (cases several
-        reviewers coded alike).
-
-    Raises
-    ------
-    InputError
-        If ``reviewer`` has no decision in the store.
-    StoreError
-        If several reviewers disagree on cases that no adjudication settles: the message
-        lists the reviewers, the number of disputed cases and how to settle them.
-    """
-    standing = store.standing() if standing is None else standing
-    if strategy is not None:
-        standing = {k: d for k, d in standing.items() if d.strategy == strategy}
-    names = sorted({d.reviewer for d in standing.values() if d.role == "reviewer"})
-    if reviewer is not None:
-        everyone = store.reviewers()
-        if reviewer not in everyone:
-            raise InputError(
-                f"Reviewer '{reviewer}' has no decision in {store.path}; reviewers are: "
-                f"{', '.join(everyone) or '(none)'}. Pass one of them to --reviewer."
-            )
-        mine = {h: d for (name, h), d in standing.items() if name == reviewer}
-        return mine, {"source": "reviewer", "reviewers": [reviewer], "n_adjudicated": 0,
-                      "n_agreed": 0}  # fmt: skip
-    settled = _adjudications(standing)
-    chosen: dict[str, Decision] = {}
-    unsettled: list[str] = []
-    n_agreed = 0
-    for thash, ds in _reviews(standing).items():
-        if thash in settled:
-            continue
-        if len({frozenset(d.labels) for d in ds.values()}) > 1:
-            unsettled.append(ds[max(ds, key=lambda r: ds[r].seq)].case_id)
-            continue
-        n_agreed += len(ds) > 1
-        chosen[thash] = max(ds.values(), key=lambda d: d.seq)
-    if unsettled:
-        raise StoreError(
-            f"{len(names)} reviewers ({', '.join(names)}) answered in {store.path} and "
-            f"disagree on {len(unsettled)} case(s) no adjudication settles (first ids: "
-            f"{', '.join(unsettled[:5])}). Pass --reviewer NAME to use one reviewer's "
-            "answers, or settle the disputes: 'allegations review DATA --model MODEL --store "
-            "STORE --adjudicate' (or add --export-sheet disputes.xlsx and then 'allegations "
-            "import disputes.xlsx --store STORE --reviewer NAME --adjudicate')."
-        )
-    chosen.update(settled)
-    source = "adjudicated" if len(names) > 1 or settled else "single reviewer"
-    return chosen, {"source": source, "reviewers": names, "n_adjudicated": len(settled),
-                    "n_agreed": n_agreed}  # fmt: skip
 
 
 def estimate_store(
@@ -369,86 +250,3 @@ def estimate_store(
 
 def _recall(tp: float, fn: float) -> float:
     return tp / (tp + fn) if tp + fn > 0 else 0.0
-
-
-def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:
-    n = len(a)
-    if n == 0:
-        return None
-    po = float((a == b).mean())
-    pa, pb = float(a.mean()), float(b.mean())
-    pe = pa * pb + (1 - pa) * (1 - pb)
-    if pe >= 1.0:
-        return None  # both reviewers gave one answer throughout: kappa is undefined
-    return (po - pe) / (1.0 - pe)
-
-
-def agreement(
-    store: ReviewStore, standing: dict[tuple[str, str], Decision] | None = None
-) -> dict[str, Any]:
-    """Agreement between reviewers on the cases at least two of them decided.
-
-    Adjudicators' decisions are not counted (they settle disagreements, after the fact).
-
-    Returns
-    -------
-    dict
-        ``reviewers``; ``n_both`` (cases coded by two or more reviewers); ``whole_case``:
-        {n_both, n_agree, exact_agreement, alpha} where ``alpha`` is Krippendorff's alpha
-        over whole label sets; ``per_label``: {label: {kappa, alpha, n_both,
-        observed_agreement, pairs}}; ``disagreements``: [{case_id, label, yes: [reviewers],
-        no: [reviewers]}], by case.
-    """
-    standing = store.standing() if standing is None else standing
-    labels = store.labels
-    by_case = _reviews(standing)
-    reviewers = sorted({r for ds in by_case.values() for r in ds})
-    shared = {h: ds for h, ds in by_case.items() if len(ds) >= 2}
-    per_label: dict[str, Any] = {}
-    for label in labels:
-        pairs: list[dict[str, Any]] = []
-        agree_n = total_n = 0
-        for a, b in combinations(reviewers, 2):
-            hashes = [h for h, ds in shared.items() if a in ds and b in ds]
-            ya = np.array([label in shared[h][a].labels for h in hashes], dtype=int)
-            yb = np.array([label in shared[h][b].labels for h in hashes], dtype=int)
-            if hashes:
-                pairs.append({"reviewers": [a, b], "n_both": len(hashes), "kappa": _kappa(ya, yb)})
-                agree_n += int((ya == yb).sum())
-                total_n += len(hashes)
-        kappas = [float(p["kappa"]) for p in pairs if p["kappa"] is not None]
-        per_label[label] = {
-            "kappa": float(np.mean(kappas)) if kappas else None,
-            "alpha": krippendorff_alpha_nominal(
-                [[label in d.labels for d in ds.values()] for ds in shared.values()]
-            ),
-            "n_both": len(shared) if len(reviewers) > 2 else (pairs[0]["n_both"] if pairs else 0),
-            "observed_agreement": agree_n / total_n if total_n else None,
-            "pairs": pairs,
-        }
-    n_agree = sum(
-        1 for ds in shared.values() if len({frozenset(d.labels) for d in ds.values()}) == 1
-    )
-    whole_case = {
-        "n_both": len(shared),
-        "n_agree": n_agree,
-        "exact_agreement": n_agree / len(shared) if shared else None,
-        "alpha": krippendorff_alpha_nominal(
-            [[frozenset(d.labels) for d in ds.values()] for ds in shared.values()]
-        ),
-    }
-    disagreements = []
-    for ds in sorted(shared.values(), key=lambda ds: min(d.seq for d in ds.values())):
-        case_id = max(ds.values(), key=lambda d: d.seq).case_id
-        for label in labels:
-            yes = sorted(r for r, d in ds.items() if label in d.labels)
-            no = sorted(r for r, d in ds.items() if label not in d.labels)
-            if yes and no:
-                disagreements.append({"case_id": case_id, "label": label, "yes": yes, "no": no})
-    return {
-        "reviewers": reviewers,
-        "n_both": len(shared),
-        "whole_case": whole_case,
-        "per_label": per_label,
-        "disagreements": disagreements,
-    }

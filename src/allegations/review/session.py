@@ -23,6 +23,7 @@ from ..model.persistence import load_model
 from ..model.tagger import Tagger
 from ..tables.options import TableOptions
 from ..training.codebook import Codebook
+from .answers import disputes
 from .cases import (
     DEFAULT_AUDIT_SIZE,
     STRATEGIES,
@@ -32,7 +33,6 @@ from .cases import (
     order_cases,
     release_fingerprint,
 )
-from .estimate import disputes
 from .store import Decision, ReviewStore
 
 if TYPE_CHECKING:
