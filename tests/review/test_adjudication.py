@@ -14,7 +14,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from allegations.cli import app
-from allegations.cli.review import build_screen
+from allegations.cli._review_screen import build_screen
 from allegations.errors import InputError, StoreError
 from allegations.review.answers import choose_decisions, disputes
 from allegations.review.cases import Case

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from allegations.batch.workflows import LabelSpec
 from allegations.cli import app
-from allegations.cli.review import build_screen
+from allegations.cli._review_screen import build_screen
 from allegations.review.fix import SuspectCase, open_suspects_review
 from allegations.review.store import ReviewStore
 

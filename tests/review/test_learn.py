@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -198,3 +201,64 @@ def test_decisions_survive_a_kill_during_a_retrain(
     resumed = open_review(data, model_dir, store, id_col="id")
     assert resumed.n_decided == 8
     resumed.store.close()
+def test_export_sheet_with_learn_writes_the_next_batch_of_the_retrained_model(
+    tmp_path: Path, model_dir: Path, corpus_csv: Path, release
+):
+    from tests.conftest import run_cli
+
+    data, truth = release
+    store = tmp_path / "s.db"
+    sheet = tmp_path / "next.csv"
+    out = tmp_path / "loop"
+    first = run_cli(
+        "review", data, "--model", model_dir, "--store", store, "--id-col", "id",
+        "--learn", "--labelled", corpus_csv, "--export-sheet", sheet, "--limit", "15",
+        "--out", out,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert "model 1, trained on 120 cases" in first.stdout
+    assert load_model(out).card["learning_loop"]["n_from_review"] == 0
+    rows = pd.read_csv(sheet, comment=None)
+    assert len(rows.dropna(subset=["id"])) >= 15
+    # Decide the sheet's cases (as an import would), then the next sheet retrains on them.
+    session = open_review(data, model_dir, store, id_col="id")
+    _review(session, truth, 12)
+    session.store.close()
+    second = run_cli(
+        "review", data, "--model", model_dir, "--store", store, "--id-col", "id",
+        "--learn", "--labelled", corpus_csv, "--export-sheet", sheet, "--limit", "15",
+        "--out", out,
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert "trained on 132 cases" in second.stdout
+    card = json.loads((out / "model-card.json").read_text())
+    assert card["learning_loop"]["n_from_review"] == 12
+    assert np.isfinite(card["cross_validation"]["macro_f1"])
+    assert not any(p.name.startswith(".loop") for p in tmp_path.iterdir())
+    assert os.listdir(out)
+
+
+def test_web_reviewers_share_one_loop(tmp_path: Path, model_dir: Path, corpus_csv: Path, release):
+    pytest.importorskip("starlette")
+    from allegations.review.web import ReviewHub
+
+    data, truth = release
+    template = open_review(data, model_dir, tmp_path / "s.db", id_col="id")
+    learner = attach_learner(template, labelled=[corpus_csv], every=4, limit=30, background=False)
+    hub = ReviewHub(template, default_reviewer="ana")
+    try:
+        state = hub.run_sync(hub._join, "ana")
+        assert "first model trains after 4" in state["learning"]
+        hub.run_sync(hub._join, "ben")
+        for name in ("ana", "ana", "ben", "ben"):  # four decisions by two reviewers
+            hub.run_sync(hub._press, name, "y", None)
+        assert learner.number == 1 and learner.model is not None
+        ben = hub._sessions["ben"]
+        state = hub.run_sync(hub._press, "ben", "s", None)
+        # both decided the same first two cases: the loop trains on one answer per narrative
+        assert state["learning"].startswith("model 1, trained on 122 cases")
+        after = ben.queue[ben.index :]
+        assert after and all(c.model_id == learner.model.model_id for c in after)
+        assert len(ben.queue) <= 30
+    finally:
+        hub.close()

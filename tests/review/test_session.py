@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from allegations.cli.review import build_screen
+from allegations.cli._review_screen import build_screen
 from allegations.errors import InputError, StoreError
 from allegations.review.cases import (
     Case,

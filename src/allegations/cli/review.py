@@ -1,34 +1,25 @@
-"""``allegations review``: the keyboard-driven terminal review.
+"""``allegations review``: review case by case in the terminal, a sheet or the browser.
 
-Keys are read one at a time with the standard library (termios/tty cbreak mode on POSIX,
-msvcrt on Windows): no extra dependency, and nothing between the key and the store. Each
-screen (:func:`build_screen`, from the session's state) is rendered by rich into a buffer
-and written in one piece; the legend is written verbatim below it.
+The command parses its options, opens the session (:mod:`allegations.review`) and hands it
+to one front end: the terminal screen (:mod:`._review_screen`), a review sheet, or the
+local web page.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import shutil
-import signal
 import sys
-from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console, Group, RenderableType
-from rich.panel import Panel
-from rich.text import Text
 
 from ..batch.workflows import LabelSpec
-from ..review.cases import Case, evidence_spans
 from ..review.cold import open_codebook_review
-from ..review.fix import SuspectCase, open_suspects_review
-from ..review.session import ReviewSession, open_review, safe
+from ..review.fix import open_suspects_review
+from ..review.learn import DEFAULT_EVERY, attach_learner
+from ..review.session import ReviewSession, open_review
 from ..review.sheets import write_sheet
 from ..training.codebook import load_codebook
 from ._app import (
@@ -49,10 +40,7 @@ from ._app import (
     setup_logging,
     table_options,
 )
-
-CLEAR = "\x1b[H\x1b[2J"
-HIGHLIGHT = "bold reverse"
-ENTER_ALT, LEAVE_ALT = "\x1b[?1049h\x1b[?25l", "\x1b[?25h\x1b[?1049l"
+from ._review_screen import run_terminal
 
 
 class Strategy(str, Enum):
@@ -63,240 +51,6 @@ class Strategy(str, Enum):
     mixed = "mixed"
     default = "default"
     suspects = "suspects"
-
-
-@contextlib.contextmanager
-def raw_keys() -> Iterator[Any]:
-    """Yield a function that waits for one key and returns its name.
-
-    Names: the character itself, ``enter``, ``escape`` (arrows and other sequences), and
-    ``q`` at end of input.
-    """
-    if os.name == "nt":  # pragma: no cover - exercised on Windows only
-        import msvcrt
-
-        def read_windows() -> str:
-            ch = msvcrt.getwch()  # type: ignore[attr-defined,unused-ignore]
-            if ch in ("\x00", "\xe0"):
-                msvcrt.getwch()  # type: ignore[attr-defined,unused-ignore]
-                return "escape"
-            if ch == "\x03":
-                raise KeyboardInterrupt
-            return "enter" if ch in ("\r", "\n") else ch
-
-        yield read_windows
-        return
-
-    import select
-    import termios
-    import tty
-
-    fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(fd)
-    tty.setcbreak(fd)  # no echo, no line buffering; Ctrl-C still interrupts
-
-    def read_posix() -> str:
-        first = os.read(fd, 1)
-        if not first or first == b"\x04":
-            return "q"
-        if first in (b"\r", b"\n"):
-            return "enter"
-        if first == b"\x1b":
-            while select.select([fd], [], [], 0.02)[0]:
-                os.read(fd, 16)
-            return "escape"
-        data = first
-        while True:  # a multi-byte UTF-8 character
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                if len(data) >= 4:
-                    return "escape"
-                data += os.read(fd, 1)
-
-    try:
-        yield read_posix
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-
-
-def _narrative(case: Case, show_evidence: bool) -> Text:
-    text = Text(safe(case.text) or "(empty narrative)")
-    if show_evidence:
-        for phrases in case.phrases().values():
-            for start, end in evidence_spans(case.text, phrases):
-                text.stylize(HIGHLIGHT, start, end)
-    return text
-
-
-def _lines(part: RenderableType, width: int) -> int:
-    """The terminal lines ``part`` takes at ``width`` columns."""
-    return len(Console(width=width).render_lines(part, pad=False))
-
-
-def _page(text: Text, width: int, rows: int, page: int) -> tuple[Text, int, int]:
-    """Page ``page`` (wrapping around) of ``text`` wrapped at ``width``, ``rows`` lines a
-    page: the page's text, its index and the number of pages."""
-    wrapped = text.wrap(Console(width=width), width)
-    n_pages = max(1, -(-len(wrapped) // rows))
-    k = page % n_pages
-    return Text("\n").join(wrapped[k * rows : (k + 1) * rows]), k, n_pages
-
-
-#: The fewest narrative lines a page shows, however many labels there are.
-MIN_PAGE_LINES = 3
-
-
-def build_screen(
-    session: ReviewSession, height: int | None = None, width: int = 100
-) -> RenderableType:
-    """The screen for the session's state: a case, the definitions, or the end of the queue.
-
-    The legend is not part of it: the terminal front end writes the session's
-    :attr:`~allegations.review.session.ReviewSession.legend` verbatim below every screen.
-    With ``height`` (the terminal's lines) a narrative too long for the screen is shown a
-    page at a time (space turns the page), so that the header above it and the labels and
-    legend below it stay in view; ``width`` is the terminal's columns.
-    """
-    if session.showing_definitions:
-        return definitions_screen(session)
-    columns = width
-    case = session.current
-    total = len(session.queue)
-    decided = session.n_decided
-    head = Text(
-        f"allegations review · {session.strategy} · reviewer {session.reviewer} · "
-        f"{decided} of {total} decided · {session.n_saved} saved this session",
-        style="bold",
-    )
-    parts: list[RenderableType] = [head]
-    if case is None:
-        if session.n_remaining:
-            end = (
-                f"\nEnd of the queue: {session.n_remaining} case(s) not decided (skipped); "
-                "they come back on the next run.\n"
-            )
-        else:
-            end = "\nEvery case in this queue is decided.\n"
-        parts.append(Text(end))
-    else:
-        where = f"case {session.index + 1} of {total} · id {safe(case.case_id)}"
-        if not session.hide_scores:
-            where += f" · confidence {case.confidence:.2f}"
-        parts.append(Text(where))
-        at = len(parts)
-        which = (
-            "Choose the one label that applies."
-            if session.single_label
-            else "Check every label that applies."
-        )
-        if session.answers is not None:
-            parts.append(Text(f"Adjudication: settle the reviewers' answers. {which}"))
-            for d in session.answers.get(case.text_hash, []):
-                given = "; ".join(d.labels) or "none apply"
-                parts.append(Text(f"  {safe(d.reviewer)}: {given}"))
-        elif session.hide_scores:
-            parts.append(Text(f"Audit: the model's view is hidden. {which}"))
-        else:
-            called = ", ".join(f"{x} {case.scores[x]:.2f}" for x in case.predicted) or "no label"
-            source = {"codebook": "Codebook suggests", "suspects": "Suggested"}.get(
-                session.strategy, "Model predicts"
-            )
-            if isinstance(case, SuspectCase):
-                given = ", ".join(case.given) or "no label"
-                parts.append(Text(f"Given: {given} · out of fold: {case.why}"))
-            parts.append(Text(f"{source}: {called}"))
-            if case.phrases():
-                parts.append(Text("Evidence is highlighted in the narrative.", style="dim"))
-        width = max(len(x) for x in session.labels)
-        for j, label in enumerate(session.labels, start=1):
-            mark = "x" if label in session.selection else " "
-            line = Text(f" [{mark}] {j:>2} {label:<{width}}")
-            if not session.hide_scores:
-                line.append(f"  {case.scores[label]:.2f}", style="dim")
-                if label in case.predicted:
-                    line.append("  model: yes", style="bold")
-            parts.append(line)
-        if len(session.labels) > 9:
-            parts.append(Text("Labels 10 and up: press 0, then the two-digit number.", style="dim"))
-        parts.insert(at, _narrative_panel(session, case, parts, height, columns))
-    parts.append(Text(session.status or " "))
-    return Group(*parts)
-
-
-def _narrative_panel(
-    session: ReviewSession,
-    case: Case,
-    others: list[RenderableType],
-    height: int | None,
-    width: int,
-) -> Panel:
-    """The narrative in a panel; with ``height``, the page of it that fits the screen
-    between the other parts, the status line and the legend."""
-    text = _narrative(case, not session.hide_scores)
-    if height is None:
-        return Panel(text, title="narrative", title_align="left")
-    used = sum(_lines(p, width) for p in [*others, Text(session.status or " ")])
-    used += _lines(Text(session.legend), width) + 1  # + the legend and the line the cursor rests on
-    rows = max(MIN_PAGE_LINES, height - used - 2)  # - the panel's top and bottom border
-    shown, k, n_pages = _page(text, max(width - 4, 10), rows, session.page)
-    title = "narrative"
-    if n_pages > 1:
-        title = f"narrative · page {k + 1} of {n_pages} · [space] next page"
-    return Panel(shown, title=Text(title), title_align="left")
-
-
-def definitions_screen(session: ReviewSession) -> RenderableType:
-    """The codebook definitions of the labels (any key returns to the case)."""
-    title = Text("Label definitions (press any key to go back)", style="bold")
-    parts: list[RenderableType] = [title]
-    book = session.definitions
-    for j, label in enumerate(session.labels, start=1):
-        entry = book.get(label) if book is not None else None
-        parts.append(Text(f"{j:>2} {label}", style="bold"))
-        if entry is None:
-            parts.append(Text("    (no definition: the model was trained without a codebook)"))
-            continue
-        parts.append(Text(safe(f"    {entry.definition or '(no definition text)'}")))
-        if entry.include:
-            parts.append(Text(safe(f"    include: {'; '.join(entry.include)}")))
-        if entry.exclude:
-            parts.append(Text(safe(f"    exclude: {'; '.join(entry.exclude)}")))
-    return Group(*parts)
-
-
-def render(session: ReviewSession) -> str:
-    """The whole screen as one string: clear, the rich screen, the legend."""
-    size = shutil.get_terminal_size((100, 40))
-    width = min(size.columns, 120)
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, force_terminal=True, highlight=False, emoji=False).print(
-        build_screen(session, height=size.lines, width=width)
-    )
-    return CLEAR + buffer.getvalue() + session.legend + "\n"
-
-
-def run_terminal(session: ReviewSession) -> None:
-    """Show screens and apply keys until the reviewer quits."""
-    out = sys.stdout
-
-    def on_signal(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    catch = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    previous = {s: signal.signal(s, on_signal) for s in catch}
-    out.write(ENTER_ALT)
-    try:
-        with raw_keys() as read_key:
-            while not session.finished:
-                out.write(render(session))
-                out.flush()
-                session.press(read_key())
-    finally:
-        out.write(LEAVE_ALT)
-        out.flush()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @app.command(
@@ -383,6 +137,33 @@ def review_cli(
             "with each reviewer's answer; your answer is stored as the adjudication.",
         ),
     ] = False,
+    # -- the learning loop (issue 18) --
+    learn: Annotated[
+        bool,
+        typer.Option(
+            "--learn",
+            help="Retrain as you review: every --every decisions a model is trained in the "
+            "background on --labelled plus the store's decisions, and the cases still to come "
+            "are re-ranked by it (the screen never waits). With --export-sheet: retrain now, "
+            "then write the next batch.",
+        ),
+    ] = False,
+    labelled: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--labelled",
+            help="--learn: a table of cases labelled before this review (repeatable), read "
+            "with the column options the model was trained with.",
+        ),
+    ] = None,
+    every: Annotated[
+        int,
+        typer.Option("--every", min=1, help="--learn: decisions between two retrains."),
+    ] = DEFAULT_EVERY,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="--learn: model folder that keeps the latest model."),
+    ] = None,
     # -- review in the browser (issue 20) --
     web: Annotated[
         bool,
@@ -411,7 +192,8 @@ def review_cli(
     """Review the model's predictions one case per screen with single keys; every decision is
     saved before the next case shows, and a rerun resumes where you stopped. With no model
     yet, --codebook alone orders the cases (second example); --export-sheet writes the
-    queue as a spreadsheet instead (third); with --web, the same review as a local web page.
+    queue as a spreadsheet instead (third); with --web, the same review as a local web page;
+    with --learn, a model retrained in the background re-ranks the queue as you go (fourth).
 
     Examples:
 
@@ -419,6 +201,8 @@ def review_cli(
         allegations review release.csv --codebook data/codebook.toml --store review.db
         allegations review release.csv -m models/mine --store audit.db --strategy audit
         --export-sheet audit.xlsx
+        allegations review release.csv -m models/mine --store review.db --learn
+        --labelled labelled.csv --out models/learned
     """
     setup_logging(False)
     name = reviewer or os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer"
@@ -432,6 +216,9 @@ def review_cli(
         skip_rows=skip_rows,
         no_header=no_header,
     )
+    _check_learn(learn, labelled, out, every, strategy, adjudicate)
+    # With --learn the session holds the whole release; the loop cuts the queue to --limit.
+    opened_limit = None if learn else limit
     if strategy is Strategy.suspects:
         with errors_to_exit():
             session = open_suspects_review(
@@ -459,7 +246,7 @@ def review_cli(
                     text_col=text_col,
                     id_col=id_col,
                     reviewer=name,
-                    limit=limit,
+                    limit=opened_limit,
                     seed=seed,
                     sheet=sheet,
                     encoding=encoding,
@@ -475,20 +262,101 @@ def review_cli(
                     reviewer=name,
                     label=label,
                     strategy=strategy.value,
-                    limit=limit,
+                    limit=opened_limit,
                     seed=seed,
                     sheet=sheet,
                     encoding=encoding,
                     table=table,
                     adjudicate=adjudicate,
                 )
-    if export_sheet is not None:
-        _export_sheet(session, export_sheet)
+    if learn:
+        sheet_now = export_sheet is not None
+        _start_learning(session, labelled or [], every, out, seed=seed, limit=limit, now=sheet_now)
+    try:
+        if export_sheet is not None:
+            _export_sheet(session, export_sheet)
+            return
+        if web:
+            run_web(session, store, reviewer=name, host=host, port=port, open_browser=open_browser)
+            return
+        _run(session, store)
+    finally:
+        if session.learner is not None:
+            _stop_learning(session, out)
+
+
+def _check_learn(
+    learn: bool,
+    labelled: list[Path] | None,
+    out: Path | None,
+    every: int,
+    strategy: Strategy,
+    adjudicate: bool,
+) -> None:
+    if not learn:
+        for given, flag in ((labelled, "--labelled"), (out, "--out")):
+            if given:
+                raise typer.BadParameter(f"{flag} belongs to the learning loop; add --learn.")
+        if every != DEFAULT_EVERY:
+            raise typer.BadParameter("--every belongs to the learning loop; add --learn.")
         return
-    if web:
-        run_web(session, store, reviewer=name, host=host, port=port, open_browser=open_browser)
-        return
-    _run(session, store)
+    if strategy in (Strategy.audit, Strategy.suspects) or adjudicate:
+        what = "--adjudicate" if adjudicate else f"--strategy {strategy.value}"
+        raise typer.BadParameter(
+            f"{what} keeps its own order (a blind random audit, a check of given labels, or "
+            "disputes); the learning loop re-ranks the queue, so use one or the other.",
+            param_hint="--learn",
+        )
+
+
+def _start_learning(
+    session: ReviewSession,
+    labelled: list[Path],
+    every: int,
+    out: Path | None,
+    *,
+    seed: int,
+    limit: int | None,
+    now: bool,
+) -> None:
+    """Attach the learning loop; ``now`` (a sheet): retrain at once, in this process."""
+    with errors_to_exit():
+        learner = attach_learner(
+            session,
+            labelled=labelled,
+            codebook=session.definitions,
+            every=every,
+            limit=limit or (every if now else None),
+            seed=seed,
+            out=out,
+            background=not now,
+        )
+    if now:
+        if labelled or session.store.final(None):
+            console.print("Training a model on the cases labelled so far...", highlight=False)
+            learner.start(session)
+            session.refresh()
+        console.print(f"Learning: {session.learn_status}", highlight=False, markup=False)
+
+
+def _stop_learning(session: ReviewSession, out: Path | None) -> None:
+    learner = session.learner
+    assert learner is not None
+    running = learner.running
+    learner.close()
+    model = learner.model
+    if running:
+        console.print(
+            f"Learning: model {learner.number} was still training and was stopped.",
+            highlight=False,
+        )
+    if model is not None and out is not None:
+        console.print(
+            f"Learning: {model.status()}; it is in {out} (its card records how the loop chose "
+            "its cases).",
+            highlight=False,
+            markup=False,
+        )
 
 
 def _check_sources(model: Path | None, codebook: Path | None, strategy: Strategy) -> None:

@@ -24,7 +24,6 @@ import json
 import logging
 import multiprocessing
 import os
-import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -34,7 +33,15 @@ import numpy as np
 
 from ..errors import InputError, LabelError
 from ..stats import wrong_chance
-from .learn_worker import LoopModel, RetrainTask, WorkerData, init_worker, retrain, run_task
+from .learn_worker import (
+    LoopModel,
+    RetrainTask,
+    WorkerData,
+    init_worker,
+    retrain,
+    run_task,
+    warm_up,
+)
 
 if TYPE_CHECKING:
     from ..batch import LabelSpec
@@ -128,7 +135,6 @@ class Learner:
         self.background = background
         self._executor: ProcessPoolExecutor | None = None
         self._future: Future[LoopModel] | None = None
-        self._started_at = 0.0
         self.since = 0  # decisions since the last retrain started
         self.number = 0  # retrains started
         self.latest: LoopModel | None = None  # the latest finished retrain
@@ -144,6 +150,10 @@ class Learner:
                 initializer=init_worker,
                 initargs=(self._base, os.getpid()),
             )
+            # Start the worker now, before the first screen: spawning it (an interpreter
+            # that imports the library and receives the release) takes a second or two that
+            # no key press should pay.
+            self._executor.submit(warm_up)
 
     # -- state ----------------------------------------------------------------------------
     @property
@@ -155,15 +165,12 @@ class Learner:
         """One line for the screen: the running retrain and the latest model."""
         parts = []
         if self.running:
-            parts.append(
-                f"model {self.number} training in the background "
-                f"({time.monotonic() - self._started_at:.0f} s)"
-            )
+            parts.append(f"model {self.number} training in the background")
         if self.latest is not None:
             parts.append(self.latest.status())
         elif not self.running:
             left = max(self.every - self.since, 0)
-            parts.append(f"learning: the first model trains after {left} more decision(s)")
+            parts.append(f"the first model trains after {left} more decision(s)")
         return "; ".join(parts)
 
     # -- events ---------------------------------------------------------------------------
@@ -185,7 +192,6 @@ class Learner:
         task = self._task(session)
         self.since = 0
         self.number += 1
-        self._started_at = time.monotonic()
         if self._executor is None:
             self._finish(retrain(self._base, task))
             return

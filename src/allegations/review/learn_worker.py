@@ -35,6 +35,7 @@ __all__ = [
     "init_worker",
     "retrain",
     "run_task",
+    "warm_up",
 ]
 
 #: Evidence phrases are worked out by the worker for this many of the next cases.
@@ -144,6 +145,11 @@ def _exit_with_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(0)
+
+
+def warm_up() -> None:
+    """A first task that only brings the worker up, with the library imported."""
+    from ..training.train import train  # noqa: F401
 
 
 def run_task(task: RetrainTask) -> LoopModel:

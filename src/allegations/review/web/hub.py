@@ -116,6 +116,9 @@ class ReviewHub:
         self.single_label = template.single_label
         self.allow_none = template.allow_none
         self.answers = template.answers
+        # The learning loop (--learn --web): one loop for all reviewers; each reviewer's
+        # queue takes a new model's ranking on their next key.
+        self.learner = template.learner
         self.default_reviewer = default_reviewer
         template.store.close()
         self._sessions: dict[str, ReviewSession] = {}
@@ -195,6 +198,7 @@ class ReviewHub:
             except BaseException:
                 store.close()
                 raise
+            session.learner = self.learner
             self._sessions[name] = session
             self._versions[name] = 0
             log.info("Reviewer joined the web review (%d reviewer(s)).", len(self._sessions))
@@ -288,6 +292,7 @@ class ReviewHub:
             "saved": session.n_saved,
             "undone": session.n_undone,
             "status": session.status,
+            "learning": session.learn_status,
             "left": session.finished,
             "legend": session.legend,
             "labels": labels,

@@ -103,6 +103,8 @@
     // A blind audit or an adjudication offers no model call to accept (the legend says so).
     document.querySelector('button[data-key="y"]').hidden = s.blind;
     $("status").textContent = s.status || "";
+    $("learning").textContent = s.learning ? "learning: " + s.learning : "";
+    $("learning").hidden = !s.learning;
     $("more-labels").hidden = s.labels.length <= 9 || !s.case;
 
     const defs = $("definitions");
