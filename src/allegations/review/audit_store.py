@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from .store_schema import now
+from .store_schema import immediate, now
 
 __all__ = ["AuditDesign", "load_audit_design", "save_audit_design"]
 
@@ -91,8 +91,7 @@ def save_audit_design(
         return
     rank = {pos: i for i, pos in enumerate(design.sample)}
     try:
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(con):
             con.executemany(
                 "INSERT INTO audit_population VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -118,10 +117,5 @@ def save_audit_design(
                     ("audit_created", now()),
                 ],
             )
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
     except sqlite3.Error as exc:
         raise StoreError(f"Cannot save the audit sample to {path} ({exc}).") from None

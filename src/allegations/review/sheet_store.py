@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StoreError
-from .store_schema import now
+from .store_schema import immediate, now
 
 __all__ = ["SheetRow", "load_sheet", "save_sheet", "sheet_ids"]
 
@@ -46,8 +46,7 @@ def save_sheet(
     label per case), ``"exclusive+none"`` (or none) or ``"multi-label"``.
     """
     try:
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(con):
             con.execute(
                 "INSERT INTO sheets VALUES (?, ?, ?, ?, ?, ?)",
                 (sheet_id, purpose, strategy, json.dumps(labels), design, now()),
@@ -67,11 +66,6 @@ def save_sheet(
                     for r in rows
                 ],
             )
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
     except sqlite3.Error as exc:
         raise StoreError(f"Cannot record the sheet in {path} ({exc}).") from None
 

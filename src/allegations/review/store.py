@@ -29,7 +29,7 @@ from ..training.labels import label_key
 from .audit_store import AuditDesign, load_audit_design, save_audit_design
 from .decision import Decision, decision_from_row, decision_row, text_hash
 from .sheet_store import SheetRow, load_sheet, save_sheet, sheet_ids
-from .store_schema import connect, now, prepare
+from .store_schema import connect, immediate, now, prepare
 
 #: Decision and text_hash are defined in .decision; they are named here too because
 #: callers import them with the store.
@@ -186,8 +186,7 @@ class ReviewStore:
         con = self._con
         seqs: list[int] = []
         try:
-            con.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate(con):
                 for row, text_row in rows:
                     if text_row is not None:
                         con.execute("INSERT OR IGNORE INTO texts VALUES (?, ?)", text_row)
@@ -198,11 +197,6 @@ class ReviewStore:
                         row,
                     )
                     seqs.append(int(cur.lastrowid or 0))
-                con.execute("COMMIT")
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             what = f"case {rows[0][0][1]}" if len(rows) == 1 else f"{len(rows)} cases"
             raise StoreError(
@@ -316,14 +310,8 @@ class ReviewStore:
         """Record settings in the store's metadata (kept if present, unless ``replace``)."""
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
         con = self._con
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(con):
             con.executemany(f"{verb} INTO meta VALUES (?, ?)", list(values.items()))
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
 
     def save_sheet(
         self,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -73,6 +74,21 @@ CREATE TABLE IF NOT EXISTS sheet_rows (
     PRIMARY KEY (sheet_id, row)
 );
 """
+
+
+@contextmanager
+def immediate(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: ``BEGIN IMMEDIATE`` (the write lock up front, so a second
+    reviewer waits instead of failing half-way), committed at the end, rolled back on any
+    exception."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
 
 
 def now() -> str:
@@ -160,8 +176,7 @@ def prepare(
             f"Review store {path} does not exist yet and no label set was given; "
             "start it with 'allegations review' or pass --model."
         )
-    con.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(con):
         for statement in _SCHEMA.split(";\n"):
             if statement.strip():
                 con.execute(statement)
@@ -180,8 +195,4 @@ def prepare(
                 ("created", now()),
             ]
             con.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", rows)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return has_role
