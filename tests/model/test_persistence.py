@@ -589,3 +589,18 @@ def test_model_loads_under_the_oldest_and_newest_scikit_learn(which: str, tmp_pa
     if which == "oldest":
         assert version.startswith(spec.split("==")[1])
     assert np.array_equal(np.load(tmp_path / "here.npy"), np.load(tmp_path / "there.npy"))
+
+
+def test_save_refuses_a_folder_holding_other_files(trained_model, tmp_path: Path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(ModelError, match=r"holds 'notes.txt', which is not part of a model"):
+        save_model(trained_model, folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]  # nothing written
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ModelError, match="is a file, not a folder"):
+        save_model(trained_model, tmp_path / "file")
+    save_model(trained_model, tmp_path / "model")
+    save_model(trained_model, tmp_path / "model")  # a model folder is overwritten
+    assert load_model(tmp_path / "model").model_id == trained_model.model_id

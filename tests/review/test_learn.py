@@ -210,6 +210,16 @@ def test_export_sheet_with_learn_writes_the_next_batch_of_the_retrained_model(
     store = tmp_path / "s.db"
     sheet = tmp_path / "next.csv"
     out = tmp_path / "loop"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    refused = run_cli(
+        "review", data, "--model", model_dir, "--store", tmp_path / "r.db", "--id-col", "id",
+        "--learn", "--export-sheet", sheet, "--out", mine,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "Error: " in refused.stderr and "holds 'notes.txt'" in refused.stderr
+    assert os.listdir(mine) == ["notes.txt"] and not sheet.exists()
     first = run_cli(
         "review", data, "--model", model_dir, "--store", store, "--id-col", "id",
         "--learn", "--labelled", corpus_csv, "--export-sheet", sheet, "--limit", "15",
@@ -235,7 +245,35 @@ def test_export_sheet_with_learn_writes_the_next_batch_of_the_retrained_model(
     assert card["learning_loop"]["n_from_review"] == 12
     assert np.isfinite(card["cross_validation"]["macro_f1"])
     assert not any(p.name.startswith(".loop") for p in tmp_path.iterdir())
-    assert os.listdir(out)
+    assert "manifest.json" in os.listdir(out)
+
+
+def test_codebook_start_reads_the_labelled_file_with_the_command_columns(
+    tmp_path: Path, corpus: pd.DataFrame, release
+):
+    from tests.conftest import run_cli
+
+    data, _ = release
+    renamed = tmp_path / "release2.csv"
+    pd.read_csv(data).rename(columns={"text": "narrative"}).to_csv(renamed, index=False)
+    labelled = tmp_path / "labelled.csv"
+    corpus.rename(columns={"text": "narrative", "labels": "codes"}).to_csv(labelled, index=False)
+    book = tmp_path / "book.toml"
+    book.write_text(
+        "".join(
+            f'[[labels]]\nname = "{x}"\ndefinition = "{x}"\nseed_phrases = ["{x}"]\n'
+            for x in ("money", "query", "threat")
+        )
+    )
+    args = ["review", renamed, "--codebook", book, "--id-col", "id", "--text-col", "narrative",
+            "--learn", "--labelled", labelled, "--export-sheet", tmp_path / "s.csv"]  # fmt: skip
+    done = run_cli(*args, "--store", tmp_path / "a.db", "--labels-col", "codes")
+    assert done.returncode == 0, done.stderr
+    assert "model 1, trained on 120 cases" in done.stdout
+    missing = run_cli(*args, "--store", tmp_path / "b.db")
+    assert missing.returncode == 1
+    assert "Error: Column 'labels' not found in labelled.csv" in missing.stderr
+    assert "Pass --labels-col." in missing.stderr
 
 
 def test_web_reviewers_share_one_loop(tmp_path: Path, model_dir: Path, corpus_csv: Path, release):

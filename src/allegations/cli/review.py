@@ -21,6 +21,7 @@ from ..review.fix import open_suspects_review
 from ..review.learn import DEFAULT_EVERY, attach_learner
 from ..review.session import ReviewSession, open_review
 from ..review.sheets import write_sheet
+from ..tables import TableOptions
 from ..training.codebook import load_codebook
 from ._app import (
     Encoding,
@@ -153,7 +154,8 @@ def review_cli(
         typer.Option(
             "--labelled",
             help="--learn: a table of cases labelled before this review (repeatable), read "
-            "with the column options the model was trained with.",
+            "with the column options the model was trained with (with no model: --text-col, "
+            "--labels-col, --label-sep).",
         ),
     ] = None,
     every: Annotated[
@@ -271,7 +273,17 @@ def review_cli(
                 )
     if learn:
         sheet_now = export_sheet is not None
-        _start_learning(session, labelled or [], every, out, seed=seed, limit=limit, now=sheet_now)
+        _start_learning(
+            session,
+            labelled or [],
+            every,
+            out,
+            spec=LabelSpec(labels_col=labels_col, label_sep=label_sep),
+            text_col=text_col,
+            seed=seed,
+            limit=limit,
+            now=sheet_now,
+        )
     try:
         if export_sheet is not None:
             _export_sheet(session, export_sheet)
@@ -315,15 +327,22 @@ def _start_learning(
     every: int,
     out: Path | None,
     *,
+    spec: LabelSpec,
+    text_col: str,
     seed: int,
     limit: int | None,
     now: bool,
 ) -> None:
-    """Attach the learning loop; ``now`` (a sheet): retrain at once, in this process."""
+    """Attach the learning loop; ``now`` (a sheet): retrain at once, in this process.
+
+    ``spec`` and ``text_col`` (the command's --labels-col, --label-sep, --text-col) read
+    ``labelled`` where the store recorded no training options (a codebook start)."""
     with errors_to_exit():
         learner = attach_learner(
             session,
             labelled=labelled,
+            spec=spec,
+            table=TableOptions(text_col=text_col),
             codebook=session.definitions,
             every=every,
             limit=limit or (every if now else None),

@@ -35,6 +35,7 @@ from .tagger import Tagger
 from .token_check import compare_tokens
 
 __all__ = [
+    "check_model_folder",
     "save_model",
     "load_model",
     "MODEL_JSON",
@@ -100,6 +101,7 @@ def save_model(model: Tagger, folder: str | Path) -> str:
         The model id (see the module docstring).
     """
     folder = Path(folder)
+    check_model_folder(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -234,6 +236,35 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     return manifest
 
 
+def _strays(folder: Path) -> list[str]:
+    """Files in ``folder`` that are not part of a model (hidden files aside)."""
+    present = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+    return sorted(present - set(FILES) - {MANIFEST})
+
+
+def check_model_folder(folder: str | Path) -> None:
+    """Check that a model can be saved to ``folder``: new, empty, or a model folder.
+
+    A folder holding other files would become a model folder that does not load (see
+    :func:`load_model`), and the user's files would sit among the model's.
+
+    Raises
+    ------
+    ModelError
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ModelError(f"{folder} is a file, not a folder; choose another --out.")
+    strays = _strays(folder) if folder.is_dir() else []
+    if strays:
+        raise ModelError(
+            f"{folder} holds {strays[0]!r}"
+            + (f" and {len(strays) - 1} other file(s)" if len(strays) > 1 else "")
+            + f", which {'are' if len(strays) > 1 else 'is'} not part of a model; choose a new "
+            "or empty folder for --out."
+        )
+
+
 def _read_checked(folder: Path, manifest: dict[str, Any]) -> dict[str, bytes]:
     """The bytes of every listed file, each checked against the manifest's size (within
     :data:`MAX_FILE_BYTES`) and sha256 before it is returned; no file missing or extra."""
@@ -252,8 +283,7 @@ def _read_checked(folder: Path, manifest: dict[str, Any]) -> dict[str, bytes]:
             f"{', '.join(map(repr, missing)) or 'no'} missing file(s); a model folder holds "
             f"{', '.join(FILES)} and {MANIFEST}. Retrain the model."
         )
-    present = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
-    strays = sorted(present - set(FILES) - {MANIFEST})
+    strays = _strays(folder)
     if strays:
         raise ModelIntegrityError(
             f"{folder} holds {strays[0]!r}, which is not part of a model; remove it (a model "

@@ -29,10 +29,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..errors import InputError, LabelError
-from ..stats import wrong_chance
+from ..model import check_model_folder
+from ..model.confidence import confidence_of
 from .learn_worker import (
     LoopModel,
     RetrainTask,
@@ -105,6 +104,8 @@ class Learner:
     ) -> None:
         if every < 1:
             raise InputError(f"every must be at least 1 decision, not {every}.")
+        if out is not None:  # before the review, not in the worker after the first retrain
+            check_model_folder(out)
         self.every = int(every)
         self.limit = limit
         self.labels = list(labels)
@@ -250,8 +251,7 @@ class Learner:
         for case in self.pool:
             by_hash.setdefault(case.text_hash, []).append(case)
         assert result.proba is not None and result.decided is not None
-        wrong = wrong_chance(result.proba, result.decided)
-        confidence = 1.0 - wrong.max(axis=1) if wrong.shape[1] else np.ones(len(wrong))
+        confidence = confidence_of(result.proba, result.decided)
         out: list[Case] = []
         for k, i in enumerate(result.order):
             scores = {
@@ -304,9 +304,10 @@ def attach_learner(
 ) -> Learner:
     """Start the learning loop on ``session``, whose queue holds the whole release in order.
 
-    ``labelled`` tables (the cases labelled before this review) are read with ``spec``
-    and ``table``; where those are not given, with the column options the model's training
-    data was read with (recorded in the store), as ``export`` does. The queue is cut to
+    ``labelled`` tables (the cases labelled before this review) are read with the column
+    options the model's training data was read with (recorded in the store), as ``export``
+    writes them; an option not recorded (a codebook start, a model trained through the
+    API) is taken from ``spec`` and ``table``, else the defaults. The queue is cut to
     ``limit`` cases, re-ranked from the whole release by each new model.
 
     Raises
@@ -321,16 +322,17 @@ def attach_learner(
     sets: list[list[str]] = []
     if labelled:
         recorded = json.loads(session.store.meta().get("training_options", "{}") or "{}")
-        if spec is None:
-            spec = LabelSpec(
-                labels_col=recorded.get("labels_col") or "labels",
-                label_sep=recorded.get("label_sep") or ";",
-                label_cols=tuple(recorded.get("label_cols") or ()),
-            )
-        if table is None:
-            table = TableOptions(
-                text_col=recorded.get("text_col") or "text", id_col=recorded.get("id_col")
-            )
+        given, layout = spec or LabelSpec(), table or TableOptions()
+        label_cols = tuple(recorded.get("label_cols") or ())
+        spec = LabelSpec(
+            labels_col=recorded.get("labels_col") or given.labels_col,
+            label_sep=recorded.get("label_sep") or given.label_sep,
+            label_cols=label_cols or (() if recorded else given.label_cols),
+        )
+        table = TableOptions(
+            text_col=recorded.get("text_col") or layout.text_col,
+            id_col=recorded.get("id_col") if recorded else layout.id_col,
+        )
         data = read_labelled(list(labelled), spec=spec, table=table)
         names = {x.casefold(): x for x in session.labels}
         unknown = sorted({x for s in data.label_sets for x in s if x.casefold() not in names})

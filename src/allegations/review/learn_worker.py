@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import tempfile
 import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -223,12 +221,11 @@ def retrain(base: WorkerData, task: RetrainTask) -> LoopModel:
         "note": note,
     }
     model.card.setdefault("notes", []).append(note)
-    result.model_id = _save(model, save_model, base.out, task.number)
+    result.model_id = _save(model, save_model, base.out)
     result.model_dir = base.out
     candidates = list(task.candidates)
     cand_texts = [base.texts[i] for i in candidates]
-    proba = _aligned(model, cand_texts, base)
-    decided = _decide(proba, model, base)
+    proba, decided = _view(model, cand_texts, base)
     from .select import rank_by_scores
 
     order = rank_by_scores(
@@ -255,18 +252,23 @@ def retrain(base: WorkerData, task: RetrainTask) -> LoopModel:
     return result
 
 
-def _aligned(model: Any, texts: list[str], base: WorkerData) -> np.ndarray:
-    """The model's probabilities in the session's label order; a label the model cannot
-    learn yet gets the codebook's score (or 0 without a codebook)."""
+def _view(model: Any, texts: list[str], base: WorkerData) -> tuple[np.ndarray, np.ndarray]:
+    """The model's probabilities and decisions (its own rule, :meth:`Tagger.decide`; blank
+    narratives get no label, as in ``predict``) in the session's label order. A label the
+    model cannot learn yet takes the codebook's score and, on a multi-label design, the
+    codebook's suggestion (:class:`~allegations.review.cold.CodebookScorer`'s rule)."""
     proba = np.zeros((len(texts), len(base.labels)))
+    decided = np.zeros(proba.shape, dtype=np.int8)
     if not texts:
-        return proba
+        return proba, decided
     own = model.predict_proba(texts)
-    for j, label in enumerate(model.labels):
-        proba[:, base.labels.index(label)] = own[:, j]
+    known = [base.labels.index(x) for x in model.labels]
+    proba[:, known] = own
+    decided[:, known] = model.decide(own)
     missing = [j for j, x in enumerate(base.labels) if x not in model.labels]
     if missing and base.codebook is not None:
         from ..training import Codebook
+        from .cold import SUGGEST_AT
         from .select import codebook_scores
 
         scores = codebook_scores(texts, Codebook.from_dict(base.codebook))
@@ -274,38 +276,17 @@ def _aligned(model: Any, texts: list[str], base: WorkerData) -> np.ndarray:
         for j in missing:
             if base.labels[j] in names:
                 proba[:, j] = scores[:, names.index(base.labels[j])]
-    return proba
+                if not base.single_label:  # one label per case: the model's top label stays
+                    decided[:, j] = proba[:, j] >= SUGGEST_AT
+    decided[model.blank_mask(texts)] = 0
+    return proba, decided
 
 
-def _decide(proba: np.ndarray, model: Any, base: WorkerData) -> np.ndarray:
-    if not len(proba):
-        return np.zeros(proba.shape, dtype=np.int8)
-    if base.single_label:  # the top label the model knows wins (codebook scores do not)
-        known = [base.labels.index(x) for x in model.labels]
-        out = np.zeros(proba.shape, dtype=np.int8)
-        out[np.arange(len(proba)), np.asarray(known)[proba[:, known].argmax(axis=1)]] = 1
-        return out
-    thresholds = np.full(len(base.labels), 0.5)
-    for j, label in enumerate(model.labels):
-        thresholds[base.labels.index(label)] = model.thresholds[j]
-    return (proba >= thresholds).astype(np.int8)
-
-
-def _save(model: Any, save_model: Any, out: str | None, number: int) -> str:
-    """Save the model (its id names it in the decisions); to ``out`` when given, whole
-    folders swapped so that ``out`` never holds half of two models."""
-    if out is None:
-        with tempfile.TemporaryDirectory(prefix="allegations-loop-") as tmp:
-            return str(save_model(model, tmp))
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.loop-{number}-", dir=target.parent))
-    model_id = str(save_model(model, fresh))
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{number}-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(fresh, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return model_id
+def _save(model: Any, save_model: Any, out: str | None) -> str:
+    """Save the model (its id names it in the decisions): to ``out`` when given, as
+    ``allegations train --out`` writes (each file atomically, the manifest last; other
+    files in the folder are left alone), else to a folder thrown away."""
+    if out is not None:
+        return str(save_model(model, out))
+    with tempfile.TemporaryDirectory(prefix="allegations-loop-") as tmp:
+        return str(save_model(model, tmp))
