@@ -114,14 +114,12 @@ class Learner:
         # A codebook or suspects queue hands over to the measured default once a model exists.
         self.strategy = strategy if strategy in SELECT_STRATEGIES else "default"
         # One entry per distinct narrative: a release repeats narratives.
-        self._first: dict[str, int] = {}
-        texts: list[str] = []
+        first: dict[str, str] = {}
         for case in pool:
-            if case.text_hash not in self._first:
-                self._first[case.text_hash] = len(texts)
-                texts.append(case.text)
+            first.setdefault(case.text_hash, case.text)
+        texts = list(first.values())
         self.pool = list(pool)
-        self._hashes = list(self._first)
+        self._hashes = list(first)
         self._base = WorkerData(
             texts=texts,
             labelled_texts=[str(t) for t in labelled_texts],
@@ -133,7 +131,6 @@ class Learner:
             seed=seed,
             out=str(out) if out is not None else None,
         )
-        self.background = background
         self._executor: ProcessPoolExecutor | None = None
         self._future: Future[LoopModel] | None = None
         self.since = 0  # decisions since the last retrain started
@@ -142,7 +139,6 @@ class Learner:
         self.model: LoopModel | None = None  # the latest successful one
         self.generation = 0  # bumps when a new ranking is ready
         self._ranked: list[Case] = []
-        self.failed = 0
         if background:
             ctx = multiprocessing.get_context("spawn")
             self._executor = ProcessPoolExecutor(
@@ -224,7 +220,6 @@ class Learner:
     def _finish(self, result: LoopModel) -> bool:
         self.latest = result
         if not result.ok:
-            self.failed += 1
             return False
         self.model = result
         self._ranked = self._cases(result)

@@ -72,8 +72,6 @@ class LoopModel:
     model_id: str = ""
     labels: list[str] = field(default_factory=list)
     n_cases: int = 0
-    n_chosen: int = 0
-    micro_f1: float | None = None
     macro_f1: float | None = None
     macro_f1_95ci: list[float] | None = None
     seconds: float = 0.0
@@ -201,7 +199,7 @@ def retrain(base: WorkerData, task: RetrainTask) -> LoopModel:
 
     started = time.perf_counter()
     texts, sets, n_chosen, n_decided = _training_set(base, task)
-    result = LoopModel(number=task.number, ok=False, n_cases=len(texts), n_chosen=n_chosen)
+    result = LoopModel(number=task.number, ok=False, n_cases=len(texts))
     try:
         codebook = _codebook_for(base, sets)
         model = train(texts, sets, codebook=codebook, seed=base.seed)
@@ -242,7 +240,6 @@ def retrain(base: WorkerData, task: RetrainTask) -> LoopModel:
             result.evidence[candidates[i]] = phrases
     result.ok = True
     result.labels = list(model.labels)
-    result.micro_f1 = cv.get("micro_f1")
     result.macro_f1 = cv.get("macro_f1")
     result.macro_f1_95ci = cv.get("macro_f1_95ci")
     result.order = [candidates[i] for i in order]
