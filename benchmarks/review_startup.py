@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from allegations import load_model  # noqa: E402
 from allegations.batch.workflows import predict_file  # noqa: E402
-from allegations.review.session import open_review  # noqa: E402
+from allegations.review.opening import open_review  # noqa: E402
 
 
 def release(n_rows: int) -> Path:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import settings
@@ -230,3 +231,38 @@ def report_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "jsonl": folder / "tagged.jsonl",
         "summary": folder / "summary.json",
     }
+
+
+def single_label_corpus(n: int = 240, seed: int = 0) -> tuple[list[str], list[list[str]]]:
+    """One label per case; 8 flipped labels; a rare label (4 cases) the model cannot learn."""
+    rng = np.random.default_rng(seed)
+    words = {
+        "theft": ["stole cash", "took money from the property room", "pocketed evidence cash"],
+        "force": ["punched the man", "struck him with a baton", "kicked the suspect"],
+        "rude": ["cursed at the caller", "used profanity", "yelled insults at her"],
+    }
+    filler = ["The complaint was filed.", "A witness was interviewed.", "Case closed."]
+    texts, sets = [], []
+    for i in range(n):
+        label = list(words)[i % 3]
+        texts.append(f"Officer {rng.choice(words[label])}. {rng.choice(filler)} Ref {i}.")
+        sets.append([label])
+    for i in (10, 70, 130, 190):  # a rare label, worded like ordinary cases
+        texts[i] = f"Officer yelled at a driver. {filler[i % 3]} Ref {i}."
+        sets[i] = ["traffic"]
+    return texts, sets
+
+
+#: A toy codebook of four labels; 'forgery' is named only by its definition and phrase.
+BOOK = Codebook(
+    name="test",
+    version="1",
+    labels=(
+        LabelDefinition(name="query", seed_phrases=("queried the database", "records check")),
+        LabelDefinition(name="threat", seed_phrases=("threatened", "intimidated")),
+        LabelDefinition(name="money", seed_phrases=("took a bribe", "accepted a payment")),
+        LabelDefinition(
+            name="forgery", definition="Forged a signature on a document.", seed_phrases=("forged",)
+        ),
+    ),
+)

@@ -11,7 +11,7 @@ from allegations.cli import app
 from allegations.errors import StoreError
 from allegations.report.inputs import read_store
 
-from ..review.test_adjudication import audit_with_two_reviewers
+from ..support.stores import audit_with_two_reviewers
 
 runner = CliRunner()
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from allegations.batch.workflows import LabelSpec, read_labelled
 from allegations.cli import app
 from allegations.review.exchange import export_store
-from allegations.review.session import open_review
+from allegations.review.opening import open_review
 from allegations.review.store import ReviewStore
 
 from ..conftest import console_script, make_corpus, run_cli

@@ -20,7 +20,7 @@ from allegations.cli import app
 from allegations.errors import ModelError, ModelIntegrityError
 from allegations.model.arrays import read_arrays, write_arrays
 from allegations.model.bundle import MODEL_JSON, WEIGHTS
-from allegations.model.persistence import CARD_JSON, FILES, MANIFEST, MAX_FILE_BYTES
+from allegations.model.manifest import CARD_JSON, FILES, MANIFEST, MAX_FILE_BYTES
 
 TEXTS = [
     "Officer threatened a coworker.",

@@ -26,7 +26,7 @@ from allegations.review.sheets import write_sheet
 from allegations.review.store import ReviewStore, text_hash
 from allegations.stats.agreement import krippendorff_alpha_nominal
 
-from .test_estimate import build_store, text
+from ..support.stores import audit_with_two_reviewers, text
 
 runner = CliRunner()
 
@@ -81,16 +81,6 @@ def test_agreement_whole_case_and_alpha_by_hand(tmp_path: Path):
     assert "4 case(s) were coded by two or more reviewers" in text_out
     assert "on 2 of them (50%)" in text_out and "alpha over whole answers 0.33" in text_out
     assert "Krippendorff's alpha" in text_out and "0.53" in text_out
-
-
-def audit_with_two_reviewers(path: Path) -> None:
-    build_store(path)  # ana audited cases 0, 1, 2, 6, 10, 15-18
-    with ReviewStore(path, labels=["a", "b"]) as store:
-        for i, labels in {0: ["a"], 2: ["a"], 6: ["a", "b"], 15: ["a"]}.items():
-            store.record(
-                case_id=f"K{i}", text=text(i), labels=labels, predicted={"a": 0.5},
-                model_id="m1", reviewer="bo", strategy="audit",
-            )  # fmt: skip
 
 
 def test_several_reviewers_stop_the_estimate_until_settled(tmp_path: Path):

@@ -12,8 +12,7 @@ from allegations.cli import app
 from allegations.review.cold import open_codebook_review
 from allegations.review.store import ReviewStore
 
-from ..conftest import DATA, make_corpus
-from .test_select import BOOK
+from ..conftest import BOOK, DATA, make_corpus
 
 SECRET = "Zanzibar-Canary-4471"
 
@@ -81,7 +80,7 @@ def test_review_without_model_needs_a_codebook(tmp_path: Path, cases_csv: Path, 
 @pytest.mark.slow
 @pytest.mark.skipif(os.name == "nt", reason="pexpect drives POSIX terminals only")
 def test_console_script_cold_start_saves_decisions(tmp_path: Path, cases_csv: Path):
-    from .test_screen import SAVED, current_id, press, screen, spawn
+    from ..support.terminal import SAVED, current_id, press, screen, spawn
 
     store = tmp_path / "review.db"
     child = spawn(

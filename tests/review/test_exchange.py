@@ -14,7 +14,7 @@ from allegations.cli import app
 from allegations.errors import InputError, StoreError
 from allegations.review.exchange import export_store
 from allegations.review.exchange_import import import_file
-from allegations.review.session import open_review
+from allegations.review.opening import open_review
 from allegations.review.store import ReviewStore
 
 from ..conftest import make_corpus

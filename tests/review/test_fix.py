@@ -14,14 +14,14 @@ from allegations.cli._review_screen import build_screen
 from allegations.review.fix import SuspectCase, open_suspects_review
 from allegations.review.store import ReviewStore
 
-from ..training.test_suspects import _single_label_corpus
+from ..conftest import single_label_corpus
 
 FLIPPED = {3: "rude", 31: "rude", 52: "theft", 88: "rude"}
 
 
 @pytest.fixture()
 def labelled_csv(tmp_path: Path) -> Path:
-    texts, sets = _single_label_corpus()
+    texts, sets = single_label_corpus()
     truth = {i: sets[i][0] for i in FLIPPED}
     for i, wrong in FLIPPED.items():
         sets[i] = [wrong if truth[i] != wrong else "force"]

@@ -17,10 +17,11 @@ import pytest
 from allegations import load_model
 from allegations.errors import InputError, LabelError
 from allegations.review.learn import Learner, attach_learner
+from allegations.review.opening import open_review
 from allegations.review.select import rank_by_scores
-from allegations.review.session import open_review
 from allegations.review.store import ReviewStore
-from tests.conftest import make_corpus
+
+from ..conftest import make_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -158,7 +159,7 @@ def test_background_retrain_never_blocks_and_reranks(
 KILL_SCRIPT = """
 import os, signal, sys
 from allegations.review.learn import attach_learner
-from allegations.review.session import open_review
+from allegations.review.opening import open_review
 
 def main():
     data, model, store, labelled = sys.argv[1:5]
@@ -204,7 +205,7 @@ def test_decisions_survive_a_kill_during_a_retrain(
 def test_export_sheet_with_learn_writes_the_next_batch_of_the_retrained_model(
     tmp_path: Path, model_dir: Path, corpus_csv: Path, release
 ):
-    from tests.conftest import run_cli
+    from ..conftest import run_cli
 
     data, truth = release
     store = tmp_path / "s.db"
@@ -251,7 +252,7 @@ def test_export_sheet_with_learn_writes_the_next_batch_of_the_retrained_model(
 def test_codebook_start_reads_the_labelled_file_with_the_command_columns(
     tmp_path: Path, corpus: pd.DataFrame, release
 ):
-    from tests.conftest import run_cli
+    from ..conftest import run_cli
 
     data, _ = release
     renamed = tmp_path / "release2.csv"

@@ -20,14 +20,12 @@ from allegations.review.estimate import estimate_store
 from allegations.review.session import AUDIT_LEGEND, LEGEND
 from allegations.review.store import ReviewStore
 
-from ..conftest import console_script, make_corpus
+from ..conftest import make_corpus
+from ..support.terminal import CASE, CLEAR, SAVED, current_id, press, screen, spawn
 
 pexpect = pytest.importorskip("pexpect")
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="pexpect drives POSIX terminals only")
 
-CLEAR = "\x1b[H\x1b[2J"
-SAVED = re.compile(r"Saved case (\S+): (.+?) \(decision #(\d+)\)\.")
-CASE = re.compile(r"case (\d+) of (\d+) · id (\S+)")
 SECRET = "Zanzibar-Canary-4471"
 
 
@@ -40,48 +38,10 @@ def cases_csv(tmp_path: Path) -> Path:
     return path
 
 
-def spawn(*args: str | Path, cwd: Path):
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "TERM": "xterm-256color",
-        "NO_COLOR": "1",
-        "HOME": str(cwd),
-        "LANG": "C.UTF-8",
-    }
-    child = pexpect.spawn(
-        console_script(),
-        [str(a) for a in args],
-        cwd=str(cwd),
-        env=env,
-        encoding="utf-8",
-        dimensions=(60, 200),
-        timeout=120,
-    )
-    child.delaybeforesend = None
-    return child
-
-
 def review(tmp_path: Path, data: Path, model: Path, store: Path, *extra: str):
     return spawn(
         "review", data, "--model", model, "--store", store, "--id-col", "id", *extra, cwd=tmp_path
     )
-
-
-def screen(child) -> str:
-    """Wait for the next complete screen (it ends with a legend) and return it."""
-    child.expect_exact([LEGEND, AUDIT_LEGEND])
-    return child.before.rsplit(CLEAR, 1)[-1]
-
-
-def press(child, key: str) -> str:
-    child.send(key)
-    return screen(child)
-
-
-def current_id(text: str) -> str:
-    match = CASE.search(text)
-    assert match, text
-    return match.group(3)
 
 
 @pytest.mark.slow

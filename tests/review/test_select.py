@@ -18,22 +18,8 @@ from allegations.review.select import (
     codebook_scores,
     rank_by_scores,
 )
-from allegations.training.codebook import Codebook, LabelDefinition
 
-from ..conftest import DATA, make_corpus
-
-BOOK = Codebook(
-    name="test",
-    version="1",
-    labels=(
-        LabelDefinition(name="query", seed_phrases=("queried the database", "records check")),
-        LabelDefinition(name="threat", seed_phrases=("threatened", "intimidated")),
-        LabelDefinition(name="money", seed_phrases=("took a bribe", "accepted a payment")),
-        LabelDefinition(
-            name="forgery", definition="Forged a signature on a document.", seed_phrases=("forged",)
-        ),
-    ),
-)
+from ..conftest import BOOK, DATA, make_corpus
 
 
 def _pool(n: int = 300, seed: int = 0) -> list[str]:

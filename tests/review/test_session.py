@@ -20,7 +20,8 @@ from allegations.review.cases import (
     order_cases,
     parse_evidence,
 )
-from allegations.review.session import AUDIT_LEGEND, LEGEND, ReviewSession, open_review
+from allegations.review.opening import open_review
+from allegations.review.session import AUDIT_LEGEND, LEGEND, ReviewSession
 from allegations.review.store import ReviewStore, text_hash
 
 from ..conftest import make_corpus

@@ -14,7 +14,7 @@ from allegations.errors import InputError
 from allegations.review.answers import disputes
 from allegations.review.cases import Case
 from allegations.review.estimate import estimate_store
-from allegations.review.session import open_review
+from allegations.review.opening import open_review
 from allegations.review.sheet_import import import_sheet
 from allegations.review.sheets import NONE_COL, write_sheet
 from allegations.review.store import ReviewStore, text_hash
@@ -261,7 +261,7 @@ def test_label_design_of_a_model_and_sheet_extension(tmp_path: Path):
     from types import SimpleNamespace
 
     from allegations.errors import OutputError
-    from allegations.review.session import label_design
+    from allegations.review.opening import label_design
 
     single = SimpleNamespace(exclusive=True, card={"n_cases_without_label": 0})
     outside = SimpleNamespace(exclusive=True, card={"n_cases_without_label": 3})

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from allegations.review.session import LEGEND, open_review
+from allegations.review.opening import open_review
+from allegations.review.session import LEGEND
 from allegations.review.store import ReviewStore
 
 from ..conftest import make_corpus

@@ -15,8 +15,8 @@ import pytest
 from allegations.review.session import LEGEND
 from allegations.review.store import ReviewStore
 
-from ..conftest import ROOT, make_corpus
-from .test_web_server import SECRET, Server, start_server
+from ..conftest import ROOT, SECRET, make_corpus
+from ..support.web import Server, start_server
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402

@@ -5,7 +5,7 @@ import pandas as pd
 
 from allegations.training.suspects import SUSPECT_COLUMNS, find_suspects, rank_suspects
 
-from ..conftest import make_corpus
+from ..conftest import make_corpus, single_label_corpus
 
 
 def test_flipped_label_is_ranked_first():
@@ -24,28 +24,8 @@ def test_flipped_label_is_ranked_first():
     assert 0 < out.attrs["expected_mistakes"] <= len(out)
 
 
-def _single_label_corpus(n: int = 240, seed: int = 0) -> tuple[list[str], list[list[str]]]:
-    """One label per case; 8 flipped labels; a rare label (4 cases) the model cannot learn."""
-    rng = np.random.default_rng(seed)
-    words = {
-        "theft": ["stole cash", "took money from the property room", "pocketed evidence cash"],
-        "force": ["punched the man", "struck him with a baton", "kicked the suspect"],
-        "rude": ["cursed at the caller", "used profanity", "yelled insults at her"],
-    }
-    filler = ["The complaint was filed.", "A witness was interviewed.", "Case closed."]
-    texts, sets = [], []
-    for i in range(n):
-        label = list(words)[i % 3]
-        texts.append(f"Officer {rng.choice(words[label])}. {rng.choice(filler)} Ref {i}.")
-        sets.append([label])
-    for i in (10, 70, 130, 190):  # a rare label, worded like ordinary cases
-        texts[i] = f"Officer yelled at a driver. {filler[i % 3]} Ref {i}."
-        sets[i] = ["traffic"]
-    return texts, sets
-
-
 def test_single_label_rows_get_one_suggestion_and_rare_labels_are_not_flagged():
-    texts, sets = _single_label_corpus()
+    texts, sets = single_label_corpus()
     flipped = [3, 31, 52, 88, 119, 151, 200, 233]
     truth = {i: sets[i][0] for i in flipped}
     for i in flipped:

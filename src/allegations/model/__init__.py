@@ -56,16 +56,18 @@ if TYPE_CHECKING:
     from .fields import (
         parse_json,
     )
-    from .persistence import (
+    from .manifest import (
         CARD_JSON,
         CARD_MD,
         FORMAT_VERSION,
         MANIFEST,
         MAX_FILE_BYTES,
-        check_model_folder,
         library_versions,
-        load_model,
         read_manifest,
+    )
+    from .persistence import (
+        check_model_folder,
+        load_model,
         save_model,
     )
     from .tagger import (
@@ -170,14 +172,14 @@ _WHERE = {
     "check_model_folder": "persistence",
     "save_model": "persistence",
     "load_model": "persistence",
-    "CARD_JSON": "persistence",
-    "CARD_MD": "persistence",
-    "MANIFEST": "persistence",
-    "FORMAT_VERSION": "persistence",
-    "MAX_FILE_BYTES": "persistence",
+    "CARD_JSON": "manifest",
+    "CARD_MD": "manifest",
+    "MANIFEST": "manifest",
+    "FORMAT_VERSION": "manifest",
+    "MAX_FILE_BYTES": "manifest",
     "render_card_markdown": "card",
-    "read_manifest": "persistence",
-    "library_versions": "persistence",
+    "read_manifest": "manifest",
+    "library_versions": "manifest",
 }
 
 

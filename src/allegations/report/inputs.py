@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..batch import tag_view
 from ..errors import InputError, ModelIntegrityError
-from ..model.persistence import CARD_JSON, MANIFEST, read_manifest
+from ..model.manifest import CARD_JSON, MANIFEST, read_manifest
 from ..release.compare import WARNINGS_KEY
 from ..tables.read import load_table, sha256_file
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         import_file,
     )
     from .interrater import agreement
+    from .opening import open_review
     from .select import (
         SELECT_STRATEGIES,
         codebook_scores,
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
     from .session import (
         LEGEND,
         ReviewSession,
-        open_review,
         safe,
     )
     from .store import ReviewStore
@@ -119,7 +119,7 @@ _WHERE = {
     "select": "select",
     "LEGEND": "session",
     "ReviewSession": "session",
-    "open_review": "session",
+    "open_review": "opening",
     "safe": "session",
     "EXPORT_FORMATS": "exchange",
     "IMPORT_FORMATS": "exchange_import",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, StoreError
-from ..model.persistence import read_manifest
+from ..model.manifest import read_manifest
 from ..training.labels import label_key
 from .store import ReviewStore, text_hash
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..model.calibration import PlattCalibrator
 from ..model.confidence import DEFAULT_REVIEW_SHARE, confidence_of, review_distribution
 from ..model.config import ModelConfig
-from ..model.persistence import library_versions
+from ..model.manifest import library_versions
 from ..model.thresholds import Goal
 from ..stats.intervals import wilson_counts
 from ..stats.metrics import MIN_SUPPORT, score_predictions

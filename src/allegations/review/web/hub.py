@@ -97,7 +97,7 @@ class ReviewHub:
     Parameters
     ----------
     template : ReviewSession
-        A session made by :func:`~allegations.review.session.open_review`: its queue,
+        A session made by :func:`~allegations.review.opening.open_review`: its queue,
         labels, model id, strategy and definitions are shared by every reviewer. Its store
         is closed here (each reviewer opens their own connection on the worker thread).
     default_reviewer : str
