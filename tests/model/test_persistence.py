@@ -554,7 +554,7 @@ def test_model_loads_under_the_oldest_and_newest_scikit_learn(which: str, tmp_pa
     from ..conftest import DATA, ROOT
 
     spec = _oldest_allowed_scikit_learn() if which == "oldest" else "scikit-learn"
-    target = ROOT / ".venv" / f"sklearn-{which}"
+    target = ROOT / ".venv" / f"sklearn-{which}-{spec.split('=')[-1]}"  # one per version
     if not (target / "sklearn").is_dir():
         pip = subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade"]

@@ -287,6 +287,7 @@ def model_from_parts(
     classifier = LinearScores(kind=kind, params=params)
     classifier.coef_, classifier.intercept_ = coef, a["classifier.intercept"]
     classifier.classes_ = classes.astype(np.int64)
+    classifier.n_features_in_ = int(coef.shape[1])
     calibrator = PlattCalibrator(exclusive=exclusive)
     calibrator.a_ = a["calibrator.a"]
     calibrator.b_ = a["calibrator.b"]

@@ -16,6 +16,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..text.preprocess import SpacyPreprocessor
 from .config import ModelConfig
@@ -58,6 +60,8 @@ class PerLabelLogistic(ClassifierMixin, BaseEstimator):
     intercept_ : numpy.ndarray, shape (n_labels,)
         A label constant in the training data gets zero weights and an intercept of
         -/+ 1000 (always no / always yes).
+    outputs_2d_ : bool
+        ``Y`` was a matrix (``predict`` returns one); a 1-d ``Y`` is one label.
     """
 
     def __init__(
@@ -73,8 +77,24 @@ class PerLabelLogistic(ClassifierMixin, BaseEstimator):
         self.nb_scale = nb_scale
 
     def fit(self, X: Any, Y: np.ndarray) -> PerLabelLogistic:
-        """Fit one liblinear logistic regression per column of the 0/1 matrix ``Y``."""
+        """Fit one liblinear logistic regression per column of the 0/1 matrix ``Y``.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` is empty or not finite, or ``Y`` is not a 0/1 matrix with one row
+            per row of ``X`` (a 1-d ``Y`` is one label).
+        """
+        X, Y = validate_data(self, X, Y, accept_sparse=("csr", "csc"), multi_output=True)
         Y = np.asarray(Y)
+        self.outputs_2d_ = Y.ndim == 2
+        if Y.ndim == 1:
+            Y = Y[:, None]
+        target = type_of_target(Y)
+        if target not in ("binary", "multilabel-indicator") or not np.isin(Y, (0, 1)).all():
+            raise ValueError(
+                f"Unknown label type: {target}; Y must be a 0/1 matrix, one column per label."
+            )
         n_labels = Y.shape[1]
         cs = [self.C] * n_labels if np.isscalar(self.C) else list(self.C)  # type: ignore[arg-type]
         nbs = [self.nb_scale] * n_labels if np.isscalar(self.nb_scale) else list(self.nb_scale)  # type: ignore[arg-type]
@@ -114,11 +134,22 @@ class PerLabelLogistic(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Raw scores, shape (n_docs, n_labels)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False)
         return np.asarray(X @ self.coef_.T) + self.intercept_
 
     def predict(self, X: Any) -> np.ndarray:
-        """0/1 decisions at score 0."""
-        return (self.decision_function(X) > 0).astype(np.int8)
+        """0/1 decisions at score 0, shape (n_docs, n_labels); (n_docs,) after a 1-d ``Y``."""
+        decisions = (self.decision_function(X) > 0).astype(np.int64)
+        return decisions if self.outputs_2d_ else decisions.ravel()
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.single_output = False  # Y is a label matrix
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        return tags
 
 
 class LinearScores(ClassifierMixin, BaseEstimator):
@@ -154,12 +185,34 @@ class LinearScores(ClassifierMixin, BaseEstimator):
         fitted = build_classifier(self.kind, self.params or {}).fit(X, y)
         self.coef_, self.intercept_ = fitted.coef_, fitted.intercept_
         self.classes_ = np.asarray(fitted.classes_)
+        self.n_features_in_ = fitted.n_features_in_
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Raw scores, shape (n_docs, n_outputs), or (n_docs,) for one output row."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False)
         scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The trained classifier's decisions: a class per row (``logistic``), or a 0/1
+        matrix, one column per label, at score 0 (``per_label_logistic``)."""
+        scores = self.decision_function(X)
+        if self.kind == "per_label_logistic":
+            return (scores.reshape(len(scores), -1) > 0).astype(np.int8)
+        if scores.ndim == 1:
+            return np.asarray(self.classes_[(scores > 0).astype(int)])
+        return np.asarray(self.classes_[np.argmax(scores, axis=1)])
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        if self.kind == "per_label_logistic":
+            tags.target_tags.single_output = False
+            tags.target_tags.multi_output = True
+            tags.classifier_tags.multi_label = True
+        return tags
 
 
 def classifier_spec(classifier: Any) -> tuple[str, dict[str, Any]]:
