@@ -262,7 +262,37 @@ def summarise(results: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     lines += summary
+    lines += _paired(results["runs"])
     return "\n".join(lines)
+
+
+def _paired(runs: dict[str, Any]) -> list[str]:
+    """Each strategy minus random from the same start, paired by seed (a random start: the
+    same first cases)."""
+    lines = []
+    for key, strategy_runs in runs.items():
+        strategy, start = key.split("@")
+        base = runs.get(f"random@{start}")
+        if strategy == "random" or base is None or len(base) != len(strategy_runs):
+            continue
+        for k, point in enumerate(strategy_runs[0]):
+            diffs = [
+                r[k]["macro_f1"] - b[k]["macro_f1"]
+                for r, b in zip(strategy_runs, base, strict=True)
+            ]
+            mean, low, high = interval(diffs)
+            lines.append(
+                f"| {strategy} - random | {start} | {point['n_labels']} | {mean:+.3f} "
+                f"({low:+.3f} to {high:+.3f}) |"
+            )
+    if lines:
+        lines = [
+            "",
+            "| paired by seed | start | labels | macro-F1 difference (95% interval) |",
+            "|---|---|---|---|",
+            *lines,
+        ]
+    return lines
 
 
 def main() -> None:
