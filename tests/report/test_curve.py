@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,8 @@ def test_section_shows_the_curve_sentence_caption_and_numbers(report_inputs: dic
     assert '<td class="num">200</td><td class="num">100%</td>' in section
     assert "<td>0.75 (0.72-0.78)</td><td>0.61 (0.56-0.66)</td>" in section
     assert "<code>c.json</code>" in section and 'href="#curve"' in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # the curve's SVG ids do not collide with the others'
     assert "No learning curve given" not in page
     # The curve has two of the model's four labels: the page says so.
     assert shown["notes"] == [
