@@ -20,10 +20,13 @@ Splits:
   scored on 2017-2018. This is the reported split.
 - ``philly_dev``: pool = 2013-2015, scored on 2016 (never on 2017-2018): the split
   ``default`` is chosen on.
+- ``govtrack``: GovTrack's congressional misconduct narratives (5 topic tags, multi-label,
+  as ``../shared/bench/anchors.py`` builds the task: texts ``allegation + ". " + text``),
+  pool = first date before 2012, scored on 2012 and later.
 - ``sample``: the bundled ``data/sample.csv`` (multi-label), a 70/30 random split, seed 11.
 
-The codebook of the Philadelphia cold start is written from the category names alone (a
-reporter's first codebook); the bundled sample uses ``data/codebook.toml``.
+The codebook of the Philadelphia and GovTrack cold starts is written from the category
+names alone (a reporter's first codebook); the bundled sample uses ``data/codebook.toml``.
 
 Scores follow ``benchmarks/dev_quality.py``: micro-F1 over all labels, macro-F1 over the
 labels with at least 5 held-out cases. The table gives the mean over seeds and a 95%
@@ -58,6 +61,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 Split = tuple[list[str], list[list[str]], list[str], list[list[str]]]
 
+#: GovTrack's topic tags, as ``../shared/bench/anchors.py`` reads them.
+GOVTRACK_TAGS = ("corruption", "crime", "elections", "ethics", "sexual-harassment-abuse")
+#: The first year of the GovTrack split's held-out part.
+GOVTRACK_TEST_FROM = 2012
+
 
 def _norm(x: Any) -> str:
     return " ".join(str(x).split()).upper()
@@ -86,6 +94,23 @@ def load_split(name: str) -> tuple[Split, Any]:
                 for x in names
             ),
         )
+    elif name == "govtrack":
+        df = pd.read_csv(
+            SHARED / "data" / "govtrack_misconduct" / "misconduct-instances.csv", dtype=str
+        )
+        texts = (df.allegation.fillna("") + ". " + df.text.fillna("")).tolist()
+        labels = [
+            [t for t in GOVTRACK_TAGS if str(r[t]).strip().upper() == "X"] for _, r in df.iterrows()
+        ]
+        years = df.first_date.str[:4].astype(int).to_numpy()
+        pool, test = years < GOVTRACK_TEST_FROM, years >= GOVTRACK_TEST_FROM
+        book = Codebook(
+            name="GovTrack topics",
+            version="names only",
+            labels=tuple(
+                LabelDefinition(name=x, seed_phrases=(x.replace("-", " "),)) for x in GOVTRACK_TAGS
+            ),
+        )
     elif name == "sample":
         df = pd.read_csv(ROOT / "data" / "sample.csv", dtype=str)
         texts = df.text.fillna("").tolist()
@@ -96,7 +121,9 @@ def load_split(name: str) -> tuple[Split, Any]:
         test = ~pool
         book = load_codebook(ROOT / "data" / "codebook.toml")
     else:
-        raise SystemExit(f"Error: unknown split {name!r}; choose philly, philly_dev or sample.")
+        raise SystemExit(
+            f"Error: unknown split {name!r}; choose philly, philly_dev, govtrack or sample."
+        )
     tr, te = np.flatnonzero(pool), np.flatnonzero(test)
     split = (
         [texts[i] for i in tr],
@@ -235,7 +262,37 @@ def summarise(results: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     lines += summary
+    lines += _paired(results["runs"])
     return "\n".join(lines)
+
+
+def _paired(runs: dict[str, Any]) -> list[str]:
+    """Each strategy minus random from the same start, paired by seed (a random start: the
+    same first cases)."""
+    lines = []
+    for key, strategy_runs in runs.items():
+        strategy, start = key.split("@")
+        base = runs.get(f"random@{start}")
+        if strategy == "random" or base is None or len(base) != len(strategy_runs):
+            continue
+        for k, point in enumerate(strategy_runs[0]):
+            diffs = [
+                r[k]["macro_f1"] - b[k]["macro_f1"]
+                for r, b in zip(strategy_runs, base, strict=True)
+            ]
+            mean, low, high = interval(diffs)
+            lines.append(
+                f"| {strategy} - random | {start} | {point['n_labels']} | {mean:+.3f} "
+                f"({low:+.3f} to {high:+.3f}) |"
+            )
+    if lines:
+        lines = [
+            "",
+            "| paired by seed | start | labels | macro-F1 difference (95% interval) |",
+            "|---|---|---|---|",
+            *lines,
+        ]
+    return lines
 
 
 def main() -> None:

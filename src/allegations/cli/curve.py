@@ -10,6 +10,7 @@ import typer
 from ..batch.workflows import LabelSpec, read_labelled
 from ..training.codebook import load_codebook
 from ..training.curve import LearningCurve, learning_curve
+from ..training.curve_file import save_curve
 from ._app import (
     Encoding,
     IdCol,
@@ -22,6 +23,7 @@ from ._app import (
     app,
     console,
     errors_to_exit,
+    fail,
     setup_logging,
     split_cols,
 )
@@ -73,18 +75,37 @@ def curve_cli(
         int, typer.Option("--seeds", min=1, max=10, help="Shuffles per share (intervals).")
     ] = 3,
     seed: Annotated[int, typer.Option("--seed", help="The first random seed.")] = 0,
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Also write the curve as JSON, for 'allegations report --curve' (no retraining).",
+        ),
+    ] = None,
     sheet: Sheet = None,
     encoding: Encoding = None,
     quiet: Quiet = False,
 ) -> None:
     """Cross-validate at 25, 50, 75 and 100% of the labelled cases (several shuffles) and
     say whether labelling more cases will likely help. Takes about 4 x --seeds trainings.
+    With --json, the curve is kept for the HTML report ('allegations report --curve').
 
     Example:
 
-        allegations curve data/sample.csv --codebook data/codebook.toml
+        allegations curve data/sample.csv --codebook data/codebook.toml --json curve.json
     """
     setup_logging(quiet)
+    if json_path is not None:
+        # Checked before the trainings, not after them.
+        if any(json_path.resolve() == d.resolve() for d in data):
+            fail(f"--json {json_path} is an input file; choose another path for the curve.")
+        if json_path.is_dir():
+            fail(f"--json {json_path} is a folder; pass a file name.")
+        if not json_path.parent.is_dir():
+            fail(
+                f"Folder {json_path.parent} of --json does not exist; create it or choose "
+                "another path."
+            )
     spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
     with errors_to_exit():
         book = load_codebook(codebook) if codebook else None
@@ -106,6 +127,8 @@ def curve_cli(
             goal=goal,
             groups=rows.groups,
         )
+        if json_path is not None:
+            save_curve(curve, json_path)
     console.print(
         f"Cross-validated learning curve ({curve.n_seeds} shuffle(s) per share; macro-F1 over "
         f"{len(curve.macro_labels)} label(s) with enough cases at every share)",
@@ -120,3 +143,10 @@ def curve_cli(
     )
     console.print(f"micro-F1 by cases: {micro}", highlight=False, markup=False)
     console.print(curve.sentence, highlight=False, markup=False)
+    if json_path is not None and not quiet:
+        console.print(
+            f"Curve written to {json_path}; add it to the report with "
+            f"'allegations report ... --curve {json_path}'.",
+            highlight=False,
+            markup=False,
+        )

@@ -47,6 +47,14 @@ def report_cli(
         Path | None,
         typer.Option("--json", help="Also write the report content as JSON (for notebooks)."),
     ] = None,
+    curve: Annotated[
+        Path | None,
+        typer.Option(
+            "--curve",
+            help="A learning curve written by 'allegations curve --json': adds the section "
+            '"Would more labels help?" (nothing is retrained).',
+        ),
+    ] = None,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the bootstrap intervals: same seed, same report.")
     ] = 0,
@@ -62,8 +70,9 @@ def report_cli(
 ) -> None:
     """Write a self-contained HTML report for publication (and JSON with --json).
 
-    Training data, measured quality with 95% intervals, a tagged release's counts corrected
-    for the measured error rates, and a methods note to paste under a story.
+    Training data, measured quality with 95% intervals, whether more labels would help (with
+    --curve), a tagged release's counts corrected for the measured error rates, and a
+    methods note to paste under a story.
 
     Example:
 
@@ -81,6 +90,7 @@ def report_cli(
             reviewer=reviewer,
             summary_path=summary,
             json_path=json_path,
+            curve_path=curve,
             seed=seed,
         )
     if not quiet:

@@ -28,6 +28,7 @@ from ..stats.report_stats import (
     report_data_from_training,
 )
 from ..tables.read import sha256_file
+from .curve import curve_content, read_report_curve
 from .inputs import (
     load_card,
     read_predictions,
@@ -211,6 +212,8 @@ def build_report(
     predictions_info: dict[str, Any] | None = None,
     store: dict[str, Any] | None = None,
     summary: dict[str, Any] | None = None,
+    curve: dict[str, Any] | None = None,
+    curve_info: dict[str, Any] | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Assemble the report content (JSON-ready) from a model card and optional release data.
@@ -228,6 +231,9 @@ def build_report(
         Audit-sample estimates from a review store (:func:`read_store`).
     summary : dict, optional
         A release summary or comparison (:func:`read_release_summary`).
+    curve, curve_info : dict, optional
+        A learning curve record (``allegations curve --json``,
+        :func:`allegations.training.read_curve`) and its file's ``name`` and ``sha256``.
     seed : int
         Seeds every bootstrap: the same inputs and seed give the same report.
 
@@ -297,6 +303,7 @@ def build_report(
             "pr_curves": curves,
             "calibration": calibration,
         },
+        "learning_curve": curve_content(curve, curve_info, card) if curve else None,
         "release": None,
         "missing": missing,
     }
@@ -330,12 +337,14 @@ def make_report(
     reviewer: str | None = None,
     summary_path: str | Path | None = None,
     json_path: str | Path | None = None,
+    curve_path: str | Path | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Read the inputs, build the report and write the HTML page (and the JSON) atomically.
 
     ``reviewer`` names whose answers in the store ``store_path`` to use (see
-    :func:`~allegations.report.inputs.read_store`).
+    :func:`~allegations.report.inputs.read_store`); ``curve_path`` is a learning curve
+    written by ``allegations curve --json``.
 
     Returns
     -------
@@ -346,7 +355,7 @@ def make_report(
     ------
     AllegationsError
         For a missing or changed model, an unreadable predictions file, store or summary,
-        or an output that cannot be written.
+        a curve file that is not a learning curve, or an output that cannot be written.
     """
     from ..tables import atomic_write
     from .html import render_html
@@ -362,6 +371,7 @@ def make_report(
                 "another path."
             )
     card, model_id = load_card(model_folder)
+    curve, curve_info = read_report_curve(curve_path) if curve_path is not None else (None, None)
     predictions = info = None
     if predictions_path is not None:
         predictions = read_predictions(predictions_path, list(card["labels"]))
@@ -379,6 +389,8 @@ def make_report(
         predictions_info=info,
         store=store,
         summary=summary,
+        curve=curve,
+        curve_info=curve_info,
         seed=seed,
     )
     page = render_html(report)

@@ -1,6 +1,7 @@
 """The figures of the training data and the model's quality, drawn like every report figure
 (:mod:`allegations.report.svg`): label counts, co-occurrence, text length, quality,
-precision-recall curves and calibration, the last two as small multiples.
+precision-recall curves and calibration (the last two as small multiples), and the
+learning curve.
 
 Every function takes the plain dicts of :func:`allegations.report.build.build_report` and returns
 an SVG string, or ``None`` when there is nothing to draw.
@@ -24,6 +25,7 @@ __all__ = [
     "quality_figure",
     "pr_curves_figure",
     "calibration_figure",
+    "learning_curve_figure",
 ]
 
 
@@ -317,4 +319,47 @@ def calibration_figure(calibration: dict[str, Any] | None) -> str | None:
         draw,
         "fig-calibration",
         "Calibration (reliability) of the predicted probabilities",
+    )
+
+
+def learning_curve_figure(curve: dict[str, Any] | None) -> str | None:
+    """Micro- and macro-F1 against the number of labelled cases, with 95% interval bands
+    (``report["learning_curve"]``)."""
+    if not curve or not curve.get("points"):
+        return None
+    points = curve["points"]
+    n_cases = [p["n_cases"] for p in points]
+    series = [
+        ("micro_f1", "micro-F1 (all labels)", OKABE_ITO["blue"], "o"),
+        ("macro_f1", "macro-F1 (mean over labels)", OKABE_ITO["orange"], "s"),
+    ]
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        for key, name, colour, marker in series:
+            low = [p[f"{key}_95ci"][0] for p in points]
+            high = [p[f"{key}_95ci"][1] for p in points]
+            ax.fill_between(n_cases, low, high, color=colour, alpha=0.2, linewidth=0)
+            ax.plot(
+                n_cases,
+                [p[key] for p in points],
+                marker=marker,
+                color=colour,
+                label=f"{name}, 95% interval",
+            )
+        ax.set_xticks(n_cases, [f"{n:,}" for n in n_cases])
+        ax.set_xlim(0, max(n_cases) * 1.05)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("Labelled cases used (count)")
+        ax.set_ylabel("Cross-validated F1 (0-1)")
+        ax.set_title("Quality as the labelled cases grow")
+        ax.grid(color="#eeeeee", linewidth=0.6)
+        ax.legend(loc="lower right", frameon=False)
+
+    return draw_figure(
+        7,
+        3.0,
+        draw,
+        "fig-curve",
+        "Learning curve: cross-validated micro- and macro-F1 by number of labelled cases",
     )

@@ -2,8 +2,9 @@
 scripts, no fonts or images fetched from anywhere, a print stylesheet.
 
 Every value from the inputs (labels, file names, notes, warnings) is HTML-escaped
-(:mod:`allegations.report.html_parts`). This module holds the page, the training data and
-model quality sections; :mod:`allegations.report.html_release` the tagged release.
+(:mod:`allegations.report.html_parts`). This module holds the page, the training data,
+model quality and learning curve sections; :mod:`allegations.report.html_release` the
+tagged release.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import figures as figs
+from .curve import CURVE_COMMAND, CURVE_OPTION
 from .html_parts import esc, figure_html, interval_text, table_html
 from .html_release import release_section
 
@@ -184,6 +186,58 @@ def _quality(report: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _f1_text(point: dict[str, Any], key: str) -> str:
+    low, high = point[f"{key}_95ci"]
+    return f"{point[key]:.2f} ({low:.2f}-{high:.2f})"
+
+
+def _curve(report: dict[str, Any]) -> str:
+    """Would more labels help? The curve from ``allegations curve --json``, or how to add it."""
+    head = '<section id="curve"><h2>3. Would more labels help?</h2>'
+    curve = report.get("learning_curve")
+    if not curve:
+        return (
+            head + '<p class="missing">No learning curve given. To see whether more labels '
+            f"would help, run <code>{esc(CURVE_COMMAND)}</code> on the labelled data this "
+            "model was trained on (with the same label options as <code>train</code>), then "
+            f"pass <code>{esc(CURVE_OPTION)}</code> to <code>allegations report</code>.</p>"
+            "</section>"
+        )
+    source = curve.get("source") or {}
+    parts = [
+        head,
+        figure_html(figs.learning_curve_figure(curve), curve["method"], "Learning curve"),
+        f"<p><strong>{esc(curve['sentence'])}</strong></p>",
+        table_html(
+            ["labelled cases", "share", "micro-F1 (95%)", "macro-F1 (95%)"],
+            [
+                [
+                    f"{p['n_cases']:,}",
+                    f"{round(100 * p['fraction'])}%",
+                    _f1_text(p, "micro_f1"),
+                    _f1_text(p, "macro_f1"),
+                ]
+                for p in curve["points"]
+            ],
+            {0, 1},
+        ),
+    ]
+    if curve.get("notes"):
+        parts.append(
+            '<div class="warn"><ul>'
+            + "".join(f"<li>{esc(n)}</li>" for n in curve["notes"])
+            + "</ul></div>"
+        )
+    if source.get("name"):
+        parts.append(
+            f"<p>From <code>{esc(source['name'])}</code> (sha256 "
+            f"<code>{esc(source.get('sha256'))}</code>), written by "
+            "<code>allegations curve --json</code>.</p>"
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def _methods_table(report: dict[str, Any]) -> str:
     table = report.get("methods_table")
     if not table:
@@ -215,12 +269,14 @@ def render_html(report: dict[str, Any]) -> str:
         f"<title>{title}</title><style>{CSS}</style></head><body>"
         f'<header><h1>{title}</h1><p class="sub">{sub}</p>{missing_html}</header>'
         '<nav><strong>Contents</strong><ol><li><a href="#training">Training data</a></li>'
-        '<li><a href="#quality">Model quality</a></li><li><a href="#release">Tagged release'
-        '</a></li><li><a href="#methods">Methods note</a></li></ol></nav>'
+        '<li><a href="#quality">Model quality</a></li><li><a href="#curve">Would more labels '
+        'help?</a></li><li><a href="#release">Tagged release</a></li><li><a href="#methods">'
+        "Methods note</a></li></ol></nav>"
         + _training(report)
         + _quality(report)
+        + _curve(report)
         + release_section(report)
-        + '<section id="methods"><h2>4. Methods note</h2><p>Ready to paste under a story.</p>'
+        + '<section id="methods"><h2>5. Methods note</h2><p>Ready to paste under a story.</p>'
         f'<p class="methods">{esc(report["methods"])}</p>'
         + _methods_table(report)
         + "</section></body></html>\n"

@@ -95,10 +95,10 @@ def release_section(report: dict[str, Any]) -> str:
     r = report.get("release")
     if not r:
         return (
-            '<section id="release"><h2>3. Tagged release</h2><p class="missing">No tagged '
+            '<section id="release"><h2>4. Tagged release</h2><p class="missing">No tagged '
             "release given (pass --predictions).</p></section>"
         )
-    parts = ['<section id="release"><h2>3. Tagged release</h2>']
+    parts = ['<section id="release"><h2>4. Tagged release</h2>']
     if r.get("n_cases") is not None:
         src = r.get("source") or {}
         n_review = r.get("n_needs_review")

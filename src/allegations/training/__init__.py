@@ -28,6 +28,12 @@ if TYPE_CHECKING:
         LearningCurve,
         learning_curve,
     )
+    from .curve_file import (
+        CURVE_FORMAT,
+        curve_record,
+        read_curve,
+        save_curve,
+    )
     from .labels import (
         TRUTHY,
         canonical_labels,
@@ -79,6 +85,10 @@ __all__ = [
     "CURVE_FRACTIONS",
     "LearningCurve",
     "learning_curve",
+    "CURVE_FORMAT",
+    "curve_record",
+    "read_curve",
+    "save_curve",
     "SUSPECT_COLUMNS",
 ]
 
@@ -109,6 +119,10 @@ _WHERE = {
     "CURVE_FRACTIONS": "curve",
     "LearningCurve": "curve",
     "learning_curve": "curve",
+    "CURVE_FORMAT": "curve_file",
+    "curve_record": "curve_file",
+    "read_curve": "curve_file",
+    "save_curve": "curve_file",
     "SUSPECT_COLUMNS": "suspects",
 }
 

@@ -48,6 +48,8 @@ class LearningCurve:
     ``points`` holds one dict per share: ``fraction``, ``n_cases``, ``micro_f1`` and
     ``macro_f1`` (means over seeds), their 95% intervals ``micro_f1_95ci`` /
     ``macro_f1_95ci`` (Student's t over the seeds), and ``per_label`` (mean F1 per label).
+    ``seed`` is the first seed (the others follow it) and ``n_folds`` the folds of each
+    cross-validation.
     """
 
     points: list[dict[str, Any]]
@@ -56,6 +58,8 @@ class LearningCurve:
     n_seeds: int
     sentence: str = ""
     rise: dict[str, float] = field(default_factory=dict)
+    seed: int = 0
+    n_folds: int | None = None
 
 
 def _interval(values: Any) -> tuple[float, list[float]]:
@@ -203,6 +207,8 @@ def learning_curve(
         labels=labels,
         macro_labels=[labels[j] for j in macro_cols],
         n_seeds=n_seeds,
+        seed=seed,
+        n_folds=config.n_folds,
     )
     curve.rise, curve.sentence = _verdict(points, curve.macro_labels)
     return curve
