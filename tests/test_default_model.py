@@ -56,6 +56,7 @@ def test_default_model_is_reproducible_from_the_documented_command(tmp_path: Pat
     )
 
 
+@pytest.mark.slow
 def test_library_default_training_matches_the_command(tmp_path: Path):
     card = train_default_model(DATA, tmp_path / "m").card
     shipped = json.loads((DEFAULT / "model-card.json").read_text())
@@ -63,6 +64,7 @@ def test_library_default_training_matches_the_command(tmp_path: Path):
     assert card["data"]["files"] == shipped["data"]["files"]
 
 
+@pytest.mark.slow
 def test_evaluate_default_model_on_the_sample(tmp_path: Path):
     scores = tmp_path / "s.json"
     result = run_cli("evaluate", DATA / "sample.csv", "--model", DEFAULT, "--json", scores)

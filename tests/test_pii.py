@@ -455,6 +455,7 @@ def test_bad_input_never_leaks_the_marker(
         assert sorted(p.name for p in work.iterdir()) == [data.name]
 
 
+@pytest.mark.slow
 def test_unexpected_error_shows_neither_locals_nor_message(tmp_path: Path):
     """Checklist 24: a crash mid-row prints only the exception type."""
     script = f"""

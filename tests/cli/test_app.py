@@ -60,6 +60,7 @@ def test_version_through_cli_runner():
     assert result.stdout == f"allegations {allegations.__version__}\n"
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_same_app():
     result = _run_module("--help")
     assert result.returncode == 0, result.stderr

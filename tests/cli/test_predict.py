@@ -251,6 +251,7 @@ def test_review_share_and_budget_set_how_many_are_flagged(
     assert dask.exit_code == 2 and "--engine local" in dask.output
 
 
+@pytest.mark.slow
 def test_blank_narratives_are_counted_apart_through_the_console_script(
     report_inputs: dict[str, Path], tmp_path: Path
 ):

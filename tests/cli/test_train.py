@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from allegations.cli import app
@@ -38,6 +39,7 @@ def _pilot(tmp_path: Path, rows=PILOT, name="pilot.csv") -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_twelve_row_pilot_trains_through_console_script(tmp_path: Path):
     data = _pilot(tmp_path)
     before = data.read_bytes()
@@ -54,6 +56,7 @@ def test_twelve_row_pilot_trains_through_console_script(tmp_path: Path):
     assert "Cross-validating" not in result.stderr  # no bar when stderr is not a terminal
 
 
+@pytest.mark.slow
 def test_label_typo_is_an_error_with_did_you_mean(tmp_path: Path):
     rows = [*PILOT, ("Officer shoved a woman.", "PHYSICAL ABUSSE")]
     data = _pilot(tmp_path, rows)
@@ -140,6 +143,7 @@ def test_numeric_codes_sort_numerically_and_take_names(tmp_path: Path):
     assert "1 label code(s) are not in codes.csv: '10' (4 rows)" in " ".join(result.output.split())
 
 
+@pytest.mark.slow
 def test_philadelphia_export_with_one_typo_stops_before_training(tmp_path: Path):
     source = needs_shared("philly_2013_2018", "ppd_complaints_7-18.csv")
     df = pd.read_csv(source, dtype=str, keep_default_na=False).head(400)

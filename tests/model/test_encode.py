@@ -81,6 +81,7 @@ def test_encoder_equals_string_path_on_awkward_texts(parts, corpus):
     _assert_same(encoder.transform(again)[0], _string_path(pre, features, again))
 
 
+@pytest.mark.slow
 def test_arrow_splits_on_exactly_the_whitespace_str_split_does():
     """The encoder splits with Arrow's ``utf8_split_whitespace``: on every code point it
     must agree with ``str.split`` (apart from the empty chunks Arrow gives at the ends)."""

@@ -134,6 +134,7 @@ def test_cli_terminal_and_json(tmp_path: Path, model_dir: Path, releases, corpus
     assert set(report) >= {"columns", "rows", "duplicates", "unseen_tokens", "labels", "warnings"}
 
 
+@pytest.mark.slow
 def test_report_lists_every_warning_of_compare_release(
     tmp_path: Path, model_dir: Path, releases, corpus_csv: Path
 ):

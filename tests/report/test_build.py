@@ -286,6 +286,7 @@ def test_old_cards_degrade_gracefully(model_dir: Path):
     assert "No tagged release given" in page
 
 
+@pytest.mark.slow
 def test_report_intervals_match_the_card_and_calibration_is_preferred(
     report_inputs: dict[str, Path],
 ):
@@ -363,6 +364,7 @@ def test_release_summary_is_checked(tmp_path: Path):
 
 
 # -- the methods note --------------------------------------------------------------------------
+@pytest.mark.slow
 def test_methods_note_is_short_and_matches_the_card(
     full_report: dict[str, Any], report_inputs: dict[str, Path]
 ):
@@ -410,6 +412,7 @@ def test_methods_note_is_short_and_matches_the_card(
     assert "<th>count to publish (95%)</th>" in page
 
 
+@pytest.mark.slow
 def test_methods_note_says_who_labelled_and_the_single_label_rule(model_dir: Path):
     card, _ = load_card(model_dir)
     card = {**card, "label_source": "the department's own intake codes", "task": "exclusive"}
@@ -432,6 +435,7 @@ def test_plural():
 
 
 # -- the page ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_html_is_self_contained_and_escaped(full_report: dict[str, Any]):
     page = render_html(full_report)
     assert page.count('<figure class="fig">') == 8
@@ -449,6 +453,7 @@ def test_html_is_self_contained_and_escaped(full_report: dict[str, Any]):
     assert "#0072B2" in page.upper() or "#0072b2" in page  # Okabe-Ito blue is drawn
 
 
+@pytest.mark.slow
 def test_report_is_deterministic(report_inputs: dict[str, Path], tmp_path: Path):
     args = {"predictions_path": report_inputs["predictions"], "json_path": None}
     make_report(report_inputs["model"], tmp_path / "a.html", **args)
@@ -457,6 +462,7 @@ def test_report_is_deterministic(report_inputs: dict[str, Path], tmp_path: Path)
 
 
 # -- the command -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_report_command(report_inputs: dict[str, Path], tmp_path: Path):
     out, js = tmp_path / "report.html", tmp_path / "report.json"
     result = runner.invoke(
@@ -489,6 +495,7 @@ def test_report_help_has_an_example():
     assert "Example" in result.output and "allegations report" in result.output
 
 
+@pytest.mark.slow
 def test_report_command_errors(report_inputs: dict[str, Path], tmp_path: Path):
     missing = run_cli("report", "--model", tmp_path / "nope", "--out", tmp_path / "r.html")
     assert missing.returncode == 1 and missing.stderr.startswith("Error: ")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from allegations.report import figures, svg
 
 
@@ -33,6 +35,7 @@ def _curve(ap: float) -> dict:
     return {"recall": [0.0, 0.5, 1.0], "precision": [1.0, 0.8, 0.3], "average_precision": ap}
 
 
+@pytest.mark.slow
 def test_small_multiple_titles_do_not_overlap(monkeypatch):
     names = [
         "CRIMINAL ALLEGATION",

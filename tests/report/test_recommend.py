@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from allegations.report.recommend import (
     MIN_F1_LOW,
@@ -97,6 +98,7 @@ def _drifted_release(n: int, seed: int) -> pd.DataFrame:
     return pd.concat([old, pd.DataFrame(rows)], ignore_index=True)
 
 
+@pytest.mark.slow
 def test_compare_release_to_report_through_the_console_script(
     tmp_path: Path, model_dir: Path, corpus_csv: Path
 ):

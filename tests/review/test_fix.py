@@ -35,6 +35,7 @@ def labelled_csv(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_suspects_review_queues_flipped_rows_and_saves_the_suggestion(
     tmp_path: Path, labelled_csv: Path
 ):

@@ -43,6 +43,7 @@ def _review(session, truth: dict[str, list[str]], n: int) -> None:
         session.save(truth[session.current.case_id])
 
 
+@pytest.mark.slow
 def test_retrain_after_every_k_decisions_reranks_the_queue(
     tmp_path: Path, model_dir: Path, corpus_csv: Path, release
 ):
@@ -202,6 +203,7 @@ def test_decisions_survive_a_kill_during_a_retrain(
     resumed = open_review(data, model_dir, store, id_col="id")
     assert resumed.n_decided == 8
     resumed.store.close()
+@pytest.mark.slow
 def test_export_sheet_with_learn_writes_the_next_batch_of_the_retrained_model(
     tmp_path: Path, model_dir: Path, corpus_csv: Path, release
 ):
@@ -249,6 +251,7 @@ def test_export_sheet_with_learn_writes_the_next_batch_of_the_retrained_model(
     assert "manifest.json" in os.listdir(out)
 
 
+@pytest.mark.slow
 def test_codebook_start_reads_the_labelled_file_with_the_command_columns(
     tmp_path: Path, corpus: pd.DataFrame, release
 ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from allegations.model.classifier import build_pipeline
 from allegations.model.config import ModelConfig
@@ -51,6 +52,7 @@ def _single_candidates(docs, y, fold, config):
     return singles, by
 
 
+@pytest.mark.slow
 def test_each_label_gets_the_candidate_with_best_out_of_fold_precision():
     docs, y, fold = _noisy()
     config = ModelConfig(C_grid=(0.05, 8.0), nb_grid=(False, True), ensemble=True, ensemble_below=0)
@@ -166,6 +168,7 @@ def _positional_corpus(n=120, seed=4):
     return docs, y, make_folds(y, np.arange(n), 5, 0)
 
 
+@pytest.mark.slow
 def test_the_lead_block_tells_apart_cases_whose_opening_sentence_decides():
     docs, y, fold = _positional_corpus()
     for exclusive in (False, True):

@@ -228,6 +228,7 @@ def test_card_reports_calibration_and_review_bands(trained_model):
     assert frame["needs_review"].tolist() == (frame["confidence"] < cutoff).tolist()
 
 
+@pytest.mark.slow
 def test_seed_phrases_help_a_label_with_three_cases():
     from allegations.training.codebook import Codebook, LabelDefinition
 
@@ -292,6 +293,7 @@ def test_exclusive_review_follows_calibrated_chance_of_error():
     )
 
 
+@pytest.mark.slow
 def test_threshold_prior_pulls_f1_thresholds_toward_half():
     from allegations.model.config import ModelConfig
 
