@@ -58,7 +58,7 @@ def test_cp1252_is_read_with_a_warning_naming_the_encoding(tmp_path: Path, caplo
     assert (report.encoding, report.encoding_warned) == ("cp1252", True)
     assert (
         "w.csv is not UTF-8 (byte 0x93 at offset 10, line 2); read it as cp1252 "
-        "(Windows-1252). Pass --encoding to choose another encoding." in caplog.text
+        "(Windows-1252). Pass `encoding` to choose another encoding." in caplog.text
     )
 
 
@@ -69,7 +69,7 @@ def test_bytes_undefined_in_utf8_and_cp1252_are_refused(tmp_path: Path):
     with pytest.raises(
         InputError,
         match=r"u.csv is neither UTF-8 nor Windows-1252 text: byte 0x81 at offset 19, line 3 "
-        r"is valid in neither. Pass the right --encoding",
+        r"is valid in neither. Pass the right `encoding`",
     ):
         load_table(path)
 
@@ -175,7 +175,7 @@ def test_na_looking_values_and_ids_are_kept_verbatim(tmp_path: Path):
         (
             b"id,text,x\n1,a,b\n2,a,b,c\n3,a,b\n",
             "t.csv record 2 (line 3) has 4 fields; the header has 3. Fix that record in the "
-            "file, or pass --on-bad-rows skip",
+            "file, or pass `on_bad_rows` skip",
         ),
         (
             b"id,text,x\n1,a,b\n2,a\n3,a,b\n",
@@ -226,7 +226,7 @@ def test_skip_an_unclosed_quote(tmp_path: Path):
 
 def test_unknown_bad_rows_policy(tmp_path: Path):
     (tmp_path / "t.csv").write_text("text\na\n")
-    with pytest.raises(InputError, match="--on-bad-rows must be one of error, skip, not 'warn'"):
+    with pytest.raises(InputError, match="`on_bad_rows` must be one of error, skip, not 'warn'"):
         load_table(tmp_path / "t.csv", on_bad_rows="warn")
 
 
@@ -295,13 +295,13 @@ def test_headerless_file_does_not_echo_narratives(tmp_path: Path):
     path.write_text(f"17,{narrative},query\n18,{narrative},query\n")
     df = load_table(path)
     with pytest.raises(ColumnError) as caught:
-        require_column(df, "text", "h.csv", "--text-col")
+        require_column(df, "text", "h.csv", "text_col")
     message = str(caught.value)
     assert narrative not in message and "neighbour" not in message
     # No cell of a first row that looks like data is shown, short ones included.
     assert "columns are: 3 cells of a first row that looks like data (not shown)" in message
     assert "17" not in message and "query" not in message
-    assert "does the file have a header row? If not, pass --no-header" in message
+    assert "does the file have a header row? If not, pass `no_header`" in message
 
 
 # -- empty, NUL, big cells, numbers ------------------------------------------------------
@@ -376,7 +376,7 @@ def test_xlsx_several_sheets_warns_and_reads_the_first(tmp_path: Path, caplog):
     _book(path, {"cases": [["id", "text"], ["007", "a"]], "notes": [["x"], ["y"]]})
     df = load_table(path)
     assert df.to_dict("list") == {"id": ["007"], "text": ["a"]}
-    assert "b.xlsx has 2 sheets; reading the first, 'cases'. Pass --sheet" in caplog.text
+    assert "b.xlsx has 2 sheets; reading the first, 'cases'. Pass `sheet`" in caplog.text
     assert load_table(path, sheet="notes")["x"].tolist() == ["y"]
 
 
@@ -658,7 +658,7 @@ def test_permission_denied_without_root_tricks(tmp_path: Path, monkeypatch):
 
     monkeypatch.setattr(tempfile, "mkstemp", denied)
     with pytest.raises(
-        OutputError, match="Permission denied.; the folder is not writable. Choose another --out"
+        OutputError, match="Permission denied.; the folder is not writable. Choose another `out`"
     ):
         write_table(FRAME, tmp_path / "o.csv")
 

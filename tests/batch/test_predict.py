@@ -79,7 +79,7 @@ def test_keep_a_list_or_none(tmp_path: Path, trained_model, release: Path):
     assert load_table(out).columns.tolist()[:4] == ["district", "id", "tag_id", "labels"]
     predict_file(release, out, trained_model, keep_columns="none")
     assert load_table(out).columns.tolist()[:2] == ["id", "labels"]
-    with pytest.raises(ColumnError, match="Column 'precinct' not found .* Pass --keep-columns"):
+    with pytest.raises(ColumnError, match="Column 'precinct' not found .* Pass `keep_columns`"):
         predict_file(release, out, trained_model, keep_columns="district,precinct")
 
 

@@ -165,7 +165,7 @@ def test_usage_errors_exit_2(tmp_path: Path, model_dir: Path, release_csv: Path)
     assert not (tmp_path / "o.csv").exists()
 
 
-MISSING_DASK = "--engine dask needs the optional packages dask and distributed"
+MISSING_DASK = "The Dask engine needs the optional packages dask and distributed"
 INSTALL_DASK = "pip install 'allegations[dask]'"
 
 

@@ -162,7 +162,7 @@ def test_adjudication_by_sheet(tmp_path: Path):
     sheet.cell(row=2, column=header.index("a") + 1).value = "x"
     sheet.cell(row=3, column=header.index("none_apply") + 1).value = "x"
     book.save(tmp_path / "disputes.xlsx")
-    with pytest.raises(InputError, match="adjudication sheet; import it with --adjudicate"):
+    with pytest.raises(InputError, match="adjudication sheet; import it with `adjudicate`"):
         import_sheet(tmp_path / "disputes.xlsx", path, reviewer="cy")
     args = ["import", str(tmp_path / "disputes.xlsx"), "--store", str(path), "--reviewer", "cy"]
     result = runner.invoke(app, [*args, "--adjudicate"])

@@ -191,7 +191,7 @@ def test_sheet_from_another_store_as_csv_and_usage_errors(tmp_path: Path):
         csv.writer(fh).writerows(rows)
     with pytest.raises(InputError, match="Row 2 of theirs.csv: its id is not one of the cases"):
         import_sheet(tmp_path / "theirs.csv", tmp_path / "r.db", reviewer="ana")
-    with pytest.raises(InputError, match="Pass --reviewer NAME"):
+    with pytest.raises(InputError, match="Pass `reviewer` NAME"):
         import_sheet(tmp_path / "mine.csv", tmp_path / "r.db", reviewer=None)
     args = ["import", str(tmp_path / "mine.csv"), "--store", str(tmp_path / "r.db")]
     result = runner.invoke(app, [*args, "--reviewer", "a", "--model", "m"])

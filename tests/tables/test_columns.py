@@ -14,6 +14,6 @@ FRAME = pd.DataFrame({"id": ["007", "2"], "text": ["Agent ran a plate, then left
 def test_require_column_lists_columns():
     with pytest.raises(
         ColumnError,
-        match="Column 'narrative' not found in cases.csv; columns are: id, text. Pass --text-col.",
+        match="Column 'narrative' not found in cases.csv; columns are: id, text. Pass `text_col`.",
     ):
-        require_column(FRAME, "narrative", "cases.csv", "--text-col")
+        require_column(FRAME, "narrative", "cases.csv", "text_col")

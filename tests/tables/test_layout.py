@@ -49,7 +49,7 @@ def test_given_separator_wins(tmp_path: Path):
 
     path = _write_rows(tmp_path / "t.csv", LAYOUT_ROWS, ",")
     assert load_table(path, TableOptions(sep=",")).shape == (7, 3)
-    with pytest.raises(InputError, match="record 1 .* if the separator is not .* pass --sep"):
+    with pytest.raises(InputError, match="record 1 .* if the separator is not .* pass `sep`"):
         load_table(path, TableOptions(sep=";"))  # a wrong choice is the user's to make
 
 
@@ -65,13 +65,13 @@ def test_title_rows_above_the_header(tmp_path: Path):
     assert pd.concat(list(stream), ignore_index=True).equals(df)
     # Without --header-row, the message names the header's line, and no data cell.
     plain = load_table(path, TableOptions(on_bad_rows="skip"))
-    with pytest.raises(ColumnError, match="'summary' is on line 3 of the file: pass --header-r"):
-        require_column(plain, "summary", path.name, "--text-col", path=path, options=TableOptions())
+    with pytest.raises(ColumnError, match="'summary' is on line 3 of the file: pass `header_row`"):
+        require_column(plain, "summary", path.name, "text_col", path=path, options=TableOptions())
 
 
 def test_bad_record_after_a_title_suggests_header_row(tmp_path: Path):
     path = _write_rows(tmp_path / "t.csv", LAYOUT_ROWS, ",", "Complaints export\r\n")
-    with pytest.raises(InputError, match="pass --header-row with the header's line number"):
+    with pytest.raises(InputError, match="pass `header_row` with the header's line number"):
         load_table(path)
 
 
@@ -107,8 +107,8 @@ def test_xlsx_title_row_and_no_header(tmp_path: Path):
     df = load_table(path, TableOptions.from_layout(header_row=3))
     assert df.columns.tolist() == ["case", "date", "summary"] and len(df) == 7
     plain = load_table(path)
-    with pytest.raises(ColumnError, match="'summary' is on row 3 of the file: pass --header-row 3"):
-        require_column(plain, "summary", path.name, "--text-col", path=path, options=TableOptions())
+    with pytest.raises(ColumnError, match="'summary' is on row 3 of the file: pass `header_row` 3"):
+        require_column(plain, "summary", path.name, "text_col", path=path, options=TableOptions())
     headless = load_table(path, TableOptions(skip_rows=3, no_header=True))
     assert headless.columns.tolist() == ["column_1", "column_2", "column_3"]
     assert headless["column_1"].tolist() == [f"C{i}" for i in range(1, 8)]
@@ -118,7 +118,7 @@ def test_layout_options_refused_where_they_do_not_apply(tmp_path: Path):
     from allegations.tables import TableOptions
 
     write_table(FRAME, tmp_path / "t.jsonl")
-    with pytest.raises(InputError, match="--sep applies to .csv and .tsv files only"):
+    with pytest.raises(InputError, match="`sep` applies to .csv and .tsv files only"):
         load_table(tmp_path / "t.jsonl", TableOptions(sep=";"))
-    with pytest.raises(InputError, match="--no-header apply to CSV, TSV and XLSX"):
+    with pytest.raises(InputError, match="`no_header` apply to CSV, TSV and XLSX"):
         load_table(tmp_path / "t.jsonl", TableOptions(no_header=True))

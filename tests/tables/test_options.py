@@ -46,9 +46,9 @@ def test_options_are_frozen_and_checked():
     assert opts.sep == "\t" and opts.header_row == 1
     with pytest.raises(AttributeError):
         opts.text_col = "x"  # type: ignore[misc]
-    with pytest.raises(InputError, match="--sep must be one character"):
+    with pytest.raises(InputError, match="`sep` must be one character"):
         TableOptions(sep=";;")
-    with pytest.raises(InputError, match="--on-bad-rows must be one of"):
+    with pytest.raises(InputError, match="`on_bad_rows` must be one of"):
         TableOptions(on_bad_rows="ignore")  # type: ignore[arg-type]
     assert TableOptions(sep="semicolon").sep == ";"
 
@@ -57,7 +57,7 @@ def test_header_row_and_skip_rows_are_one_setting():
     assert TableOptions.from_layout(header_row=3).skip_rows == 2
     assert TableOptions.from_layout(skip_rows=2).header_row == 3
     assert TableOptions.from_layout(header_row=3, skip_rows=2).skip_rows == 2
-    with pytest.raises(InputError, match="--header-row 3 and --skip-rows 1 disagree"):
+    with pytest.raises(InputError, match="`header_row` 3 and `skip_rows` 1 disagree"):
         TableOptions.from_layout(header_row=3, skip_rows=1)
     assert TableOptions(no_header=True).header_row is None
     assert TableOptions(sep=";", skip_rows=1, no_header=True).layout() == {

@@ -214,7 +214,7 @@ def test_missing_columns_fail_before_anything_is_written(
         out = tmp_path / f"out-{fmt}.csv"
         with pytest.raises(ColumnError, match="Column 'narrative' not found"):
             predict_file(data, out, trained_model, text_col="narrative")
-        with pytest.raises(ColumnError, match="Column 'case' not found .* Pass --id-col"):
+        with pytest.raises(ColumnError, match="Column 'case' not found .* Pass `id_col`"):
             predict_file(data, out, trained_model, id_col="case")
         assert not out.exists()
     assert not list(tmp_path.glob(".*"))

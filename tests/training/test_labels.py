@@ -55,7 +55,7 @@ def test_missing_label_column_lists_columns():
     df = pd.DataFrame({"text": ["x"], "cats": ["a"]})
     with pytest.raises(
         ColumnError,
-        match="Column 'labels' not found in t.csv; columns are: text, cats. Pass --labels-col",
+        match="Column 'labels' not found in t.csv; columns are: text, cats. Pass `labels_col`",
     ):
         labels_from_column(df, "labels", source="t.csv")
 
@@ -139,7 +139,7 @@ def test_check_similar_labels_says_did_you_mean_with_counts():
     with pytest.raises(
         LabelError,
         match=r"'PHYSICAL ABUSSE' \(1 case\): did you mean 'PHYSICAL ABUSE' \(3 cases\)\?.*"
-        "--allow-similar-labels",
+        "`allow_similar_labels`",
     ):
         check_similar_labels(sets, labels)
     check_similar_labels(*reversed(canonical_labels([["a"], ["b"]])))

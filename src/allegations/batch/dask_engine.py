@@ -62,9 +62,9 @@ def require_dask() -> None:
     except ImportError as exc:
         missing = exc.name or "dask"
         raise AllegationsError(
-            f"--engine dask needs the optional packages dask and distributed (module "
+            f"The Dask engine needs the optional packages dask and distributed (module "
             f"{missing!r} cannot be imported); install them with "
-            "pip install 'allegations[dask]', or use --engine local."
+            "pip install 'allegations[dask]', or use the local engine."
         ) from exc
 
 
@@ -176,7 +176,7 @@ def predict_dask(
     if not folder_out:
         table_format(out, for_output=True)
     if any(out.resolve() == p.resolve() for p in files):
-        raise OutputError(f"--out {out} is an input file; choose another output path.")
+        raise OutputError(f"`out` {out} is an input file; choose another output path.")
     if not isinstance(model, Tagger):
         model = load_model(model)
     payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
@@ -186,11 +186,11 @@ def predict_dask(
     columns = [str(c) for c in ddf.columns]
     header = pd.DataFrame(columns=columns)
     where: dict[str, Any] = {"path": files[0], "options": table}
-    require_column(header, text_col, str(data), "--text-col", **where)
+    require_column(header, text_col, str(data), "text_col", **where)
     if id_col is not None:
-        require_column(header, id_col, str(data), "--id-col", **where)
+        require_column(header, id_col, str(data), "id_col", **where)
     for name in keep if isinstance(keep, tuple) else ():
-        require_column(header, name, str(data), "--keep-columns", **where)
+        require_column(header, name, str(data), "keep_columns", **where)
     kept = columns if keep == KEEP_ALL else [] if keep == KEEP_NONE else list(keep)
     flat = OutputShape(kept, model.labels, drop_id=False)  # what partitions return
     shape = OutputShape(kept, model.labels, drop_id=id_col is not None and id_col in kept)
@@ -211,7 +211,7 @@ def predict_dask(
             except OSError as exc:
                 raise InputError(
                     f"Cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}); "
-                    "check the address or leave out --scheduler to start a local cluster."
+                    "check the address or leave out `scheduler` to start a local cluster."
                 ) from None
         [payload_future] = client.scatter([payload], broadcast=True, hash=False)
         offsets = None

@@ -62,7 +62,7 @@ def resolve_inputs(data: str | Path) -> tuple[list[Path], str]:
         )
     fmt = formats.pop()
     if fmt == "xlsx":
-        raise InputError("--engine dask does not read .xlsx; use the local engine or export CSV.")
+        raise InputError("The Dask engine does not read .xlsx; use the local engine or export CSV.")
     return files, fmt
 
 
@@ -84,7 +84,7 @@ def read_inputs(files: list[Path], fmt: str, table: TableOptions) -> Any:
             for p in files:
                 if not scan_file(p)[1]:
                     encoding = "cp1252"
-                    log.warning("%s is not UTF-8; read it as cp1252. Pass --encoding.", p.name)
+                    log.warning("%s is not UTF-8; read it as cp1252. Pass `encoding`.", p.name)
                     break
         sep = table.sep
         if sep is None:

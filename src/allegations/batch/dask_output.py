@@ -71,7 +71,7 @@ def write_folder(tagged: Any, out: Path, model: Tagger, shape: OutputShape) -> R
     """Write a Parquet folder beside ``out`` and rename it into place when complete."""
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise OutputError(f"Folder {parent} does not exist; create it or choose another --out.")
+        raise OutputError(f"Folder {parent} does not exist; create it or choose another `out`.")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
     try:
         tagged.to_parquet(str(tmp), write_index=False)

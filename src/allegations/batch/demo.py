@@ -56,7 +56,7 @@ def run_demo(
     if not (data_dir / "release.csv").is_file():
         raise InputError(
             f"{data_dir / 'release.csv'} not found; run the demo from the project "
-            "folder or pass --data-dir."
+            "folder or pass `data_dir`."
         )
     model: Tagger | None = None
     note = ""

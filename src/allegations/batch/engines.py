@@ -143,7 +143,7 @@ def tag_chunks(
         If ``n_process`` is below 1.
     """
     if n_process < 1:
-        raise InputError(f"--n-process {n_process} must be at least 1.")
+        raise InputError(f"`n_process` {n_process} must be at least 1.")
     if n_process == 1:
         for texts, ids in chunks:
             yield tag_chunk(model, texts, ids, evidence)

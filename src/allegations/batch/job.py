@@ -57,7 +57,7 @@ def open_job(
     data_path, out = Path(data_path), Path(out)
     if out.resolve() == data_path.resolve() or _same_file(out, data_path):
         raise OutputError(
-            f"--out {out} is the input file; choose another output path so the "
+            f"`out` {out} is the input file; choose another output path so the "
             "input is not overwritten."
         )
     out_format = TableFormat.of(out, for_output=True)
@@ -79,12 +79,12 @@ def check_columns(job: Job) -> None:
     """Raise :class:`ColumnError` if a column the options name is not in the input."""
     table, columns = job.options.table, pd.DataFrame(columns=job.stream.columns)
     where: dict[str, Any] = {"path": job.data_path, "options": table}
-    require_column(columns, table.text_col, job.data_path.name, "--text-col", **where)
+    require_column(columns, table.text_col, job.data_path.name, "text_col", **where)
     if table.id_col is not None:
-        require_column(columns, table.id_col, job.data_path.name, "--id-col", **where)
+        require_column(columns, table.id_col, job.data_path.name, "id_col", **where)
     keep = job.options.keep_columns
     for name in keep if isinstance(keep, tuple) else ():
-        require_column(columns, name, job.data_path.name, "--keep-columns", **where)
+        require_column(columns, name, job.data_path.name, "keep_columns", **where)
 
 
 def job_shape(job: Job, columns: Sequence[str]) -> OutputShape:

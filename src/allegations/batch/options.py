@@ -53,9 +53,9 @@ def parse_keep_columns(value: str | Sequence[str]) -> Keep:
     else:
         names = tuple(part.strip() for part in value.split(",") if part.strip())
     if not names:
-        raise InputError("--keep-columns must be all, none or column names joined by commas.")
+        raise InputError("`keep_columns` must be all, none or column names joined by commas.")
     if len(set(names)) != len(names):
-        raise InputError("--keep-columns names a column more than once; name each once.")
+        raise InputError("`keep_columns` names a column more than once; name each once.")
     return names
 
 
@@ -113,7 +113,7 @@ class OutputShape:
     labels : sequence of str
         The model's labels.
     drop_id : bool
-        Leave out the tag ``id`` column (it would repeat the kept ``--id-col``).
+        Leave out the tag ``id`` column (it would repeat the kept ``id_col``).
     """
 
     def __init__(self, kept: Sequence[str], labels: Sequence[str], drop_id: bool) -> None:

@@ -199,7 +199,7 @@ def _kept(chunk: pd.DataFrame, job: Job) -> pd.DataFrame:
         raise InputError(
             f"{stream.path.name}: the key {new[0]!r} first appears after record "
             f"{stream.rows_read - len(chunk)}, so the output's columns (those of the first "
-            "records) cannot hold it. Pass --keep-columns with the keys to keep, or none."
+            "records) cannot hold it. Pass `keep_columns` with the keys to keep, or none."
         )
     return chunk.reindex(columns=shape.kept, fill_value="")
 

@@ -134,7 +134,7 @@ def tag_view(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     ``p_*``, ``confidence``, ``needs_review``...), whatever the user's columns around them.
 
     ``predict`` keeps the user's columns and renames a tag column whose name the input
-    already has (``tag_labels``), and leaves ``id`` out when the ``--id-col`` column is
+    already has (``tag_labels``), and leaves ``id`` out when the ``id_col`` column is
     kept; a reader that took ``labels`` as it stands would count the input's own labels.
     The run's ``OUT.summary.json`` beside ``path``, when present, says which columns were
     renamed and which column holds the ids; without it, ``tag_<name>`` wins over ``<name>``.

@@ -113,13 +113,13 @@ def read_labelled(
         report = ReadReport()
         df = load_table(path, table, report=report)
         where: dict[str, Any] = {"path": path, "options": table}
-        require_column(df, text_col, path.name, "--text-col", **where)
+        require_column(df, text_col, path.name, "text_col", **where)
         if id_col is not None:
-            require_column(df, id_col, path.name, "--id-col", **where)
+            require_column(df, id_col, path.name, "id_col", **where)
         if group_col is not None:
-            require_column(df, group_col, path.name, "--group-col", **where)
+            require_column(df, group_col, path.name, "group_col", **where)
         for col in spec.label_cols or (spec.labels_col,):
-            option = "--label-cols" if spec.label_cols else "--labels-col"
+            option = "label_cols" if spec.label_cols else "labels_col"
             require_column(df, col, path.name, option, **where)
         warn_numbers_only(df, text_col, path.name)
         label_sets = spec.read(df, path.name)
@@ -177,8 +177,8 @@ def _check_label_lengths(label_sets: list[list[str]], source: str, rows: list[in
             if len(label) > MAX_LABEL_CHARS:
                 raise LabelError(
                     f"Row {row} of {source} has a label of {len(label)} characters (at most "
-                    f"{MAX_LABEL_CHARS}); is --labels-col the narrative column? Pass the "
-                    "column of labels, or check --label-sep."
+                    f"{MAX_LABEL_CHARS}); is `labels_col` the narrative column? Pass the "
+                    "column of labels, or check `label_sep`."
                 )
 
 
@@ -216,11 +216,11 @@ def train_files(
     text_col = table.text_col
     data = read_labelled(paths, spec=spec, group_col=group_col, table=table)
     if not any(data.label_sets):
-        raise LabelError("No row has a label; check --labels-col / --label-cols and --label-sep.")
+        raise LabelError("No row has a label; check `labels_col` / `label_cols` and `label_sep`.")
     if not any(str(t).strip() for t in data.texts):
         raise InputError(
             f"All {len(data.texts)} narratives in column '{text_col}' are blank; pass the "
-            "column that holds the text with --text-col."
+            "column that holds the text with `text_col`."
         )
     spec = spec or LabelSpec()
     info = {

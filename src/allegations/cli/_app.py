@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterator
 from enum import Enum
@@ -207,11 +209,62 @@ AllowVersionMismatch = Annotated[
 ]
 
 
+#: Library parameters whose flag is not ``--`` and the name with ``-`` for ``_`` (a
+#: test checks that every parameter a library message names maps to an existing flag).
+IRREGULAR_FLAGS = {
+    "fmt": "--format",
+    "json_path": "--json",
+    "model_path": "--model",
+    "out_path": "--out",
+    "store_path": "--store",
+}
+
+#: A parameter name in a library message: one lowercase identifier in single backticks.
+_PARAMETER = re.compile(r"`([a-z][a-z0-9_]*)`")
+
+
+def flag_of(parameter: str) -> str:
+    """The command-line flag of a library parameter: ``header_row`` -> ``--header-row``."""
+    return IRREGULAR_FLAGS.get(parameter) or "--" + parameter.replace("_", "-")
+
+
+@functools.cache
+def command_flags() -> frozenset[str]:
+    """The long options of every registered command (read once, at the first message)."""
+    group = typer.main.get_command(app)
+    return frozenset(
+        opt
+        for command in getattr(group, "commands", {}).values()
+        for param in command.params
+        if param.param_type_name == "option"
+        for opt in [*param.opts, *param.secondary_opts]
+        if opt.startswith("--")
+    )
+
+
+def cli_message(text: str) -> str:
+    """A library message as the command line shows it: each `` `name` `` becomes its flag.
+
+    The library names its parameters (``pass `header_row` 3``); the command line's user
+    knows them as options (``pass --header-row 3``). A backticked name that is no
+    command's option (a column name the user chose) is left as it is.
+    """
+
+    def flag(match: re.Match[str]) -> str:
+        found = flag_of(match.group(1))
+        return found if found in command_flags() else match.group(0)
+
+    return _PARAMETER.sub(flag, text)
+
+
 class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         prefix = "Warning: " if record.levelno >= logging.WARNING else ""
         err_console.print(
-            f"{prefix}{record.getMessage()}", markup=False, highlight=False, soft_wrap=True
+            f"{prefix}{cli_message(record.getMessage())}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -260,7 +313,7 @@ def table_options(
             no_header=no_header,
         )
     except AllegationsError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise typer.BadParameter(cli_message(str(exc))) from None
 
 
 def split_cols(value: str | None) -> tuple[str, ...]:
@@ -280,8 +333,13 @@ def errors_to_exit() -> Iterator[None]:
 
 
 def fail(message: str, code: int = 1) -> Any:
-    """Print ``Error: message`` on stderr and exit with ``code``."""
-    err_console.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
+    """Print ``Error: message`` on stderr and exit with ``code``.
+
+    A library message's parameter names are shown as flags (:func:`cli_message`).
+    """
+    err_console.print(
+        f"Error: {cli_message(message)}", markup=False, highlight=False, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 
@@ -293,7 +351,9 @@ def main() -> None:
         err_console.print("Interrupted; no output was written.", markup=False)
         sys.exit(130)
     except AllegationsError as exc:  # raised outside a command body
-        err_console.print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        err_console.print(
+            f"Error: {cli_message(str(exc))}", markup=False, highlight=False, soft_wrap=True
+        )
         sys.exit(1)
     except Exception as exc:  # a bug: never show locals or messages that may hold text
         if os.environ.get("ALLEGATIONS_DEBUG"):

@@ -24,6 +24,7 @@ from ._app import (
     SkipRows,
     TextCol,
     app,
+    cli_message,
     console,
     err_console,
     errors_to_exit,
@@ -130,7 +131,9 @@ def print_report(report: dict[str, Any]) -> None:
         console.print(EXPLAIN_KS, highlight=False)
         console.print(LEGEND, highlight=False)
     for warning in report[WARNINGS_KEY]:
-        err_console.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+        err_console.print(
+            f"Warning: {cli_message(warning)}", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 @app.command(

@@ -112,9 +112,9 @@ def compare_release(
     if table is None:
         table = TableOptions(sheet=sheet, encoding=encoding)
     new = load_table(new_path, table)
-    require_column(new, text_col, new_path.name, "--text-col")
+    require_column(new, text_col, new_path.name, "text_col")
     if id_col is not None:
-        require_column(new, id_col, new_path.name, "--id-col")
+        require_column(new, id_col, new_path.name, "id_col")
     texts = new[text_col].tolist()
     ids = new[id_col].tolist() if id_col is not None else list(range(1, len(new) + 1))
     report: dict[str, Any] = {

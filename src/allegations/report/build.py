@@ -360,14 +360,14 @@ def make_report(
     from ..tables import atomic_write
     from .html import render_html
 
-    for target, option in ((out_path, "--out"), (json_path, "--json")):
+    for target, option in ((out_path, "out_path"), (json_path, "json_path")):
         if target is None:
             continue
         if Path(target).is_dir():
-            raise OutputError(f"{option} {target} is a folder; pass a file name.")
+            raise OutputError(f"`{option}` {target} is a folder; pass a file name.")
         if not Path(target).parent.is_dir():  # checked up front: write both files or neither
             raise OutputError(
-                f"Folder {Path(target).parent} of {option} does not exist; create it or choose "
+                f"Folder {Path(target).parent} of `{option}` does not exist; create it or choose "
                 "another path."
             )
     card, model_id = load_card(model_folder)

@@ -169,11 +169,14 @@ def read_store(
         from ..review.estimate import estimate_store  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         raise InputError(
-            f"--store {store_path}: this installation of allegations cannot read review "
-            "stores (allegations.review.estimate is missing); upgrade allegations or drop --store."
+            f"`store_path` {store_path}: this installation of allegations cannot read review "
+            "stores (allegations.review.estimate is missing); upgrade allegations or drop "
+            "`store_path`."
         ) from None
     if not Path(store_path).exists():
-        raise InputError(f"Review store {store_path} not found; check the path or drop --store.")
+        raise InputError(
+            f"Review store {store_path} not found; check the path or drop `store_path`."
+        )
     named = {"reviewer": reviewer} if reviewer is not None else {}
     result = estimate_store(str(store_path), predictions=predictions_path, **named)
     if not isinstance(result, dict):
@@ -215,6 +218,6 @@ def read_release_summary(path: str | Path) -> dict[str, Any]:
         if not isinstance(warnings_, list) or not all(isinstance(w, str) for w in warnings_):
             raise InputError(
                 f"{path.name}: {key} must be a list of strings; pass the JSON written by "
-                "allegations compare-release --json."
+                "'allegations compare-release --json'."
             )
     return data

@@ -94,7 +94,7 @@ def choose_decisions(
         if reviewer not in everyone:
             raise InputError(
                 f"Reviewer '{reviewer}' has no decision in {store.path}; reviewers are: "
-                f"{', '.join(everyone) or '(none)'}. Pass one of them to --reviewer."
+                f"{', '.join(everyone) or '(none)'}. Pass one of them to `reviewer`."
             )
         mine = {h: d for (name, h), d in standing.items() if name == reviewer}
         return mine, {"source": "reviewer", "reviewers": [reviewer], "n_adjudicated": 0,
@@ -115,10 +115,11 @@ def choose_decisions(
         raise StoreError(
             f"{len(names)} reviewers ({', '.join(names)}) answered in {store.path} and "
             f"disagree on {len(unsettled)} case(s) no adjudication settles (first ids: "
-            f"{', '.join(unsettled[:5])}). Pass --reviewer NAME to use one reviewer's "
+            f"{', '.join(unsettled[:5])}). Pass `reviewer` NAME to use one reviewer's "
             "answers, or settle the disputes: 'allegations review DATA --model MODEL --store "
-            "STORE --adjudicate' (or add --export-sheet disputes.xlsx and then 'allegations "
-            "import disputes.xlsx --store STORE --reviewer NAME --adjudicate')."
+            "STORE --adjudicate' (or on a sheet: 'allegations review DATA --model MODEL --store "
+            "STORE --adjudicate --export-sheet disputes.xlsx', then 'allegations import "
+            "disputes.xlsx --store STORE --reviewer NAME --adjudicate')."
         )
     chosen.update(settled)
     source = "adjudicated" if len(names) > 1 or settled else "single reviewer"

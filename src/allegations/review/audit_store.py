@@ -86,7 +86,7 @@ def save_audit_design(
         if current != design.fingerprint:
             raise StoreError(
                 f"Review store {path} already holds an audit of another release "
-                "(other ids or texts); audit this release in a new --store."
+                "(other ids or texts); audit this release in a new `store_path`."
             )
         return
     rank = {pos: i for i, pos in enumerate(design.sample)}

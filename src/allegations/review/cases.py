@@ -41,7 +41,7 @@ __all__ = [
 
 STRATEGIES = ("uncertain", "audit", "random", "balanced", "mixed", "default")
 #: Confidence bands of the audit sample (the case's ``confidence``, as ``predict`` gives it,
-#: or ``|2p - 1|`` of one label with ``--label``).
+#: or ``|2p - 1|`` of one label with ``label``).
 AUDIT_EDGES = (0.0, 0.25, 0.5, 0.75, 1.0)
 DEFAULT_AUDIT_SIZE = 200
 
@@ -140,9 +140,9 @@ def load_cases(
         table = TableOptions(text_col=text_col, id_col=id_col, sheet=sheet, encoding=encoding)
     text_col, id_col = table.text_col, table.id_col
     df = load_table(data_path, table)
-    require_column(df, text_col, data_path.name, "--text-col")
+    require_column(df, text_col, data_path.name, "text_col")
     if id_col is not None:
-        require_column(df, id_col, data_path.name, "--id-col")
+        require_column(df, id_col, data_path.name, "id_col")
         ids = df[id_col].astype(str).tolist()
     else:
         ids = [str(i) for i in range(1, len(df) + 1)]
@@ -153,7 +153,7 @@ def load_cases(
     if repeated:
         raise InputError(
             f"Column '{id_col}' of {data_path.name} repeats {len(repeated)} id(s) (first: "
-            f"{repeated[0]!r}); review needs one id per case. Pass another --id-col."
+            f"{repeated[0]!r}); review needs one id per case. Pass another `id_col`."
         )
     texts = ["" if t is None else str(t) for t in df[text_col].tolist()]
     # As predict does: each distinct text is scored once (releases repeat narratives).

@@ -98,10 +98,10 @@ def open_codebook_review(
     InputError, ColumnError, StoreError
     """
     if limit is not None and limit < 1:
-        raise InputError(f"--limit must be at least 1, not {limit}.")
+        raise InputError(f"`limit` must be at least 1, not {limit}.")
     reviewer = " ".join(str(reviewer).split())
     if not reviewer:
-        raise InputError("The reviewer name is empty; pass --reviewer NAME.")
+        raise InputError("The reviewer name is empty; pass `reviewer` NAME.")
     scorer = CodebookScorer(codebook)
     store = ReviewStore(store_path, labels=scorer.labels)
     try:

@@ -82,9 +82,9 @@ def _predictions_calls(
     """The model's calls per release case, read from a prediction table (``id``, ``labels``)."""
     path = Path(path)
     df = tag_view(load_table(path), path)
-    option = "--predictions (a table written by allegations predict)"
-    require_column(df, "id", path.name, option)
-    require_column(df, "labels", path.name, option)
+    what = " (a table written by 'allegations predict')"
+    for column in ("id", "labels"):
+        require_column(df, column, path.name, "predictions", what=what)
     calls: dict[str, list[str]] = {}
     for cid, value in zip(df["id"].astype(str), df["labels"], strict=True):
         text = str(value)

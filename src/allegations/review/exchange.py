@@ -77,7 +77,7 @@ def export_store(
         Column names of the training table. By default those the model's training data
         was read with (recorded in the store by ``allegations review``): the same column
         names, and one 1/0 column per label when the training data had them
-        (``--label-cols``), so ``train`` reads the export with the original options.
+        (``label_cols``), so ``train`` reads the export with the original options.
         Without recorded options: ``id``, ``text``, ``labels``.
 
     Returns
@@ -94,7 +94,7 @@ def export_store(
         raise InputError(f"Unknown format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}.")
     out = Path(out)
     if out.resolve() == Path(store_path).resolve():
-        raise OutputError(f"--out {out} is the store itself; choose another output path.")
+        raise OutputError(f"`out` {out} is the store itself; choose another output path.")
     with ReviewStore(store_path, create=False) as store:
         labels = store.labels
         if reviewer is not None and reviewer not in store.reviewers():
@@ -148,7 +148,7 @@ def _training_options(
         if bad:
             raise OutputError(
                 f"Label(s) {', '.join(bad)} contain '{options['label_sep']}', the separator of "
-                "the labels column; export with --format prodigy instead."
+                "the labels column; export with `fmt` prodigy instead."
             )
     names = [options["id_col"], options["text_col"]] + (
         options["label_cols"] if "label_cols" in options else [options["labels_col"]]

@@ -192,8 +192,8 @@ def import_file(
         fmt = {".jsonl": "prodigy", ".ndjson": "prodigy", ".json": "label-studio"}.get(suffix)
         if fmt is None:
             raise InputError(
-                f"Cannot tell the format of {path.name} from '{suffix}'; pass --format prodigy "
-                "or --format label-studio."
+                f"Cannot tell the format of {path.name} from '{suffix}'; pass `fmt` prodigy "
+                "or `fmt` label-studio."
             )
     if fmt not in IMPORT_FORMATS:
         raise InputError(f"Unknown format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}.")
@@ -205,7 +205,7 @@ def import_file(
         if not labels:
             raise StoreError(
                 f"{path.name} names no labels and the store {store_path} does not exist; pass "
-                "--model to give the label set."
+                "`model_path` to give the label set."
             )
     imported = unchanged = 0
     with ReviewStore(store_path, labels=labels) as store:

@@ -55,10 +55,10 @@ def open_suspects_review(
     InputError, ColumnError, LabelError, StoreError
     """
     if limit is not None and limit < 1:
-        raise InputError(f"--limit must be at least 1, not {limit}.")
+        raise InputError(f"`limit` must be at least 1, not {limit}.")
     reviewer = " ".join(str(reviewer).split())
     if not reviewer:
-        raise InputError("The reviewer name is empty; pass --reviewer NAME.")
+        raise InputError("The reviewer name is empty; pass `reviewer` NAME.")
     rows = read_labelled(
         data_paths, text_col=text_col, spec=spec, id_col=id_col, sheet=sheet, encoding=encoding
     )

@@ -321,8 +321,8 @@ def select(
     if model is None:
         if codebook is None:
             raise InputError(
-                f"Strategy {strategy!r} needs a model or a codebook; pass one (--model or "
-                "--codebook), or use strategy 'random'."
+                f"Strategy {strategy!r} needs a model or a codebook; pass one (`model` or "
+                "`codebook`), or use strategy 'random'."
             )
         return cold_order(codebook_scores(texts, codebook), texts, n, seed)
     proba = model.predict_proba(texts)

@@ -148,11 +148,11 @@ def import_sheet(
         raise InputError(f"File {path} not found; check the path.")
     reviewer = " ".join(str(reviewer or "").split())
     if not reviewer:
-        raise InputError(f"Whose answers are in {path.name}? Pass --reviewer NAME.")
+        raise InputError(f"Whose answers are in {path.name}? Pass `reviewer` NAME.")
     if not Path(store_path).is_file():
         raise InputError(
             f"Review store {store_path} not found; import a sheet into the store it was "
-            "exported from (allegations review ... --store STORE --export-sheet FILE)."
+            "exported from ('allegations review ... --store STORE --export-sheet FILE')."
         )
     if path.suffix.lower() == ".xlsx":
         rows, sheet_id = _read_xlsx(path)
@@ -167,10 +167,10 @@ def import_sheet(
         purposes = {exported[cid][0]["purpose"] for cid, _, _ in decisions}
         if purposes and purposes != {want_purpose}:
             raise InputError(
-                f"{path.name} is an adjudication sheet; import it with --adjudicate."
+                f"{path.name} is an adjudication sheet; import it with `adjudicate`."
                 if "adjudicate" in purposes
                 else f"{path.name} is a review sheet, not an adjudication sheet; import it "
-                "without --adjudicate."
+                "without `adjudicate`."
             )
         role = "adjudicator" if adjudicate else "reviewer"
         standing = store.standing(reviewer)
@@ -221,7 +221,7 @@ def _exported_rows(
         if found is None:
             raise InputError(
                 f"{path.name} was exported from another review store (its sheet id is not in "
-                f"{store.path}); import it with the --store it was exported from."
+                f"{store.path}); import it into the `store_path` it was exported from."
             )
         head, by_id = found
         return {cid: (head, r) for cid, r in by_id.items()}
@@ -234,7 +234,7 @@ def _exported_rows(
     if not out:
         raise InputError(
             f"No sheet was ever exported from {store.path}, so {path.name} cannot be one of "
-            "its sheets; import it with the --store it was exported from."
+            "its sheets; import it into the `store_path` it was exported from."
         )
     return out
 

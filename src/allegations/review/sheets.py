@@ -147,7 +147,8 @@ def write_sheet(
     suffix = path.suffix.lower()
     if suffix not in SHEET_SUFFIXES:
         raise OutputError(
-            f"--export-sheet {path.name}: a review sheet is .xlsx or .csv; choose such a name."
+            f"Cannot write the review sheet {path.name}: a review sheet is .xlsx or .csv; "
+            "choose such a name."
         )
     labels = store.labels
     clash = [x for x in labels if label_key(x) in _FIXED or x.startswith(ANSWER_PREFIX)]

@@ -90,7 +90,7 @@ class ReviewStore:
                 parts.append(f"only in {what}: {', '.join(extra)}")
             raise StoreError(
                 f"Review store {self.path} was made for other labels ({'; '.join(parts)}). "
-                "Use the model the store was started with, or a new --store."
+                "Use the model the store was started with, or a new `store_path`."
             )
 
     @property

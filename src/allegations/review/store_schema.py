@@ -111,10 +111,10 @@ def connect(path: Path, *, create: bool) -> tuple[sqlite3.Connection, bool]:
             "'allegations review DATA --model MODEL --store FILE'."
         )
     if path.is_dir():
-        raise StoreError(f"{path} is a folder; --store takes a file such as review.db.")
+        raise StoreError(f"{path} is a folder; `store_path` takes a file such as review.db.")
     if not path.parent.is_dir():
         raise StoreError(
-            f"Folder {path.parent} does not exist; create it or choose another --store."
+            f"Folder {path.parent} does not exist; create it or choose another `store_path`."
         )
     is_new = not path.exists() or path.stat().st_size == 0
     try:
@@ -150,17 +150,17 @@ def prepare(
         if check != "ok":
             raise StoreError(
                 f"Review store {path} fails SQLite's quick check ({check}); it is "
-                "left untouched. Restore a backup or start a new --store."
+                "left untouched. Restore a backup or start a new `store_path`."
             )
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
         if "meta" not in tables:
             raise StoreError(
-                f"{path} is an SQLite file but not a review store; choose another --store."
+                f"{path} is an SQLite file but not a review store; choose another `store_path`."
             )
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("format") != STORE_FORMAT:
             raise StoreError(
-                f"{path} is an SQLite file but not a review store; choose another --store."
+                f"{path} is an SQLite file but not a review store; choose another `store_path`."
             )
         if int(meta.get("format_version", "0")) > STORE_VERSION:
             raise StoreError(
@@ -174,7 +174,7 @@ def prepare(
     if is_new and labels is None:
         raise StoreError(
             f"Review store {path} does not exist yet and no label set was given; "
-            "start it with 'allegations review' or pass --model."
+            "start it with 'allegations review' or pass `model`."
         )
     with immediate(con):
         for statement in _SCHEMA.split(";\n"):

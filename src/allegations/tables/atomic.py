@@ -43,15 +43,15 @@ def write_failure(path: Path, exc: OSError) -> str:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return (
             f"Cannot write {path}: the disk is full ({reason}). Free some space or choose "
-            "another --out; nothing was written."
+            "another `out`; nothing was written."
         )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return (
             f"Cannot write {path} ({reason}); the folder is not writable. Choose another "
-            "--out; nothing was written."
+            "`out`; nothing was written."
         )
     if exc.errno == errno.EISDIR or path.is_dir():
-        return f"Cannot write {path}: it is a folder. Choose a file name for --out."
+        return f"Cannot write {path}: it is a folder. Choose a file name for `out`."
     return f"Cannot write {path} ({reason}); check the folder and free disk space."
 
 
@@ -76,9 +76,9 @@ def atomic_write(path: str | Path, mode: str = "wb", **kwargs: Any) -> Iterator[
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"Folder {folder} does not exist; create it or choose another --out.")
+        raise OutputError(f"Folder {folder} does not exist; create it or choose another `out`.")
     if path.is_dir():
-        raise OutputError(f"Cannot write {path}: it is a folder. Choose a file name for --out.")
+        raise OutputError(f"Cannot write {path}: it is a folder. Choose a file name for `out`.")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
@@ -98,7 +98,7 @@ def atomic_write(path: str | Path, mode: str = "wb", **kwargs: Any) -> Iterator[
             raise _Kept(
                 f"Cannot replace {path} ({exc.strerror or 'permission denied'}); it may be "
                 f"open in another program such as Excel. The new output is complete in "
-                f"{tmp_name}: close the program and rename that file, or choose another --out."
+                f"{tmp_name}: close the program and rename that file, or choose another `out`."
             ) from None
     except _Kept as kept:
         raise OutputError(str(kept)) from None
@@ -172,13 +172,13 @@ def partial_output(path: str | Path) -> Iterator[IO[bytes]]:
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"Folder {folder} does not exist; create it or choose another --out.")
+        raise OutputError(f"Folder {folder} does not exist; create it or choose another `out`.")
     remove_stale_partials(path)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PARTIAL_SUFFIX, dir=folder)
     except OSError as exc:
         raise OutputError(
-            f"Cannot write to {folder} ({exc.strerror}); choose another --out."
+            f"Cannot write to {folder} ({exc.strerror}); choose another `out`."
         ) from None
     try:
         with contextlib.suppress(ImportError, OSError):

@@ -136,7 +136,7 @@ def table_format(path: str | Path, *, for_output: bool = False) -> str:
 def check_on_bad_rows(value: str) -> OnBadRows:
     """Return ``value`` if it is a known bad-record policy, else raise :class:`InputError`."""
     if value not in ON_BAD_ROWS:
-        raise InputError(f"--on-bad-rows must be one of {', '.join(ON_BAD_ROWS)}, not {value!r}.")
+        raise InputError(f"`on_bad_rows` must be one of {', '.join(ON_BAD_ROWS)}, not {value!r}.")
     return value  # type: ignore[return-value]
 
 

@@ -2,7 +2,7 @@
 
 :func:`require_column` refuses a missing column, naming the columns there are (never a
 data cell) and, when it can, the line of the file that holds the name; the numbers-only
-warning says when the narrative column holds only numbers (the wrong ``--text-col``).
+warning says when the narrative column holds only numbers (the wrong ``text_col``).
 """
 
 from __future__ import annotations
@@ -34,17 +34,22 @@ def require_column(
     df: pd.DataFrame,
     column: str,
     source: str,
-    option: str,
+    parameter: str,
     *,
     path: Path | None = None,
     options: TableOptions | None = None,
+    what: str = "",
 ) -> None:
     """Raise :class:`ColumnError` naming the existing columns if ``column`` is absent.
+
+    ``parameter`` is the caller's parameter that named the column (``text_col``) or the
+    table (``what`` then says what it takes); the message asks to pass another (the
+    command line shows it as its flag).
 
     The header's cells are shown (they are the column names the user chose), except
     long ones, which are a first row of data taken for the header. With ``path`` and
     ``options``, the message also says on which line of the file ``column`` appears (a
-    title above the header), or suggests ``--no-header``; it never quotes a data cell.
+    title above the header), or suggests ``no_header``; it never quotes a data cell.
     """
     if column in df.columns:
         return
@@ -56,16 +61,16 @@ def require_column(
     hint = ""
     line = locate_header(path, options, column) if path is not None and options else None
     if line is not None:
-        what = "row" if table_format(path or "") == "xlsx" else "line"
-        hint = f" '{column}' is on {what} {line} of the file: pass --header-row {line}."
+        unit = "row" if table_format(path or "") == "xlsx" else "line"
+        hint = f" '{column}' is on {unit} {line} of the file: pass `header_row` {line}."
     elif looks_like_data:
         hint = (
             " The first row looks like data: does the file have a header row? If not, "
-            "pass --no-header (the columns are then column_1, column_2, ...)."
+            "pass `no_header` (the columns are then column_1, column_2, ...)."
         )
     raise ColumnError(
         f"Column '{column}' not found in {source}; columns are: "
-        f"{', '.join(names) or '(none)'}. Pass {option}.{hint}"
+        f"{', '.join(names) or '(none)'}. Pass `{parameter}`{what}.{hint}"
     )
 
 
@@ -81,7 +86,7 @@ def numbers_only_counts(values: Iterable[Any]) -> tuple[int, int]:
 def warn_numbers_only(df: pd.DataFrame, column: str, source: str) -> bool:
     """Log a warning (and return True) if every non-blank cell of ``column`` is a number.
 
-    A narrative column of numbers is usually the wrong ``--text-col`` (an id or a date);
+    A narrative column of numbers is usually the wrong ``text_col`` (an id or a date);
     the run goes on, since such rows are still tagged (with little to go on).
     """
     return warn_if_numbers_only(column, source, *numbers_only_counts(df[column]))
@@ -91,7 +96,7 @@ def warn_if_numbers_only(column: str, source: str, n_values: int, n_numbers: int
     """The warning of :func:`warn_numbers_only`, from counts summed over chunks."""
     if n_values and n_numbers == n_values:
         log.warning(
-            "Column '%s' of %s holds only numbers (%d non-blank rows); is --text-col the "
+            "Column '%s' of %s holds only numbers (%d non-blank rows); is `text_col` the "
             "narrative column?",
             column,
             source,

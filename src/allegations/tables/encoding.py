@@ -1,8 +1,9 @@
 """Choose the text encoding of a delimited file and check that all of it decodes.
 
 :func:`detect_encoding`: strict UTF-8 (BOM-aware), UTF-16/32 by byte-order mark, else
-strict Windows-1252 with a warning naming the encoding and ``--encoding``; never a silent
-Latin-1; mixed encodings and undecodable bytes are refused with the byte offset and line.
+strict Windows-1252 with a warning naming the encoding and the ``encoding`` option; never
+a silent Latin-1; mixed encodings and undecodable bytes are refused with the byte offset
+and line.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def detect_encoding(path: str | Path, encoding: str | None = None) -> tuple[str,
 
     Without ``encoding``: a UTF-16/UTF-32 byte-order mark selects that encoding; else the
     file must be strict UTF-8 (BOM or not) or, failing that, strict Windows-1252, which
-    logs a warning naming the encoding and ``--encoding``. Latin-1 is never guessed
+    logs a warning naming the encoding and the ``encoding`` option. Latin-1 is never guessed
     (it accepts any byte, so it cannot fail and hides mistakes).
 
     Parameters
@@ -124,14 +125,14 @@ def detect_encoding(path: str | Path, encoding: str | None = None) -> tuple[str,
         except LookupError:
             raise InputError(
                 f"Unknown encoding '{encoding}'; pass a Python codec name such as "
-                "utf-8 or cp1252 to --encoding."
+                "utf-8 or cp1252 to `encoding`."
             ) from None
         scan = _scan(path, encoding)
         if scan.error_offset is not None:
             raise InputError(
                 f"{name} is not valid {encoding} text: byte 0x{scan.error_byte:02x} at offset "
                 f"{scan.error_offset} (line {scan.error_line}) does not decode. Pass the right "
-                "--encoding (for example utf-8, cp1252 or utf-16)."
+                "`encoding` (for example utf-8, cp1252 or utf-16)."
             )
         return encoding, False
     with open(path, "rb") as fh:
@@ -143,7 +144,7 @@ def detect_encoding(path: str | Path, encoding: str | None = None) -> tuple[str,
     if _looks_like_bomless_utf16(path):
         raise InputError(
             f"{name} looks like UTF-16 text without a byte-order mark (every other byte is "
-            "0); pass --encoding utf-16-le (or utf-16-be)."
+            "0); pass `encoding` utf-16-le (or utf-16-be)."
         )
     scan = _scan(path, "utf-8-sig")
     if scan.error_offset is None:
@@ -154,7 +155,7 @@ def detect_encoding(path: str | Path, encoding: str | None = None) -> tuple[str,
         raise InputError(
             f"{name} mixes encodings: line {utf8_line} holds UTF-8 text, but {where} is not "
             "UTF-8 (often two exports joined together). Re-save the file in one encoding, or "
-            "pass --encoding to read all of it one way."
+            "pass `encoding` to read all of it one way."
         )
     fallback = _scan(path, "cp1252")
     if fallback.error_offset is not None:
@@ -169,10 +170,10 @@ def detect_encoding(path: str | Path, encoding: str | None = None) -> tuple[str,
         )
         raise InputError(
             f"{name} is neither UTF-8 nor Windows-1252 text: {detail}. Pass the right "
-            "--encoding (for example latin-1 or utf-16)."
+            "`encoding` (for example latin-1 or utf-16)."
         )
     log.warning(
-        "%s is not UTF-8 (%s); read it as cp1252 (Windows-1252). Pass --encoding to choose "
+        "%s is not UTF-8 (%s); read it as cp1252 (Windows-1252). Pass `encoding` to choose "
         "another encoding.",
         name,
         where,

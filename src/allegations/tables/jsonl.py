@@ -93,7 +93,7 @@ def iter_jsonl_objects(
                 if on_bad_rows == "error":
                     raise BadRecordError(
                         f"{path.name} line {lineno} {problem} (record {record}). Fix or remove "
-                        "that line, or pass --on-bad-rows skip to leave out bad lines (they "
+                        "that line, or pass `on_bad_rows` skip to leave out bad lines (they "
                         "are counted and listed by number).",
                         record,
                     )

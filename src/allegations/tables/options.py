@@ -79,11 +79,11 @@ class TableOptions:
             sep = _unescape(self.sep)
             if len(sep) != 1 or sep in '"\r\n':
                 raise InputError(
-                    f"--sep must be one character such as , ; | or \\t (tab), not {self.sep!r}."
+                    f"`sep` must be one character such as , ; | or \\t (tab), not {self.sep!r}."
                 )
             object.__setattr__(self, "sep", sep)
         if self.skip_rows < 0:
-            raise InputError(f"--skip-rows must be 0 or more, not {self.skip_rows}.")
+            raise InputError(f"`skip_rows` must be 0 or more, not {self.skip_rows}.")
 
     @property
     def header_row(self) -> int | None:
@@ -102,10 +102,10 @@ class TableOptions:
             If both are given and disagree, or ``header_row`` is below 1.
         """
         if header_row is not None and header_row < 1:
-            raise InputError(f"--header-row must be 1 or more (the first line), not {header_row}.")
+            raise InputError(f"`header_row` must be 1 or more (the first line), not {header_row}.")
         if header_row is not None and skip_rows is not None and skip_rows != header_row - 1:
             raise InputError(
-                f"--header-row {header_row} and --skip-rows {skip_rows} disagree (the header "
+                f"`header_row` {header_row} and `skip_rows` {skip_rows} disagree (the header "
                 f"on line {header_row} means skipping {header_row - 1}); pass one of them."
             )
         skip = header_row - 1 if header_row is not None else (skip_rows or 0)

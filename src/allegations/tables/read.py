@@ -115,12 +115,12 @@ def _read_xlsx(path: Path, options: TableOptions) -> pd.DataFrame:
         if sheet is not None and sheet not in names:
             raise InputError(
                 f"Sheet '{sheet}' not found in {path.name}; sheets are: "
-                f"{', '.join(names)}. Pass --sheet."
+                f"{', '.join(names)}. Pass `sheet`."
             )
         target = sheet if sheet is not None else names[0]
         if sheet is None and len(names) > 1:
             log.warning(
-                "%s has %d sheets; reading the first, '%s'. Pass --sheet to choose.",
+                "%s has %d sheets; reading the first, '%s'. Pass `sheet` to choose.",
                 path.name,
                 len(names),
                 target,
@@ -168,12 +168,12 @@ def check_input(path: Path, options: TableOptions) -> str:
         raise InputError(f"{path} is a folder, not a table file; pass a file.")
     fmt = table_format(path)
     if options.sheet is not None and fmt != "xlsx":
-        raise InputError(f"--sheet applies to .xlsx files only, not to {path.name}.")
+        raise InputError(f"`sheet` applies to .xlsx files only, not to {path.name}.")
     if options.sep is not None and fmt not in ("csv", "tsv"):
-        raise InputError(f"--sep applies to .csv and .tsv files only, not to {path.name}.")
+        raise InputError(f"`sep` applies to .csv and .tsv files only, not to {path.name}.")
     if (options.skip_rows or options.no_header) and fmt not in ("csv", "tsv", "xlsx"):
         raise InputError(
-            f"--header-row, --skip-rows and --no-header apply to CSV, TSV and XLSX files, "
+            f"`header_row`, `skip_rows` and `no_header` apply to CSV, TSV and XLSX files, "
             f"not to {path.name} (its column names are part of the format)."
         )
     return fmt

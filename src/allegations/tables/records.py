@@ -19,7 +19,7 @@ __all__ = ["iter_delimited_records"]
 def _bad(source: str, record: int, line: int, what: str) -> BadRecordError:
     return BadRecordError(
         f"{source} record {record} (line {line}) {what}. Fix that record in the file, or "
-        "pass --on-bad-rows skip to leave out malformed records (they are counted and "
+        "pass `on_bad_rows` skip to leave out malformed records (they are counted and "
         "listed by number).",
         record,
     )
@@ -119,9 +119,9 @@ def iter_delimited_records(
                 what = f"has {len(row)} fields; the header has {n_fields}"
                 if record == first_record and n_fields is not None and len(row) > n_fields:
                     what += (
-                        f" (if a title or note sits above the header, pass --header-row "
+                        f" (if a title or note sits above the header, pass `header_row` "
                         f"with the header's line number, perhaps {start_line}; if the "
-                        "separator is not the one detected, pass --sep)"
+                        "separator is not the one detected, pass `sep`)"
                     )
                 raise _bad(source, record, start_line, what)
             report.skipped[record] = "wrong number of fields"

@@ -2,7 +2,7 @@
 
 Readers yield :class:`pandas.DataFrame` chunks whose cells are text, read with the same
 checks as :func:`allegations.tables.read.load_table` (encoding detection, header checks, malformed
-records and ``--on-bad-rows``), which shares its parsers with this module. CSV, TSV, JSON
+records and ``on_bad_rows``), which shares its parsers with this module. CSV, TSV, JSON
 Lines and Parquet are streamed; XLSX is read whole (a sheet holds at most 1,048,576 rows).
 Predictions are written chunk by chunk by :mod:`allegations.tables.chunk_writer`.
 """

@@ -293,7 +293,7 @@ def _build_nlp(spacy_model: str | None) -> Any:
     except OSError as exc:
         raise ModelError(
             f"spaCy pipeline '{spacy_model}' is not installed; install it (for example "
-            f"'pip install {spacy_model}' from a wheel you have) or leave out --spacy-model "
+            f"'pip install {spacy_model}' from a wheel you have) or leave out `spacy_model` "
             "to use the built-in blank English pipeline."
         ) from None if "E050" in str(exc) or "E941" in str(exc) else exc
     nlp.tokenizer.add_special_case(REDACTED, [{"ORTH": REDACTED}])

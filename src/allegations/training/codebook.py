@@ -136,7 +136,7 @@ def load_codebook(path: str | Path) -> Codebook:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CodebookError(
-            f"Codebook {path} not found; pass an existing TOML file to --codebook."
+            f"Codebook {path} not found; pass an existing TOML file to `codebook`."
         ) from None
     except OSError as exc:
         raise CodebookError(f"Codebook {path} cannot be read ({exc.strerror}).") from None

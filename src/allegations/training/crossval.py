@@ -53,8 +53,8 @@ def fold_count(y: np.ndarray, groups: np.ndarray, n_folds: int) -> int:
     if n_groups < 2:
         raise InputError(
             "The cases fall into fewer than two groups (identical narratives, and rows "
-            "sharing a --group-col value, are kept together), so cross-validation cannot "
-            "split them; add distinct cases."
+            "of one group, are kept together), so cross-validation cannot split them; add "
+            "distinct cases."
         )
     largest = int(np.bincount(_strata(y)).max()) if len(y) else 0
     if largest < 2:

@@ -62,7 +62,7 @@ def parse_label_string(value: object, sep: str = ";") -> list[str]:
     if value is None or (isinstance(value, float) and value != value):
         return []
     if not sep:
-        raise LabelError("The label separator is empty; pass a separator such as --label-sep ';'.")
+        raise LabelError("The label separator is empty; pass `label_sep`, such as ';'.")
     seen: dict[str, str] = {}
     for part in str(value).split(sep):
         label = " ".join(part.split())
@@ -81,7 +81,7 @@ def labels_from_column(
     ColumnError
         If the column is not in ``df``.
     """
-    _require(df, [column], source, "--labels-col")
+    _require(df, [column], source, "labels_col")
     return [parse_label_string(v, sep) for v in df[column].tolist()]
 
 
@@ -90,8 +90,8 @@ def labels_from_columns(
 ) -> list[list[str]]:
     """Read label sets from one truthy/falsy column per label; the column name is the label."""
     if not columns:
-        raise LabelError("No label columns were given; pass --label-cols A,B,C.")
-    _require(df, list(columns), source, "--label-cols")
+        raise LabelError("No label columns were given; pass `label_cols` (e.g. A,B,C).")
+    _require(df, list(columns), source, "label_cols")
     flags = (
         np.column_stack(
             [
@@ -142,7 +142,7 @@ def canonical_labels(
             raise LabelError(
                 f"{len(unknown)} label(s) in the data are not in the codebook: {shown}. "
                 f"Codebook labels are: {', '.join(known)}. Fix the labels, add them to the "
-                "codebook, or train without --codebook."
+                "codebook, or train without `codebook`."
             )
         order = list(known)
     else:
@@ -164,12 +164,12 @@ def to_matrix(label_sets: Sequence[Sequence[str]], labels: Sequence[str]) -> np.
     return y
 
 
-def _require(df: pd.DataFrame, columns: list[str], source: str, option: str) -> None:
+def _require(df: pd.DataFrame, columns: list[str], source: str, parameter: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ColumnError(
             f"Column {', '.join(repr(c) for c in missing)} not found in {source}; columns are: "
-            f"{', '.join(map(str, df.columns))}. Pass {option}."
+            f"{', '.join(map(str, df.columns))}. Pass `{parameter}`."
         )
 
 
@@ -280,8 +280,8 @@ def check_similar_labels(label_sets: Sequence[Sequence[str]], labels: Sequence[s
     more = f" (and {len(pairs) - 5} more pairs)" if len(pairs) > 5 else ""
     raise LabelError(
         f"{len(pairs)} pair(s) of labels look like one label spelt two ways: {shown}{more} "
-        "Fix the spelling in the data (or map codes with --label-names), or pass "
-        "--allow-similar-labels if they are different labels."
+        "Fix the spelling in the data (or map codes with `label_names`), or pass "
+        "`allow_similar_labels` if they are different labels."
     )
 
 
@@ -309,7 +309,7 @@ def load_label_names(path: str | Path) -> dict[str, str]:
     df = load_table(path)
     if df.shape[1] < 2:
         raise LabelError(
-            f"{path.name} has {df.shape[1]} column(s); --label-names needs two: the code, "
+            f"{path.name} has {df.shape[1]} column(s); `label_names` needs two: the code, "
             "then its name (for example: code,name)."
         )
     names: dict[str, str] = {}
@@ -331,7 +331,7 @@ def load_label_names(path: str | Path) -> dict[str, str]:
 
 
 def rename_labels(
-    label_sets: Sequence[Sequence[str]], names: Mapping[str, str], source: str = "--label-names"
+    label_sets: Sequence[Sequence[str]], names: Mapping[str, str], source: str = "the label names"
 ) -> list[list[str]]:
     """Replace each label code by its name (codes matched by :func:`label_key`).
 

@@ -47,8 +47,8 @@ def _check_labels(labels: list[str], y: np.ndarray) -> None:
     if len(labels) < 2:
         raise LabelError(
             f"Training needs at least two labels; the data has {len(labels)}"
-            f"{': ' + repr(labels[0]) if labels else ''}. Check --labels-col / --label-cols and "
-            "--label-sep."
+            f"{': ' + repr(labels[0]) if labels else ''}. Check `labels_col` / `label_cols` and "
+            "`label_sep`."
         )
     counts = y.sum(axis=0)
     never = [label for label, c in zip(labels, counts, strict=True) if c == 0]

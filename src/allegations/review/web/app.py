@@ -244,8 +244,8 @@ def open_socket(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise InputError(
-            f"Cannot serve on {host}:{port} ({exc.strerror or exc}); pass another --port "
-            "(or none for a free one) or --host."
+            f"Cannot serve on {host}:{port} ({exc.strerror or exc}); pass another `port` "
+            "(or none for a free one) or `host`."
         ) from None
     sock.set_inheritable(True)
     return sock
