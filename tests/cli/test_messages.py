@@ -19,14 +19,6 @@ from allegations.tables.options import TableOptions
 
 PACKAGE = Path(allegations.__file__).resolve().parent
 
-# Being split by another change: their messages still name flags. Empty this set (and
-# convert their messages) once that change is merged.
-NOT_YET_CONVERTED = {
-    "model/features.py",
-    "model/persistence.py",
-    "review/session.py",
-}
-
 #: A command-line flag, such as ``--text-col``.
 FLAG = re.compile(r"--[a-z]")
 #: A command a user should run, quoted: ``'allegations train DATA --out FOLDER'``.
@@ -44,7 +36,6 @@ def _library_modules() -> list[Path]:
         p
         for p in PACKAGE.rglob("*.py")
         if p.relative_to(PACKAGE).parts[0] != "cli"
-        and p.relative_to(PACKAGE).as_posix() not in NOT_YET_CONVERTED
     )
 
 
@@ -129,11 +120,6 @@ def test_library_messages_name_no_flag():
         if FLAG.search(COMMAND_EXAMPLE.sub("", text))
     ]
     assert not found, "name the parameter in backticks instead:\n" + "\n".join(found)
-
-
-def test_the_not_yet_converted_modules_exist():
-    for name in NOT_YET_CONVERTED:
-        assert (PACKAGE / name).is_file(), f"{name} is gone: drop it from NOT_YET_CONVERTED"
 
 
 def test_every_parameter_a_message_names_is_a_flag_of_some_command():

@@ -476,7 +476,7 @@ def test_changed_tokenizer_is_refused_naming_the_token(copy_model: Path):
     with pytest.raises(
         ModelIntegrityError,
         match="tokenise its check sentences differently .check sentence 1, token 3: saved "
-        "'tecs_old', now 'tecs'.*Retrain, or pass --allow-version-mismatch",
+        "'tecs_old', now 'tecs'.*Retrain, or pass `allow_version_mismatch`",
     ):
         load_model(copy_model)
 

@@ -276,7 +276,7 @@ def test_open_review_checks_its_options(tmp_path: Path, trained_model):
     data = tmp_path / "cases.csv"
     pd.DataFrame({"text": ["a b c", "d e f"]}).to_csv(data, index=False)
     store = tmp_path / "s.db"
-    with pytest.raises(InputError, match="--limit must be at least 1"):
+    with pytest.raises(InputError, match="`limit` must be at least 1"):
         open_review(data, trained_model, store, limit=0)
     with pytest.raises(InputError, match="reviewer name is empty"):
         open_review(data, trained_model, store, reviewer="  ")

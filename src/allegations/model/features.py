@@ -181,7 +181,7 @@ class LemmaFeatures(TransformerMixin, BaseEstimator):
             raise NoFeaturesError(
                 f"The narratives have no word, word pair or word beginning/ending that occurs "
                 f"in at least {self.min_df} cases, so there is nothing to learn from; check "
-                "--text-col and label more cases."
+                "`text_col` and label more cases."
             )
         self._prune_rare_lemmas(lemmas, uni_df >= self.min_df, n_lemmas)
         self.n_features_in_ = 1

@@ -78,16 +78,16 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
         if folder == shipped_model():
             raise ModelError(
                 f"The shipped model '{DEFAULT_MODEL_NAME}' is not part of this installation "
-                f"(it is models/{DEFAULT_MODEL_NAME} of a source checkout); pass --model with a "
-                "model folder, or train one with 'allegations train DATA --out FOLDER'."
+                f"(it is models/{DEFAULT_MODEL_NAME} of a source checkout); pass another `model` "
+                "folder, or train one with 'allegations train DATA --out FOLDER'."
             )
         raise ModelError(
             f"Model folder {folder} not found; train one with "
-            f"'allegations train DATA --out {folder}' or pass --model."
+            f"'allegations train DATA --out {folder}' or pass another `model`."
         )
     if not folder.is_dir():
         raise ModelError(
-            f"{folder} is a file; --model takes the model folder made by 'allegations train'."
+            f"{folder} is a file; a `model` is the folder made by 'allegations train'."
         )
     path = folder / MANIFEST
     try:

@@ -74,7 +74,7 @@ def save_model(model: Tagger, folder: str | Path) -> str:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ModelError(
-            f"Cannot create model folder {folder} ({exc.strerror}); choose another --out."
+            f"Cannot create model folder {folder} ({exc.strerror}); choose another `out` folder."
         ) from None
     doc, arrays = model_parts(model)
     with atomic_write(folder / MODEL_JSON, "w", encoding="utf-8") as fh:
@@ -120,14 +120,14 @@ def check_model_folder(folder: str | Path) -> None:
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise ModelError(f"{folder} is a file, not a folder; choose another --out.")
+        raise ModelError(f"{folder} is a file, not a folder; choose another `out` folder.")
     strays = stray_files(folder) if folder.is_dir() else []
     if strays:
         raise ModelError(
             f"{folder} holds {strays[0]!r}"
             + (f" and {len(strays) - 1} other file(s)" if len(strays) > 1 else "")
             + f", which {'are' if len(strays) > 1 else 'is'} not part of a model; choose a new "
-            "or empty folder for --out."
+            "or empty `out` folder."
         )
 
 
@@ -213,7 +213,7 @@ def _check_tokenizer(
         fix = f"Install them (pip install {wanted}) or retrain"
     if not allow:
         raise ModelIntegrityError(
-            f"{folder}: {problem}. {fix}, or pass --allow-version-mismatch to load anyway."
+            f"{folder}: {problem}. {fix}, or pass `allow_version_mismatch` to load anyway."
         )
     log.warning(
         "Loading %s although the installed spaCy tokenises differently: %s. Results may differ.",

@@ -69,10 +69,10 @@ def open_review(
     if strategy not in STRATEGIES:
         raise InputError(f"Unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}.")
     if limit is not None and limit < 1:
-        raise InputError(f"--limit must be at least 1, not {limit}.")
+        raise InputError(f"`limit` must be at least 1, not {limit}.")
     reviewer = " ".join(str(reviewer).split())
     if not reviewer:
-        raise InputError("The reviewer name is empty; pass --reviewer NAME.")
+        raise InputError("The reviewer name is empty; pass `reviewer` NAME.")
     if not isinstance(model, Tagger):
         model = load_model(model)
     if label is not None:
@@ -80,7 +80,7 @@ def open_review(
         if not match:
             raise InputError(
                 f"Label '{label}' is not one of the model's labels ({', '.join(model.labels)}); "
-                "pass one of those to --label."
+                "pass one of those as `label`."
             )
         label = match[0]
     store = ReviewStore(store_path, labels=model.labels)
@@ -129,12 +129,12 @@ def open_review(
             elif design.fingerprint != release_fingerprint(cases, label):
                 raise StoreError(
                     f"Review store {store_path} already holds an audit of another release "
-                    "(other ids or texts, or another --label); audit this release in a new "
-                    "--store."
+                    "(other ids or texts, or another `label`); audit this release in a new "
+                    "`store_path`."
                 )
             elif limit is not None and limit != len(design.sample):
                 log.warning(
-                    "This store's audit sample has %d cases; --limit %d is ignored.",
+                    "This store's audit sample has %d cases; `limit` %d is ignored.",
                     len(design.sample),
                     limit,
                 )
