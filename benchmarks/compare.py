@@ -20,7 +20,7 @@ Speeds on a shared machine are noisy: compare systems within one run, as ratios 
 
 Scores on a few hundred or thousand cases are noisy too. When ``sklearn_tuned`` runs, a
 second table gives our micro- and macro-F1 minus its own with a 95% paired bootstrap
-interval over the cases (:func:`allegations.stats.reliability.paired_f1_difference`; both
+interval over the cases (:func:`allegations.stats._reliability.paired_f1_difference`; both
 systems' decisions on all folds, resampled together) and the share of resamples in which
 the difference reaches issue 3's margin (``GOAL_MARGIN``, +0.03).
 """
@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.preprocessing import MultiLabelBinarizer  # noqa: E402
 
-from allegations.stats.reliability import paired_f1_difference  # noqa: E402
+from allegations.stats._reliability import paired_f1_difference  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"

@@ -197,7 +197,7 @@ def run_ours(
 ) -> tuple[np.ndarray, np.ndarray]:
     """This tool with default options (plus ``config`` overrides), seed 0."""
     from allegations import train
-    from allegations.model.config import ModelConfig
+    from allegations.model._config import ModelConfig
 
     model_config = ModelConfig(
         **{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
@@ -221,7 +221,7 @@ def run_ours(
 
 def cache_preprocessing() -> None:
     """Memoise the spaCy step per text for this process (it is deterministic)."""
-    from allegations.text.preprocess import SpacyPreprocessor
+    from allegations.text._preprocess import SpacyPreprocessor
 
     original = SpacyPreprocessor.transform
     memo: dict[tuple[str | None, str], str] = {}

@@ -55,13 +55,13 @@ PHILLY = ROOT.parent / "shared" / "data" / "philly_2013_2018" / "ppd_complaints_
 sys.path.insert(0, str(ROOT / "src"))
 
 from allegations import train  # noqa: E402
-from allegations.batch.workflows import predict_file  # noqa: E402
-from allegations.release.compare import release_report  # noqa: E402
-from allegations.report.build import build_report  # noqa: E402
-from allegations.report.inputs import read_predictions  # noqa: E402
-from allegations.review.cases import draw_audit, load_cases  # noqa: E402
-from allegations.review.estimate import estimate_store  # noqa: E402
-from allegations.review.store import ReviewStore  # noqa: E402
+from allegations.batch._workflows import predict_file  # noqa: E402
+from allegations.release._compare import release_report  # noqa: E402
+from allegations.report._build import build_report  # noqa: E402
+from allegations.report._inputs import read_predictions  # noqa: E402
+from allegations.review._cases import draw_audit, load_cases  # noqa: E402
+from allegations.review._estimate import estimate_store  # noqa: E402
+from allegations.review._store import ReviewStore  # noqa: E402
 
 ESTIMATORS = ("recommended", "audit", "model", "raw")
 SPLITS = {"philly-2017": "2017", "philly-2016": "2016"}

@@ -7,7 +7,7 @@ Usage (from the repository root)::
         [--starts 0,100] [--batch 100] [--max-labels 700] [--out out/label_efficiency.json]
 
 The true labels play the reviewer. A run starts from 0 labels (the first batch chosen by
-the codebook alone, :func:`allegations.review.select.codebook_scores`; ``random`` draws
+the codebook alone, :func:`allegations.review._select.codebook_scores`; ``random`` draws
 it at random) or from a random 100, then repeatedly trains a model with the library's
 ``train`` and default options (5-fold cross-validation and calibration included), scores
 it on the held-out part, and adds the next ``--batch`` cases chosen by the strategy with
@@ -74,7 +74,7 @@ def _norm(x: Any) -> str:
 def load_split(name: str) -> tuple[Split, Any]:
     """(pool texts, pool labels, test texts, test labels) and the cold-start codebook."""
     from allegations import Codebook, load_codebook
-    from allegations.training.codebook import LabelDefinition
+    from allegations.training._codebook import LabelDefinition
 
     if name in ("philly", "philly_dev"):
         df = pd.read_csv(

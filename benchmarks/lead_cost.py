@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.model_selection import KFold
 
 from allegations import train
-from allegations.model.config import ModelConfig
+from allegations.model._config import ModelConfig
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 

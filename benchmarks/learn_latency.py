@@ -33,8 +33,8 @@ from label_efficiency import load_split  # noqa: E402
 
 from allegations import save_model, train  # noqa: E402
 from allegations.cli._review_screen import render  # noqa: E402
-from allegations.review.learn import attach_learner  # noqa: E402
-from allegations.review.opening import open_review  # noqa: E402
+from allegations.review._learn import attach_learner  # noqa: E402
+from allegations.review._opening import open_review  # noqa: E402
 
 
 def main() -> None:

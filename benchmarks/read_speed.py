@@ -1,4 +1,4 @@
-"""Read speed of ``allegations.tables.read.load_table`` on a real records release.
+"""Read speed of ``allegations.tables._read.load_table`` on a real records release.
 
 Builds a CSV of the Philadelphia complaints file repeated ``--repeat`` times (header once),
 and a CSV of ``--short`` short records, in a temporary folder and times, in the same run:
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from allegations.tables.read import load_table
+from allegations.tables._read import load_table
 
 SOURCE = (
     Path(__file__).resolve().parents[2]

@@ -30,12 +30,12 @@ import numpy as np
 import pandas as pd
 
 from allegations import save_model, train
-from allegations.batch.workflows import LabelSpec, read_labelled
-from allegations.report.build import make_report, release_stats
-from allegations.tables.read import sha256_file
-from allegations.tables.write import write_table
-from allegations.training.codebook import Codebook, LabelDefinition
-from allegations.training.labels import to_matrix
+from allegations.batch._workflows import LabelSpec, read_labelled
+from allegations.report._build import make_report, release_stats
+from allegations.tables._read import sha256_file
+from allegations.tables._write import write_table
+from allegations.training._codebook import Codebook, LabelDefinition
+from allegations.training._labels import to_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "govtrack_misconduct" / "misconduct-instances.csv"

@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import make_corpus  # noqa: E402
 
 from allegations import save_model, train  # noqa: E402
-from allegations.review.session import LEGEND  # noqa: E402
-from allegations.review.store import ReviewStore  # noqa: E402
+from allegations.review._session import LEGEND  # noqa: E402
+from allegations.review._store import ReviewStore  # noqa: E402
 
 SAVED = re.compile(r"Saved case (\S+): (.+?) \(decision #(\d+)\)\.")
 UNDID = re.compile(r"Undid decision #(\d+) on case (\S+)")

@@ -34,9 +34,9 @@ PHILLY = ROOT.parent / "shared" / "data" / "philly_2013_2018" / "ppd_complaints_
 sys.path.insert(0, str(ROOT))
 
 from allegations import load_model  # noqa: E402
-from allegations.batch.workflows import LabelSpec, train_files  # noqa: E402
-from allegations.review.session import LEGEND  # noqa: E402
-from allegations.review.store import ReviewStore  # noqa: E402
+from allegations.batch._workflows import LabelSpec, train_files  # noqa: E402
+from allegations.review._session import LEGEND  # noqa: E402
+from allegations.review._store import ReviewStore  # noqa: E402
 
 
 def corpus(n_train: int, n_review: int, folder: Path) -> tuple[Path, Path, str]:

@@ -3,10 +3,10 @@
 ``allegations review`` runs the model once over the whole release, builds the queue and
 opens the store before the first screen, whose evidence is then worked out (evidence is
 computed per case as it is shown, not for the whole release); that start-up is paid again
-on every resume. This times that path through the library (:func:`allegations.review.session.
+on every resume. This times that path through the library (:func:`allegations.review._session.
 open_review` with the model already loaded: read the table, tag it, build
 the cases and the ``uncertain`` queue, open a new store) and, on the same file,
-:func:`allegations.batch.workflows.predict_file` with and without ``evidence`` (what
+:func:`allegations.batch._workflows.predict_file` with and without ``evidence`` (what
 ``allegations predict [--evidence]`` does after loading the model). Start-up should grow
 like predict does (linearly); issue 17 asks for at most 1.5x ``predict``.
 
@@ -35,8 +35,8 @@ WORK = Path("/tmp/allegations-bench")
 sys.path.insert(0, str(ROOT / "src"))
 
 from allegations import load_model  # noqa: E402
-from allegations.batch.workflows import predict_file  # noqa: E402
-from allegations.review.opening import open_review  # noqa: E402
+from allegations.batch._workflows import predict_file  # noqa: E402
+from allegations.review._opening import open_review  # noqa: E402
 
 
 def release(n_rows: int) -> Path:

@@ -41,8 +41,8 @@ from sklearn.preprocessing import normalize
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from allegations.model.features import LemmaFeatures  # noqa: E402
-from allegations.text.preprocess import SpacyPreprocessor  # noqa: E402
+from allegations.model._features import LemmaFeatures  # noqa: E402
+from allegations.text._preprocess import SpacyPreprocessor  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "philly_2013_2018" / "ppd_complaints_7-18.csv"
 SIZES = (100, 300, 700)

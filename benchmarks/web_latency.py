@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from review_screen import corpus  # noqa: E402
 
-from allegations.batch.workflows import LabelSpec, train_files  # noqa: E402
-from allegations.review.session import LEGEND  # noqa: E402
-from allegations.review.store import ReviewStore  # noqa: E402
+from allegations.batch._workflows import LabelSpec, train_files  # noqa: E402
+from allegations.review._session import LEGEND  # noqa: E402
+from allegations.review._store import ReviewStore  # noqa: E402
 
 URL = re.compile(r"(http://\S+)/\?token=\S+")
 

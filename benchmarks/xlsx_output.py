@@ -3,7 +3,7 @@
 Tags the real Philadelphia complaints (3,786 rows) once with the shipped model, keeping
 the user's columns (as ``predict --keep-columns all`` writes them), then times writing
 that output table, chunk by chunk as ``predict`` does, with
-``allegations.tables.chunk_writer.open_writer`` as CSV (the anchor) and as XLSX (frozen header,
+``allegations.tables._chunk_writer.open_writer`` as CSV (the anchor) and as XLSX (frozen header,
 filter, widths; openpyxl write-only mode). Prints the best-of-runs seconds and the ratio;
 the target is at most ~1.5x.
 
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from allegations.batch.options import PredictOptions
-from allegations.batch.predict import predict_file
-from allegations.tables.chunk_writer import open_writer
+from allegations.batch._options import PredictOptions
+from allegations.batch._predict import predict_file
+from allegations.tables._chunk_writer import open_writer
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "data" / "philly_2013_2018" / "ppd_complaints_7-18.csv"

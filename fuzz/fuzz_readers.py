@@ -1,4 +1,4 @@
-"""Atheris fuzz target for the table readers (``allegations.tables.read.load_table``).
+"""Atheris fuzz target for the table readers (``allegations.tables._read.load_table``).
 
 The first byte of each input picks the format (CSV, TSV, JSON Lines, Parquet, XLSX) and
 the bad-record policy; the rest is written to a file of that type and read. The only
@@ -24,7 +24,7 @@ import atheris
 
 with atheris.instrument_imports(include=["allegations"]):
     from allegations.errors import InputError
-    from allegations.tables.read import load_table
+    from allegations.tables._read import load_table
 
 FORMATS = (".csv", ".tsv", ".jsonl", ".parquet", ".xlsx")
 POLICIES = ("error", "skip")

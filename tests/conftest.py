@@ -18,8 +18,8 @@ from hypothesis import settings
 
 from allegations import save_model, train
 from allegations.tables import nested_records
-from allegations.tables.write import write_table
-from allegations.training.codebook import Codebook, LabelDefinition
+from allegations.tables._write import write_table
+from allegations.training._codebook import Codebook, LabelDefinition
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -176,7 +176,7 @@ def noisy_corpus(n: int = 200, seed: int = 0) -> pd.DataFrame:
 
 
 def fake_store(labels: list[str]) -> dict[str, Any]:
-    """A dict of the shape allegations.review.estimate.estimate_store returns."""
+    """A dict of the shape allegations.review._estimate.estimate_store returns."""
 
     def iv(e: float, lo: float, hi: float) -> dict[str, float]:
         return {"estimate": e, "low": lo, "high": hi}

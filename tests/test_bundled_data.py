@@ -7,8 +7,8 @@ import csv
 import pytest
 
 from allegations import load_codebook
-from allegations.tables.read import load_table
-from allegations.training.labels import parse_label_string
+from allegations.tables._read import load_table
+from allegations.training._labels import parse_label_string
 
 from .conftest import DATA
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from allegations import load_codebook, load_model
-from allegations.batch.demo import train_default_model
+from allegations.batch._demo import train_default_model
 from allegations.errors import ModelError
-from allegations.tables.read import load_table
+from allegations.tables._read import load_table
 
 from .conftest import DATA, ROOT, needs_shared, run_cli
 

@@ -22,7 +22,7 @@ def _model_seeds(folder: Path) -> None:
     fuzz/fuzz_model.py for what the first byte means)."""
     import numpy as np
 
-    from allegations.model.arrays import write_arrays
+    from allegations.model._arrays import write_arrays
 
     buf = io.BytesIO()
     write_arrays(buf, {"tagger.ece": np.zeros(2), "classifier.classes": np.arange(2)})

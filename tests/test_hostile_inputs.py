@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from allegations.batch.workflows import predict_file
+from allegations.batch._workflows import predict_file
 from allegations.errors import BadRecordError, ColumnError, InputError, OutputError
 from allegations.tables import (
     EXCEL_MAX_CELL,
@@ -488,7 +488,7 @@ def test_parquet_text_column_with_invalid_utf8(tmp_path: Path):
     pq.write_table(pa.table({"text": bad}), tmp_path / "s.parquet")
     with pytest.raises(InputError, match="Column 'text' of s.parquet holds bytes that are not"):
         load_table(tmp_path / "s.parquet")
-    from allegations.tables.stream import open_table
+    from allegations.tables._stream import open_table
 
     with pytest.raises(InputError, match="Column 'text' of s.parquet holds bytes that are not"):
         list(open_table(tmp_path / "s.parquet"))
@@ -723,7 +723,7 @@ _L = "abcdefghijklmnopqrstuvwxyz"
     ids=["blank", "no-shared-word", "identical"],
 )
 def test_degenerate_training_data_is_refused(tmp_path: Path, texts: list[str], message: str):
-    from allegations.batch.workflows import train_files
+    from allegations.batch._workflows import train_files
 
     path = tmp_path / "d.csv"
     labels = ["a" if i % 2 else "b" for i in range(len(texts))]
@@ -734,7 +734,7 @@ def test_degenerate_training_data_is_refused(tmp_path: Path, texts: list[str], m
 
 
 def test_narrative_column_as_labels_is_refused_without_echoing_it(tmp_path: Path):
-    from allegations.batch.workflows import LabelSpec, read_labelled
+    from allegations.batch._workflows import LabelSpec, read_labelled
     from allegations.errors import LabelError
 
     narrative = "Officer queried the database for the address of his former partner " * 2
@@ -751,7 +751,7 @@ def test_narrative_column_as_labels_is_refused_without_echoing_it(tmp_path: Path
 def test_predict_refuses_xlsx_too_large_before_predicting(tmp_path: Path, monkeypatch):
     """An input that says its length (Parquet, XLSX) is refused before any tagging; a CSV
     is not read twice to count it (tests/tables/test_stream.py: refused as written)."""
-    import allegations.batch.job as batch_job
+    import allegations.batch._job as batch_job
 
     class NoModel:
         labels = ["a"]
@@ -760,7 +760,7 @@ def test_predict_refuses_xlsx_too_large_before_predicting(tmp_path: Path, monkey
             raise AssertionError("predicted before checking the output size")
 
     monkeypatch.setattr(batch_job, "Tagger", NoModel)
-    import allegations.tables.write as table_writer
+    import allegations.tables._write as table_writer
 
     monkeypatch.setattr(table_writer, "EXCEL_MAX_ROWS", 3)
     path = tmp_path / "d.parquet"

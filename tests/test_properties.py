@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from allegations.errors import InputError
 from allegations.tables import ReadReport, load_table, neutralise_formula, write_table
-from allegations.tables.encoding import _UTF8_MULTIBYTE
-from allegations.training.labels import parse_label_string
+from allegations.tables._encoding import _UTF8_MULTIBYTE
+from allegations.training._labels import parse_label_string
 
 # Any text a narrative can hold: every printable character, quotes, separators, CR/LF,
 # tabs, leading formula characters; surrogates cannot be encoded at all.

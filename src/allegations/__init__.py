@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from ._version import __version__
 from .errors import AllegationsError
-from .model.persistence import load_model, save_model
-from .model.tagger import Tagger
-from .review.select import select
-from .training.codebook import Codebook, load_codebook
-from .training.train import evaluate, train
+from .model._persistence import load_model, save_model
+from .model._tagger import Tagger
+from .review._select import select
+from .training._codebook import Codebook, load_codebook
+from .training._train import evaluate, train
 
 __all__ = [
     "__version__",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from allegations.batch.workflows import predict_file
+from allegations.batch._workflows import predict_file
 from allegations.errors import InputError, MissingFileError
 
 from ..conftest import make_corpus
@@ -25,7 +25,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def cluster():
-    from allegations.batch.dask_engine import local_cluster
+    from allegations.batch._dask_engine import local_cluster
 
     with local_cluster(n_workers=2) as c:
         yield c
@@ -47,7 +47,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]
 
 
 def test_dask_glob_to_single_file_equals_local(tmp_path: Path, model_dir: Path, cluster, parts):
-    from allegations.batch.dask_engine import predict_dask
+    from allegations.batch._dask_engine import predict_dask
 
     folder, df = parts
     local = tmp_path / "local.csv"
@@ -69,7 +69,7 @@ def test_dask_glob_to_single_file_equals_local(tmp_path: Path, model_dir: Path, 
 def test_dask_parquet_folder_to_parquet_folder_equals_local(
     tmp_path: Path, model_dir: Path, cluster, parts
 ):
-    from allegations.batch.dask_engine import predict_dask
+    from allegations.batch._dask_engine import predict_dask
 
     folder, df = parts
     local = tmp_path / "local.parquet"
@@ -82,7 +82,7 @@ def test_dask_parquet_folder_to_parquet_folder_equals_local(
 
 
 def test_dask_starts_its_own_local_cluster(tmp_path: Path, model_dir: Path, parts):
-    from allegations.batch.dask_engine import predict_dask
+    from allegations.batch._dask_engine import predict_dask
 
     folder, _ = parts
     out = tmp_path / "own.jsonl"
@@ -91,7 +91,7 @@ def test_dask_starts_its_own_local_cluster(tmp_path: Path, model_dir: Path, part
 
 
 def test_dask_input_errors(tmp_path: Path, model_dir: Path):
-    from allegations.batch.dask_input import resolve_inputs
+    from allegations.batch._dask_input import resolve_inputs
 
     with pytest.raises(MissingFileError, match="No file matches"):
         resolve_inputs(str(tmp_path / "*.csv"))
@@ -134,7 +134,7 @@ def test_cli_engine_dask_on_jsonl_glob(tmp_path: Path, model_dir: Path, parts):
 def test_dask_keeps_the_users_columns_as_the_local_engine(
     tmp_path: Path, model_dir: Path, cluster, parts, ext: str
 ):
-    from allegations.batch.dask_engine import predict_dask
+    from allegations.batch._dask_engine import predict_dask
 
     folder, _ = parts
     local = tmp_path / f"local{ext}"
@@ -150,7 +150,7 @@ def test_dask_keeps_the_users_columns_as_the_local_engine(
     )
     assert result["summary"]["output"]["kept_columns"] == ["id", "text"]
     if ext == ".xlsx":
-        from allegations.tables.read import load_table
+        from allegations.tables._read import load_table
 
         assert load_table(out).equals(load_table(local))
     else:
@@ -158,7 +158,7 @@ def test_dask_keeps_the_users_columns_as_the_local_engine(
 
 
 def test_dask_reads_a_semicolon_file_with_a_title(tmp_path: Path, model_dir: Path, cluster, parts):
-    from allegations.batch.dask_engine import predict_dask
+    from allegations.batch._dask_engine import predict_dask
     from allegations.tables import TableOptions
 
     _, df = parts

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from allegations.batch.engines import tag_chunk
+from allegations.batch._engines import tag_chunk
 
 from ..conftest import make_corpus
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from allegations.batch.options import PredictOptions
-from allegations.batch.predict import predict_file
+from allegations.batch._options import PredictOptions
+from allegations.batch._predict import predict_file
 from allegations.errors import ColumnError, InputError
 from allegations.tables import TableOptions
-from allegations.tables.read import load_table
-from allegations.tables.write import write_table
+from allegations.tables._read import load_table
+from allegations.tables._write import write_table
 
 from ..conftest import make_corpus
 
@@ -124,9 +124,9 @@ def test_readers_take_the_tags_not_the_users_columns_of_the_same_name(
     'case': report and estimate must count the model's tags (tag_labels), not those."""
     from typer.testing import CliRunner
 
-    from allegations.batch.summary import tag_view
+    from allegations.batch._summary import tag_view
     from allegations.cli import app
-    from allegations.report.inputs import read_predictions
+    from allegations.report._inputs import read_predictions
 
     df = load_table(release).rename(columns={"id": "case"})
     planted = df["labels"].iloc[0].split(";")[0] or "zz"

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import StoreError
-from allegations.report.inputs import read_store
+from allegations.report._inputs import read_store
 
 from ..support.stores import audit_with_two_reviewers
 

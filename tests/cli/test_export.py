@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from allegations.batch.workflows import LabelSpec, read_labelled
+from allegations.batch._workflows import LabelSpec, read_labelled
 from allegations.cli import app
-from allegations.review.exchange import export_store
-from allegations.review.opening import open_review
-from allegations.review.store import ReviewStore
+from allegations.review._exchange import export_store
+from allegations.review._opening import open_review
+from allegations.review._store import ReviewStore
 
 from ..conftest import console_script, make_corpus, run_cli
 

@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 import allegations
-from allegations.batch.workflows import read_labelled
+from allegations.batch._workflows import read_labelled
 from allegations.cli import app
 from allegations.cli._app import IRREGULAR_FLAGS, cli_message, command_flags, flag_of
 from allegations.errors import ColumnError, InputError
-from allegations.tables.options import TableOptions
+from allegations.tables._options import TableOptions
 
 PACKAGE = Path(allegations.__file__).resolve().parent
 

@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from allegations.batch.workflows import predict_file
+from allegations.batch._workflows import predict_file
 from allegations.cli import app
 
 from ..conftest import console_script, make_corpus, run_cli

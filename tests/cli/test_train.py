@@ -173,7 +173,7 @@ def test_progress_bar_shows_the_training_steps_on_a_terminal():
 
     from allegations import train
     from allegations.cli._progress import step_progress
-    from allegations.model.config import ModelConfig
+    from allegations.model._config import ModelConfig
 
     buf = io.StringIO()
     terminal = Console(file=buf, force_terminal=True, width=100)

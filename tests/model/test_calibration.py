@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from allegations.model.calibration import PlattCalibrator
+from allegations.model._calibration import PlattCalibrator
 
 
 def test_platt_calibration_is_monotone_and_calibrated():

@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 
 from allegations import load_model, save_model
-from allegations.model.card import render_card_markdown
+from allegations.model._card import render_card_markdown
 
 
 def test_markdown_gives_the_f1_intervals(trained_model):

@@ -16,7 +16,7 @@ def _sparse_problem(seed=0, n=200, d=40):
 def test_nb_ratio_signs_follow_the_label():
     import scipy.sparse as sp
 
-    from allegations.model.classifier import nb_ratio
+    from allegations.model._classifier import nb_ratio
 
     # feature 0 only in positives, feature 1 only in negatives, feature 2 in all
     present = sp.csr_matrix(np.array([[1, 0, 1], [1, 0, 1], [0, 1, 1], [0, 1, 1]], float))
@@ -27,7 +27,7 @@ def test_nb_ratio_signs_follow_the_label():
 def test_nb_scaling_folds_into_one_linear_model():
     from sklearn.linear_model import LogisticRegression
 
-    from allegations.model.classifier import PerLabelLogistic, nb_ratio
+    from allegations.model._classifier import PerLabelLogistic, nb_ratio
 
     X, Y = _sparse_problem()
     folded = PerLabelLogistic(C=2.0, nb_scale=True).fit(X, Y)
@@ -46,7 +46,7 @@ def test_nb_scaling_folds_into_one_linear_model():
 
 
 def test_member_average_is_the_mean_of_member_logits():
-    from allegations.model.classifier import PerLabelLogistic
+    from allegations.model._classifier import PerLabelLogistic
 
     X, Y = _sparse_problem(1)
     both = PerLabelLogistic(C=((1.0, 8.0), 2.0), nb_scale=((False, True), False)).fit(X, Y)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from allegations.model.confidence import confidence_of, review_distribution
+from allegations.model._confidence import confidence_of, review_distribution
 
 
 def test_review_distribution_helpers():

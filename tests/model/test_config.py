@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from allegations.model.config import ModelConfig
-from allegations.model.features import LemmaFeatures
+from allegations.model._config import ModelConfig
+from allegations.model._features import LemmaFeatures
 
 
 @pytest.mark.parametrize("n", [0, 3])

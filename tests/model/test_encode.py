@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allegations.model import encode
-from allegations.model.encode import TokenEncoder
-from allegations.text.chunks import ChunkForms
-from allegations.text.preprocess import (
+from allegations.model import _encode as encode
+from allegations.model._encode import TokenEncoder
+from allegations.text._chunks import ChunkForms
+from allegations.text._preprocess import (
     SpacyPreprocessor,
     normalise_redactions,
     split_tokens,
@@ -37,7 +37,7 @@ AWKWARD = [
 
 def _model_parts(corpus: pd.DataFrame, lead_sentences: int | None = None):
     from allegations import train
-    from allegations.model.config import ModelConfig
+    from allegations.model._config import ModelConfig
 
     config = ModelConfig() if lead_sentences is None else ModelConfig(lead_sentences=lead_sentences)
     assert config.lead_sentences == (lead_sentences or 0)  # the corpus is multi-label
@@ -220,7 +220,7 @@ def test_shortcut_agrees_with_spacy_on_real_narratives(corpus, at_least):
     )
 )
 def test_redaction_prefilter_is_exact(text):
-    from allegations.text.normalise import _REDACTION_RE, REDACTED
+    from allegations.text._normalise import _REDACTION_RE, REDACTED
 
     assert normalise_redactions(text) == _REDACTION_RE.sub(f" {REDACTED} ", text)
 
@@ -230,7 +230,7 @@ def test_redaction_prefilter_is_exact(text):
     ["(b)(6)", "( B ) (7)(c)", "[REDACTED]", "<withheld>", "XXXX", "xx/xx/xxxx", "b6, b7C", "(2)"],
 )
 def test_redaction_prefilter_passes_markers(text):
-    from allegations.text.normalise import _REDACTION_RE, REDACTED
+    from allegations.text._normalise import _REDACTION_RE, REDACTED
 
     assert normalise_redactions(text) == _REDACTION_RE.sub(f" {REDACTED} ", text)
 
@@ -246,7 +246,7 @@ def test_redaction_prefilter_passes_markers(text):
     ],
 )
 def test_web_addresses_are_blanked_at_the_same_length(text, kept):
-    from allegations.text.preprocess import blank_urls
+    from allegations.text._preprocess import blank_urls
 
     out = blank_urls(text)
     assert len(out) == len(text)

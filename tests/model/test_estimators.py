@@ -17,9 +17,9 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from allegations.model.classifier import LinearScores, PerLabelLogistic
-from allegations.model.features import LemmaFeatures
-from allegations.text.preprocess import SpacyPreprocessor
+from allegations.model._classifier import LinearScores, PerLabelLogistic
+from allegations.model._features import LemmaFeatures
+from allegations.text._preprocess import SpacyPreprocessor
 
 #: PerLabelLogistic learns a 0/1 label matrix, one column per label (a 1-d y is one label).
 #: These checks fit it on class labels (0, 1, 2 or 1, 2) instead, which it refuses with

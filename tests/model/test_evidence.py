@@ -68,9 +68,9 @@ def test_every_contribution_is_shared_out_with_the_lead_block():
     """Token scores add up to the label's score: the lead block's columns included."""
     import numpy as np
 
-    from allegations.model.config import ModelConfig
-    from allegations.model.evidence import _token_scores, label_weights, unigram_columns
-    from allegations.text.preprocess import SENTENCE_END
+    from allegations.model._config import ModelConfig
+    from allegations.model._evidence import _token_scores, label_weights, unigram_columns
+    from allegations.text._preprocess import SENTENCE_END
 
     texts, sets = _planted_corpus()
     config = ModelConfig(lead_sentences=1, exclusive_lead_sentences=1, lead_weight=1.0)
@@ -102,7 +102,7 @@ def test_every_contribution_is_shared_out_with_the_lead_block():
 
 
 # -- no repeats, bounded text (issue 19.9) ---------------------------------------------------
-from allegations.model import evidence  # noqa: E402
+from allegations.model import _evidence as evidence  # noqa: E402
 
 
 def test_a_phrase_written_twice_is_cited_once(trained_model):

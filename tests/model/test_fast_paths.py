@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from allegations.model.tagger import join_labels
-from allegations.tables.write import format_rounded_floats
+from allegations.model._tagger import join_labels
+from allegations.tables._write import format_rounded_floats
 
 
 @pytest.mark.parametrize("n_labels", [1, 9, 70])  # 70: past the one-integer-per-row limit
@@ -49,7 +49,7 @@ def test_freeze_gc_gives_the_same_output(tmp_path, trained_model, corpus):
     the output is byte-for-byte that of a run without it."""
     import gc
 
-    from allegations.batch.workflows import predict_file
+    from allegations.batch._workflows import predict_file
 
     data = tmp_path / "in.csv"
     corpus[["id", "text"]].to_csv(data, index=False)

@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 
-from allegations.model.features import LemmaFeatures, affixes
+from allegations.model._features import LemmaFeatures, affixes
 
 DOCS = [
     "officer search the database",

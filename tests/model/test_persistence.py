@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 from allegations import load_model, save_model
 from allegations.cli import app
 from allegations.errors import ModelError, ModelIntegrityError
-from allegations.model.arrays import read_arrays, write_arrays
-from allegations.model.bundle import MODEL_JSON, WEIGHTS
-from allegations.model.manifest import CARD_JSON, FILES, MANIFEST, MAX_FILE_BYTES
+from allegations.model._arrays import read_arrays, write_arrays
+from allegations.model._bundle import MODEL_JSON, WEIGHTS
+from allegations.model._manifest import CARD_JSON, FILES, MANIFEST, MAX_FILE_BYTES
 
 TEXTS = [
     "Officer threatened a coworker.",
@@ -116,7 +116,7 @@ def test_a_loaded_pipeline_refits_as_the_trained_one(trained_model, model_dir: P
     classifier knows its settings, so the refit equals the trained model's refit."""
     from sklearn.base import clone
 
-    from allegations.training.labels import to_matrix
+    from allegations.training._labels import to_matrix
 
     loaded = load_model(model_dir)
     docs = trained_model.preprocess(corpus.text.tolist()[:80])

@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from allegations.model.confidence import DEFAULT_REVIEW_SHARE
+from allegations.model._confidence import DEFAULT_REVIEW_SHARE
 
 from ..conftest import make_corpus, noisy_corpus
 

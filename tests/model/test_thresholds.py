@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from allegations.errors import InputError
-from allegations.model.thresholds import Goal, choose_threshold, parse_goal
+from allegations.model._thresholds import Goal, choose_threshold, parse_goal
 
 
 @pytest.mark.parametrize(

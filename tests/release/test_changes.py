@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from allegations.release.changes import compare_columns, compare_rows, near_duplicates
+from allegations.release._changes import compare_columns, compare_rows, near_duplicates
 
 
 def test_columns_added_removed_renamed():

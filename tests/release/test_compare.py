@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import ColumnError
-from allegations.release.compare import compare_release
-from allegations.release.drift import reference_from_training
+from allegations.release._compare import compare_release
+from allegations.release._drift import reference_from_training
 
 from ..conftest import FILLER, PEOPLE, PHRASES, make_corpus
 
@@ -189,7 +189,7 @@ def test_help_has_an_example():
 
 # -- schema changes, label options, verdict, explained columns (issue 19.8) -----------------
 from allegations.cli.compare_release import _spark  # noqa: E402
-from allegations.release.compare import verdict  # noqa: E402
+from allegations.release._compare import verdict  # noqa: E402
 
 from ..conftest import needs_shared, run_cli  # noqa: E402
 

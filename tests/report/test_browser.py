@@ -20,9 +20,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from allegations.report.build import build_report, load_card, read_predictions, read_release_summary
-from allegations.report.html import render_html
-from allegations.report.svg import OKABE_ITO
+from allegations.report._build import (
+    build_report,
+    load_card,
+    read_predictions,
+    read_release_summary,
+)
+from allegations.report._html import render_html
+from allegations.report._svg import OKABE_ITO
 
 from ..conftest import SHA, fake_store
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import InputError, ModelIntegrityError
-from allegations.report.build import (
+from allegations.report._build import (
     build_report,
     load_card,
     make_report,
@@ -30,19 +30,19 @@ from allegations.report.build import (
     read_store,
     report_data_from_training,
 )
-from allegations.report.figures import _operating_point
-from allegations.report.html import render_html
-from allegations.report.html_parts import NOT_RECORDED
-from allegations.report.inputs import release_warnings
-from allegations.report.methods import pct, plural
-from allegations.stats.metrics import score_predictions
-from allegations.stats.report_stats import (
+from allegations.report._figures import _operating_point
+from allegations.report._html import render_html
+from allegations.report._html_parts import NOT_RECORDED
+from allegations.report._inputs import release_warnings
+from allegations.report._methods import pct, plural
+from allegations.stats._metrics import score_predictions
+from allegations.stats._report_stats import (
     adjusted_count,
     calibration_bins,
     confusion_from_row,
     metric_intervals,
 )
-from allegations.tables.write import write_table
+from allegations.tables._write import write_table
 
 from ..conftest import SECRET, SHA, fake_store, run_cli
 
@@ -319,7 +319,7 @@ def test_load_card_checks_the_manifest(copy_model: Path):
 
 
 def test_read_store_without_support_is_a_clear_error(monkeypatch, tmp_path: Path):
-    monkeypatch.setitem(sys.modules, "allegations.review.estimate", None)
+    monkeypatch.setitem(sys.modules, "allegations.review._estimate", None)
     store = tmp_path / "review.db"
     store.write_bytes(b"")
     with pytest.raises(InputError, match="cannot read review stores"):
@@ -328,14 +328,14 @@ def test_read_store_without_support_is_a_clear_error(monkeypatch, tmp_path: Path
 
 def test_read_store_uses_estimate_store(monkeypatch, tmp_path: Path):
     calls = []
-    module = types.ModuleType("allegations.review.estimate")
+    module = types.ModuleType("allegations.review._estimate")
 
     def estimate_store(store_path, predictions=None):
         calls.append((store_path, predictions))
         return fake_store(["money", "query"])
 
     module.estimate_store = estimate_store  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "allegations.review.estimate", module)
+    monkeypatch.setitem(sys.modules, "allegations.review._estimate", module)
     store = tmp_path / "review.db"
     store.write_bytes(b"")
     assert read_store(store, "tagged.csv")["n_audited"] == 60

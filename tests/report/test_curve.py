@@ -14,14 +14,15 @@ import pytest
 from typer.testing import CliRunner
 
 from allegations.cli import app
-from allegations.report import figures, svg
-from allegations.report.build import build_report, load_card
-from allegations.report.curve import CURVE_COMMAND, CURVE_OPTION
-from allegations.report.html import render_html
-from allegations.training.curve_file import curve_record, save_curve
+from allegations.report import _figures as figures
+from allegations.report import _svg as svg
+from allegations.report._build import build_report, load_card
+from allegations.report._curve import CURVE_COMMAND, CURVE_OPTION
+from allegations.report._html import render_html
+from allegations.training._curve_file import curve_record, save_curve
 
 from ..conftest import SECRET, noisy_corpus, run_cli
-from ..training.test_curve_file import canned_curve
+from ..support.curves import canned_curve
 
 runner = CliRunner()
 

@@ -7,7 +7,8 @@ import itertools
 
 import pytest
 
-from allegations.report import figures, svg
+from allegations.report import _figures as figures
+from allegations.report import _svg as svg
 
 
 def test_no_cooccurrence_figure_for_single_label_data():
@@ -16,7 +17,7 @@ def test_no_cooccurrence_figure_for_single_label_data():
     multi = {"labels": ["a", "b"], "counts": [[5, 1], [1, 7]]}
     assert figures.cooccurrence_figure(multi).startswith("<svg")
     # The report says why the figure is absent, not that the model did not record it.
-    from allegations.report.html import _cooccurrence
+    from allegations.report._html import _cooccurrence
 
     said = _cooccurrence(single)
     assert "no training case carries two labels" in said and "not recorded" not in said

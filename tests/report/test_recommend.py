@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from allegations.report.recommend import (
+from allegations.report._recommend import (
     MIN_F1_LOW,
     drift_by_label,
     recommend_count,
     target_half_width,
 )
-from allegations.stats.intervals import audit_size_for
+from allegations.stats._intervals import audit_size_for
 
 from ..conftest import FILLER, PEOPLE, PHRASES, SECRET, make_corpus, run_cli
 

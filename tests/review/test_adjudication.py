@@ -16,15 +16,15 @@ from typer.testing import CliRunner
 from allegations.cli import app
 from allegations.cli._review_screen import build_screen
 from allegations.errors import InputError, StoreError
-from allegations.review.answers import choose_decisions, disputes
-from allegations.review.cases import Case
-from allegations.review.estimate import estimate_store
-from allegations.review.interrater import agreement
-from allegations.review.session import ReviewSession
-from allegations.review.sheet_import import import_sheet
-from allegations.review.sheets import write_sheet
-from allegations.review.store import ReviewStore, text_hash
-from allegations.stats.agreement import krippendorff_alpha_nominal
+from allegations.review._answers import choose_decisions, disputes
+from allegations.review._cases import Case
+from allegations.review._estimate import estimate_store
+from allegations.review._interrater import agreement
+from allegations.review._session import ReviewSession
+from allegations.review._sheet_import import import_sheet
+from allegations.review._sheets import write_sheet
+from allegations.review._store import ReviewStore, text_hash
+from allegations.stats._agreement import krippendorff_alpha_nominal
 
 from ..support.stores import audit_with_two_reviewers, text
 

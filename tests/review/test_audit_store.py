@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from allegations.errors import StoreError
-from allegations.review.audit_store import AuditDesign
-from allegations.review.store import ReviewStore
+from allegations.review._audit_store import AuditDesign
+from allegations.review._store import ReviewStore
 
 LABELS = ["money", "query", "threat"]
 

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from allegations.cli import app
-from allegations.review.cold import open_codebook_review
-from allegations.review.store import ReviewStore
+from allegations.review._cold import open_codebook_review
+from allegations.review._store import ReviewStore
 
 from ..conftest import BOOK, DATA, make_corpus
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import InputError, StoreError
-from allegations.review.estimate import Z95, estimate_store, wilson
-from allegations.review.store import ReviewStore
+from allegations.review._estimate import Z95, estimate_store, wilson
+from allegations.review._store import ReviewStore
 
 from ..support.stores import TRUTH, M, N, build_store
 

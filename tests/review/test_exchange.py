@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from allegations import evaluate, load_model
 from allegations.cli import app
 from allegations.errors import InputError, StoreError
-from allegations.review.exchange import export_store
-from allegations.review.exchange_import import import_file
-from allegations.review.opening import open_review
-from allegations.review.store import ReviewStore
+from allegations.review._exchange import export_store
+from allegations.review._exchange_import import import_file
+from allegations.review._opening import open_review
+from allegations.review._store import ReviewStore
 
 from ..conftest import make_corpus
 

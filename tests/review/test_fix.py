@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from allegations.batch.workflows import LabelSpec
+from allegations.batch._workflows import LabelSpec
 from allegations.cli import app
 from allegations.cli._review_screen import build_screen
-from allegations.review.fix import SuspectCase, open_suspects_review
-from allegations.review.store import ReviewStore
+from allegations.review._fix import SuspectCase, open_suspects_review
+from allegations.review._store import ReviewStore
 
 from ..conftest import single_label_corpus
 

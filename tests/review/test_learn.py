@@ -16,10 +16,10 @@ import pytest
 
 from allegations import load_model
 from allegations.errors import InputError, LabelError
-from allegations.review.learn import Learner, attach_learner
-from allegations.review.opening import open_review
-from allegations.review.select import rank_by_scores
-from allegations.review.store import ReviewStore
+from allegations.review._learn import Learner, attach_learner
+from allegations.review._opening import open_review
+from allegations.review._select import rank_by_scores
+from allegations.review._store import ReviewStore
 
 from ..conftest import make_corpus
 
@@ -159,8 +159,8 @@ def test_background_retrain_never_blocks_and_reranks(
 
 KILL_SCRIPT = """
 import os, signal, sys
-from allegations.review.learn import attach_learner
-from allegations.review.opening import open_review
+from allegations.review._learn import attach_learner
+from allegations.review._opening import open_review
 
 def main():
     data, model, store, labelled = sys.argv[1:5]

@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from allegations.cli import app
-from allegations.review.estimate import estimate_store
-from allegations.review.session import AUDIT_LEGEND, LEGEND
-from allegations.review.store import ReviewStore
+from allegations.review._estimate import estimate_store
+from allegations.review._session import AUDIT_LEGEND, LEGEND
+from allegations.review._store import ReviewStore
 
 from ..conftest import make_corpus
 from ..support.terminal import CASE, CLEAR, SAVED, current_id, press, screen, spawn

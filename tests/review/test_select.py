@@ -11,8 +11,8 @@ import pytest
 
 from allegations import load_codebook, select
 from allegations.errors import InputError
-from allegations.review.cases import Case, order_cases
-from allegations.review.select import (
+from allegations.review._cases import Case, order_cases
+from allegations.review._select import (
     COLD_NONE_SHARE,
     SELECT_STRATEGIES,
     codebook_scores,

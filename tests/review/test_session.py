@@ -11,7 +11,7 @@ from rich.console import Console
 
 from allegations.cli._review_screen import build_screen
 from allegations.errors import InputError, StoreError
-from allegations.review.cases import (
+from allegations.review._cases import (
     Case,
     allocate,
     draw_audit,
@@ -20,9 +20,9 @@ from allegations.review.cases import (
     order_cases,
     parse_evidence,
 )
-from allegations.review.opening import open_review
-from allegations.review.session import AUDIT_LEGEND, LEGEND, ReviewSession
-from allegations.review.store import ReviewStore, text_hash
+from allegations.review._opening import open_review
+from allegations.review._session import AUDIT_LEGEND, LEGEND, ReviewSession
+from allegations.review._store import ReviewStore, text_hash
 
 from ..conftest import make_corpus
 

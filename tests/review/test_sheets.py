@@ -11,13 +11,13 @@ from typer.testing import CliRunner
 
 from allegations.cli import app
 from allegations.errors import InputError
-from allegations.review.answers import disputes
-from allegations.review.cases import Case
-from allegations.review.estimate import estimate_store
-from allegations.review.opening import open_review
-from allegations.review.sheet_import import import_sheet
-from allegations.review.sheets import NONE_COL, write_sheet
-from allegations.review.store import ReviewStore, text_hash
+from allegations.review._answers import disputes
+from allegations.review._cases import Case
+from allegations.review._estimate import estimate_store
+from allegations.review._opening import open_review
+from allegations.review._sheet_import import import_sheet
+from allegations.review._sheets import NONE_COL, write_sheet
+from allegations.review._store import ReviewStore, text_hash
 
 from ..conftest import make_corpus, run_cli
 
@@ -261,7 +261,7 @@ def test_label_design_of_a_model_and_sheet_extension(tmp_path: Path):
     from types import SimpleNamespace
 
     from allegations.errors import OutputError
-    from allegations.review.opening import label_design
+    from allegations.review._opening import label_design
 
     single = SimpleNamespace(exclusive=True, card={"n_cases_without_label": 0})
     outside = SimpleNamespace(exclusive=True, card={"n_cases_without_label": 3})

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allegations.errors import StoreError
-from allegations.review.store import ReviewStore, text_hash
+from allegations.review._store import ReviewStore, text_hash
 
 LABELS = ["money", "query", "threat"]
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from allegations.review.opening import open_review
-from allegations.review.session import LEGEND
-from allegations.review.store import ReviewStore
+from allegations.review._opening import open_review
+from allegations.review._session import LEGEND
+from allegations.review._store import ReviewStore
 
 from ..conftest import make_corpus
 

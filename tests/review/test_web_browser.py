@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from allegations.review.session import LEGEND
-from allegations.review.store import ReviewStore
+from allegations.review._session import LEGEND
+from allegations.review._store import ReviewStore
 
 from ..conftest import ROOT, SECRET, make_corpus
 from ..support.web import Server, start_server

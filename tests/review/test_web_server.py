@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from allegations.cli import app
-from allegations.review.store import ReviewStore
+from allegations.review._store import ReviewStore
 
 from ..conftest import SECRET, make_corpus
 from ..support.web import Server, start_server

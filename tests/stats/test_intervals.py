@@ -2,14 +2,14 @@ import math
 
 import pytest
 
-from allegations.review.estimate import wilson as estimate_wilson
-from allegations.stats.intervals import (
+from allegations.review._estimate import wilson as estimate_wilson
+from allegations.stats._intervals import (
     audit_size_for,
     wilson,
     wilson_counts,
     wilson_half_width,
 )
-from allegations.stats.report_stats import metric_intervals
+from allegations.stats._report_stats import metric_intervals
 
 
 def test_wilson_never_collapses_at_the_ends():

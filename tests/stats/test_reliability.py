@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from allegations.stats import reliability as reliability_module
-from allegations.stats.metrics import score_predictions
-from allegations.stats.reliability import (
+from allegations.stats import _reliability as reliability_module
+from allegations.stats._metrics import score_predictions
+from allegations.stats._reliability import (
     REVIEW_ERROR,
     bootstrap_intervals,
     f1_intervals,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from allegations.review.audit_store import AuditDesign
-from allegations.review.store import ReviewStore, text_hash
+from allegations.review._audit_store import AuditDesign
+from allegations.review._store import ReviewStore, text_hash
 
 # The constructed release: 40 cases, band 0 = cases 0-9 (N0 = 10), band 1 = cases 10-39
 # (N1 = 30). The model tags label "a" on cases 0-5 and 10-14 (M = 11), "b" on none.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from allegations.review.session import AUDIT_LEGEND, LEGEND
+from allegations.review._session import AUDIT_LEGEND, LEGEND
 
 from ..conftest import console_script
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from allegations.tables.atomic import atomic_write, remove_stale_partials
+from allegations.tables._atomic import atomic_write, remove_stale_partials
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path):

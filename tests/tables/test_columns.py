@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from allegations.errors import ColumnError
-from allegations.tables.columns import require_column
+from allegations.tables._columns import require_column
 
 FRAME = pd.DataFrame({"id": ["007", "2"], "text": ["Agent ran a plate, then left.", 'ÉLAN "q"']})
 

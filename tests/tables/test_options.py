@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from allegations.errors import InputError
-from allegations.tables.options import TableOptions, detect_sep
+from allegations.tables._options import TableOptions, detect_sep
 
 
 def _lines(rows: list[list[str]], sep: str) -> str:

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from allegations.errors import InputError, MissingFileError
-from allegations.tables.read import load_table
-from allegations.tables.write import write_table
+from allegations.tables._read import load_table
+from allegations.tables._write import write_table
 
 FRAME = pd.DataFrame({"id": ["007", "2"], "text": ["Agent ran a plate, then left.", 'ÉLAN "q"']})
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from allegations.batch.workflows import predict_file, summary_path
+from allegations.batch._workflows import predict_file, summary_path
 from allegations.errors import ColumnError, InputError, OutputError
 from allegations.tables import nested_records
-from allegations.tables.read import load_table, sha256_file
-from allegations.tables.stream import open_table
-from allegations.tables.write import write_table
+from allegations.tables._read import load_table, sha256_file
+from allegations.tables._stream import open_table
+from allegations.tables._write import write_table
 
 from ..conftest import make_corpus
 
@@ -223,7 +223,7 @@ def test_missing_columns_fail_before_anything_is_written(
 def test_xlsx_output_row_limit_is_checked(
     tmp_path: Path, trained_model, release: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ):
-    import allegations.tables.write as table_writer
+    import allegations.tables._write as table_writer
 
     monkeypatch.setattr(table_writer, "EXCEL_MAX_ROWS", 21)  # 20 rows under the header
     # Parquet says its length up front: refused before tagging; CSV is not read twice to

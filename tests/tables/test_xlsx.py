@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from allegations.errors import OutputError
-from allegations.tables.chunk_writer import open_writer
-from allegations.tables.read import load_table
-from allegations.tables.write import write_table
-from allegations.tables.xlsx import MAX_WIDTH, MIN_WIDTH
+from allegations.tables._chunk_writer import open_writer
+from allegations.tables._read import load_table
+from allegations.tables._write import write_table
+from allegations.tables._xlsx import MAX_WIDTH, MIN_WIDTH
 
 
 def _frame(n: int) -> pd.DataFrame:
@@ -58,7 +58,7 @@ def test_chunks_stream_into_one_sheet(tmp_path: Path):
 
 
 def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    import allegations.tables.write as table_writer
+    import allegations.tables._write as table_writer
 
     monkeypatch.setattr(table_writer, "EXCEL_MAX_ROWS", 11)
     path = tmp_path / "t.xlsx"

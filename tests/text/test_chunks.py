@@ -7,9 +7,9 @@ import pickle
 import pytest
 from sklearn.base import clone
 
-from allegations.text.chunks import ChunkForms
-from allegations.text.normalise import SENTENCE_END, normalise_redactions, split_tokens
-from allegations.text.preprocess import SpacyPreprocessor
+from allegations.text._chunks import ChunkForms
+from allegations.text._normalise import SENTENCE_END, normalise_redactions, split_tokens
+from allegations.text._preprocess import SpacyPreprocessor
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_restore_copies_the_saved_table_and_survives_pickling():
 
 
 def test_every_cache_is_bounded(monkeypatch):
-    from allegations.text import chunks
+    from allegations.text import _chunks as chunks
 
     monkeypatch.setattr(chunks, "MAX_CHUNKS", 5)
     monkeypatch.setattr(chunks, "MAX_WORDS", 5)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from allegations.text.chunks import load_nlp
-from allegations.text.normalise import clock_time, digit_groups, punctuated_word
+from allegations.text._chunks import load_nlp
+from allegations.text._normalise import clock_time, digit_groups, punctuated_word
 
 
 @pytest.mark.parametrize(

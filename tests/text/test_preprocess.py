@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from allegations.errors import ModelError
-from allegations.text.chunks import trained_tokens
-from allegations.text.preprocess import (
+from allegations.text._chunks import trained_tokens
+from allegations.text._preprocess import (
     NUMBER,
     REDACTED,
     SENTENCE_END,

@@ -31,7 +31,7 @@ def test_default_codebook_has_the_nine_labels_with_definitions():
 
 def test_round_trip_through_dict():
     codebook = load_codebook(DATA / "codebook.toml")
-    from allegations.training.codebook import Codebook
+    from allegations.training._codebook import Codebook
 
     again = Codebook.from_dict(codebook.to_dict())
     assert again.labels == codebook.labels

@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from allegations.model.classifier import build_pipeline
-from allegations.model.config import ModelConfig
-from allegations.text.preprocess import SpacyPreprocessor
-from allegations.training.crossval import (
+from allegations.model._classifier import build_pipeline
+from allegations.model._config import ModelConfig
+from allegations.text._preprocess import SpacyPreprocessor
+from allegations.training._crossval import (
     _average_precision,
     _oof_scores,
     cross_validate,
     make_folds,
 )
-from allegations.training.labels import canonical_labels, to_matrix
+from allegations.training._labels import canonical_labels, to_matrix
 
 from ..conftest import make_corpus
 
@@ -112,8 +112,8 @@ def test_half_f1_rule_sets_the_threshold_at_half_the_best_out_of_fold_f1():
     import pytest
 
     from allegations.errors import InputError
-    from allegations.model.thresholds import Goal, choose_threshold
-    from allegations.training.crossval import f1_at, label_threshold
+    from allegations.model._thresholds import Goal, choose_threshold
+    from allegations.training._crossval import f1_at, label_threshold
 
     rng = np.random.default_rng(5)
     p = rng.beta(1, 6, 2000)
@@ -137,8 +137,8 @@ def test_half_f1_rule_sets_the_threshold_at_half_the_best_out_of_fold_f1():
 
 
 def test_half_f1_rule_resists_a_threshold_dragged_down_by_few_positives():
-    from allegations.model.thresholds import Goal
-    from allegations.training.crossval import label_threshold
+    from allegations.model._thresholds import Goal
+    from allegations.training._crossval import label_threshold
 
     # 4 clear positives, then 6 positives mixed with 6 negatives at probability ~0.02,
     # then 300 negatives lower still. The best cut goes down to 0.02 (F1 0.77 against

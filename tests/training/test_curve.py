@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from allegations.cli import app
 from allegations.cli.curve import plot_lines
 from allegations.errors import InputError
-from allegations.model.config import ModelConfig
-from allegations.training.curve import LearningCurve, _verdict, learning_curve
+from allegations.model._config import ModelConfig
+from allegations.training._curve import LearningCurve, _verdict, learning_curve
 
 from ..conftest import SECRET, make_corpus, noisy_corpus, run_cli
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allegations.errors import ColumnError, LabelError
-from allegations.training.labels import (
+from allegations.training._labels import (
     canonical_labels,
     labels_from_column,
     labels_from_columns,
@@ -86,7 +86,7 @@ def test_any_label_string_parses_to_the_same_set(labels, data):
 
 
 # -- near-duplicate names, numeric order, code names (issue 19.4) ---------------------------
-from allegations.training.labels import (  # noqa: E402
+from allegations.training._labels import (  # noqa: E402
     check_similar_labels,
     edit_distance,
     label_sort_key,

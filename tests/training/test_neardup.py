@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from allegations.text.preprocess import SpacyPreprocessor
-from allegations.training.labels import canonical_labels, to_matrix
-from allegations.training.neardup import near_duplicate_pairs
-from allegations.training.train import _group_ids, make_folds
+from allegations.text._preprocess import SpacyPreprocessor
+from allegations.training._labels import canonical_labels, to_matrix
+from allegations.training._neardup import near_duplicate_pairs
+from allegations.training._train import _group_ids, make_folds
 
 from ..conftest import make_corpus
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from allegations import train
-from allegations.training.progress import add_work, advance, progress_callback
+from allegations.training._progress import add_work, advance, progress_callback
 
 from ..conftest import make_corpus
 

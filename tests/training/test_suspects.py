@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from allegations.training.suspects import SUSPECT_COLUMNS, find_suspects, rank_suspects
+from allegations.training._suspects import SUSPECT_COLUMNS, find_suspects, rank_suspects
 
 from ..conftest import make_corpus, single_label_corpus
 

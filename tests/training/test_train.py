@@ -6,8 +6,8 @@ import pytest
 
 from allegations import evaluate, train
 from allegations.errors import InputError, LabelError
-from allegations.training.codebook import Codebook, load_codebook
-from allegations.training.train import _group_ids, make_folds
+from allegations.training._codebook import Codebook, load_codebook
+from allegations.training._train import _group_ids, make_folds
 
 from ..conftest import PHRASES, make_corpus
 
@@ -99,7 +99,7 @@ def test_label_errors(sets, match):
 
 
 def test_label_never_positive_with_codebook():
-    from allegations.training.codebook import Codebook, LabelDefinition
+    from allegations.training._codebook import Codebook, LabelDefinition
 
     cb = Codebook("t", "1", (LabelDefinition("a"), LabelDefinition("b"), LabelDefinition("c")))
     with pytest.raises(LabelError, match="'c' have no positive case"):
@@ -115,8 +115,8 @@ def test_duplicates_never_straddle_folds():
     corpus = make_corpus(80, seed=5)
     texts = corpus.text.tolist() + corpus.text.tolist()[:30]  # 30 exact duplicates
     sets = _sets(corpus.labels) + _sets(corpus.labels)[:30]
-    from allegations.text.preprocess import SpacyPreprocessor
-    from allegations.training.labels import canonical_labels, to_matrix
+    from allegations.text._preprocess import SpacyPreprocessor
+    from allegations.training._labels import canonical_labels, to_matrix
 
     docs = SpacyPreprocessor().fit([]).transform(texts)
     groups, n_dup, _ = _group_ids(docs, None)
@@ -132,7 +132,7 @@ def test_duplicates_never_straddle_folds():
 def test_user_groups_stay_in_one_fold():
     corpus = make_corpus(100, seed=6)
     groups = [f"G{i // 4}" for i in range(100)]
-    from allegations.training.labels import canonical_labels, to_matrix
+    from allegations.training._labels import canonical_labels, to_matrix
 
     labels, canon = canonical_labels(_sets(corpus.labels))
     fold = make_folds(to_matrix(canon, labels), _group_ids(np.array(corpus.text), groups)[0], 5, 0)
@@ -187,7 +187,7 @@ def _noisy_money(n=200, seed=1, flip=0.2):
 
 
 def test_precision_goal_threshold_reaches_target_out_of_fold():
-    from allegations.training.codebook import Codebook, LabelDefinition
+    from allegations.training._codebook import Codebook, LabelDefinition
 
     texts, sets = _noisy_money()
     cb = Codebook(
@@ -208,7 +208,7 @@ def test_precision_goal_threshold_reaches_target_out_of_fold():
     assert base["oof_precision_at_threshold"] < 0.9  # the F1 threshold would not do
     assert row["threshold"] > base["threshold"]
     lo, hi = row["precision_95ci"]
-    # The Wilson interval of the cross-validated precision (stats/intervals.py): it holds
+    # The Wilson interval of the cross-validated precision (stats/_intervals.py): it holds
     # the estimate and does not collapse to a point.
     assert lo <= row["precision"] <= hi and lo < hi
 
@@ -230,7 +230,7 @@ def test_card_reports_calibration_and_review_bands(trained_model):
 
 @pytest.mark.slow
 def test_seed_phrases_help_a_label_with_three_cases():
-    from allegations.training.codebook import Codebook, LabelDefinition
+    from allegations.training._codebook import Codebook, LabelDefinition
 
     corpus = make_corpus(150, seed=8)
     texts, sets = corpus.text.tolist(), _sets(corpus.labels)
@@ -265,7 +265,7 @@ def test_seed_phrases_help_a_label_with_three_cases():
 
 
 def test_exclusive_review_follows_calibrated_chance_of_error():
-    from allegations.stats.reliability import REVIEW_ERROR
+    from allegations.stats._reliability import REVIEW_ERROR
 
     rng = np.random.default_rng(0)
     words = {"red": "crimson scarlet", "blue": "navy azure", "green": "olive lime"}
@@ -295,7 +295,7 @@ def test_exclusive_review_follows_calibrated_chance_of_error():
 
 @pytest.mark.slow
 def test_threshold_prior_pulls_f1_thresholds_toward_half():
-    from allegations.model.config import ModelConfig
+    from allegations.model._config import ModelConfig
 
     texts, sets = _noisy_money(seed=2)
     plain = train(texts, sets, seed=0, config=ModelConfig(threshold_prior=0.0))
@@ -303,7 +303,7 @@ def test_threshold_prior_pulls_f1_thresholds_toward_half():
     for label in plain.labels:
         assert abs(pulled.card["thresholds"][label] - 0.5) < 1e-3
     assert max(abs(t - 0.5) for t in plain.card["thresholds"].values()) > 0.01
-    from allegations.training.train import PRIOR_GRID
+    from allegations.training._train import PRIOR_GRID
 
     assert plain.card["cross_validation"]["threshold_prior"] == 0.0
     assert pulled.card["cross_validation"]["threshold_prior"] == 1e6
@@ -315,7 +315,7 @@ def test_threshold_prior_pulls_f1_thresholds_toward_half():
 
 
 def test_card_records_each_labels_candidate_and_the_config():
-    from allegations.model.config import ModelConfig
+    from allegations.model._config import ModelConfig
 
     texts, sets = _noisy_money(seed=4)
     model = train(texts, sets, seed=0)
@@ -359,8 +359,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from allegations.errors import AllegationsError  # noqa: E402
-from allegations.model.config import ModelConfig  # noqa: E402
-from allegations.training.crossval import fold_count  # noqa: E402
+from allegations.model._config import ModelConfig  # noqa: E402
+from allegations.training._crossval import fold_count  # noqa: E402
 
 PILOT_WORDS = (
     "officer pushed struck cursed yelled report theft refused slur baton arrest "

@@ -9,35 +9,35 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .dask_engine import (
+    from ._dask_engine import (
         local_cluster,
         predict_dask,
         require_dask,
     )
-    from .dask_input import resolve_inputs
-    from .demo import (
+    from ._dask_input import resolve_inputs
+    from ._demo import (
         run_demo,
         train_default_model,
     )
-    from .engines import (
+    from ._engines import (
         STAGES,
         ChunkResult,
         RunTotals,
         tag_chunk,
         tag_chunks,
     )
-    from .options import (
+    from ._options import (
         OutputShape,
         PredictOptions,
     )
-    from .predict import predict_file
-    from .summary import (
+    from ._predict import predict_file
+    from ._summary import (
         run_summary,
         summary_path,
         tag_view,
         write_summary_json,
     )
-    from .workflows import (
+    from ._workflows import (
         LabelledData,
         LabelSpec,
         evaluate_file,
@@ -72,29 +72,29 @@ __all__ = [
 ]
 
 _WHERE = {
-    "LabelSpec": "workflows",
-    "LabelledData": "workflows",
-    "read_labelled": "workflows",
-    "train_files": "workflows",
-    "predict_file": "predict",
-    "PredictOptions": "options",
-    "OutputShape": "options",
-    "summary_path": "summary",
-    "run_summary": "summary",
-    "write_summary_json": "summary",
-    "tag_view": "summary",
-    "evaluate_file": "workflows",
-    "STAGES": "engines",
-    "ChunkResult": "engines",
-    "tag_chunk": "engines",
-    "tag_chunks": "engines",
-    "RunTotals": "engines",
-    "predict_dask": "dask_engine",
-    "require_dask": "dask_engine",
-    "resolve_inputs": "dask_input",
-    "local_cluster": "dask_engine",
-    "run_demo": "demo",
-    "train_default_model": "demo",
+    "LabelSpec": "_workflows",
+    "LabelledData": "_workflows",
+    "read_labelled": "_workflows",
+    "train_files": "_workflows",
+    "predict_file": "_predict",
+    "PredictOptions": "_options",
+    "OutputShape": "_options",
+    "summary_path": "_summary",
+    "run_summary": "_summary",
+    "write_summary_json": "_summary",
+    "tag_view": "_summary",
+    "evaluate_file": "_workflows",
+    "STAGES": "_engines",
+    "ChunkResult": "_engines",
+    "tag_chunk": "_engines",
+    "tag_chunks": "_engines",
+    "RunTotals": "_engines",
+    "predict_dask": "_dask_engine",
+    "require_dask": "_dask_engine",
+    "resolve_inputs": "_dask_input",
+    "local_cluster": "_dask_engine",
+    "run_demo": "_demo",
+    "train_default_model": "_demo",
 }
 
 

@@ -184,7 +184,7 @@ NoHeader = Annotated[
 
 
 class BadRows(str, Enum):
-    """Choices of --on-bad-rows (see :data:`allegations.tables.checks.ON_BAD_ROWS`)."""
+    """Choices of --on-bad-rows (see :data:`allegations.tables._checks.ON_BAD_ROWS`)."""
 
     error = "error"
     skip = "skip"
@@ -288,11 +288,11 @@ def table_options(
     skip_rows: int | None = None,
     no_header: bool = False,
 ) -> Any:
-    """The :class:`~allegations.tables.options.TableOptions` of a command's options.
+    """The :class:`~allegations.tables._options.TableOptions` of a command's options.
 
     A separator or a layout that cannot be is a usage error (exit code 2).
     """
-    from ..tables.options import TableOptions
+    from ..tables._options import TableOptions
 
     if no_header and header_row is not None:
         raise typer.BadParameter(

@@ -1,5 +1,5 @@
 """A progress bar on stderr for the library's long steps (training's folds): see
-:mod:`allegations.training.progress`."""
+:mod:`allegations.training._progress`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..training.progress import progress_callback
+from ..training._progress import progress_callback
 from ._app import err_console
 
 __all__ = ["step_progress"]

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import typer
 
-from ..batch.workflows import LabelSpec
-from ..review.learn import attach_learner
-from ..review.session import ReviewSession
-from ..review.sheets import write_sheet
+from ..batch._workflows import LabelSpec
+from ..review._learn import attach_learner
+from ..review._session import ReviewSession
+from ..review._sheets import write_sheet
 from ..tables import TableOptions
 from ._app import console, errors_to_exit, fail
 from ._review_screen import run_terminal

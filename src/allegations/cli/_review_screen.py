@@ -21,9 +21,9 @@ from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from ..review.cases import Case, evidence_spans
-from ..review.fix import SuspectCase
-from ..review.session import ReviewSession, safe
+from ..review._cases import Case, evidence_spans
+from ..review._fix import SuspectCase
+from ..review._session import ReviewSession, safe
 
 __all__ = ["build_screen", "definitions_screen", "raw_keys", "render", "run_terminal"]
 
@@ -124,7 +124,7 @@ def build_screen(
     """The screen for the session's state: a case, the definitions, or the end of the queue.
 
     The legend is not part of it: the terminal front end writes the session's
-    :attr:`~allegations.review.session.ReviewSession.legend` verbatim below every screen.
+    :attr:`~allegations.review._session.ReviewSession.legend` verbatim below every screen.
     With ``height`` (the terminal's lines) a narrative too long for the screen is shown a
     page at a time (space turns the page), so that the header above it and the labels and
     legend below it stay in view; ``width`` is the terminal's columns.

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..review.interrater import agreement
-from ..review.store import ReviewStore
+from ..review._interrater import agreement
+from ..review._store import ReviewStore
 from ..tables import atomic_write
 from ._app import Quiet, app, console, errors_to_exit, setup_logging
 

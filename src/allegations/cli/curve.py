@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from ..batch.workflows import LabelSpec, read_labelled
-from ..training.codebook import load_codebook
-from ..training.curve import LearningCurve, learning_curve
-from ..training.curve_file import save_curve
+from ..batch._workflows import LabelSpec, read_labelled
+from ..training._codebook import load_codebook
+from ..training._curve import LearningCurve, learning_curve
+from ..training._curve_file import save_curve
 from ._app import (
     Encoding,
     IdCol,

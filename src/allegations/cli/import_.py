@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ..review.exchange_import import import_file
-from ..review.sheet_import import import_sheet
-from ..review.sheets import is_sheet
+from ..review._exchange_import import import_file
+from ..review._sheet_import import import_sheet
+from ..review._sheets import is_sheet
 from ._app import Quiet, app, console, errors_to_exit, fail, setup_logging
 
 

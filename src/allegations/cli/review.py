@@ -14,12 +14,12 @@ from typing import Annotated
 
 import typer
 
-from ..batch.workflows import LabelSpec
-from ..review.cold import open_codebook_review
-from ..review.fix import open_suspects_review
-from ..review.learn import DEFAULT_EVERY
-from ..review.opening import open_review
-from ..training.codebook import load_codebook
+from ..batch._workflows import LabelSpec
+from ..review._cold import open_codebook_review
+from ..review._fix import open_suspects_review
+from ..review._learn import DEFAULT_EVERY
+from ..review._opening import open_review
+from ..training._codebook import load_codebook
 from ._app import (
     Encoding,
     HeaderRow,
@@ -121,7 +121,7 @@ def review_cli(
     header_row: HeaderRow = None,
     skip_rows: SkipRows = None,
     no_header: NoHeader = False,
-    # -- sheets and adjudication (review/sheets.py) --
+    # -- sheets and adjudication (review/_sheets.py) --
     export_sheet: Annotated[
         Path | None,
         typer.Option(

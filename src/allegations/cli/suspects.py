@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from ..batch.workflows import LabelSpec, read_labelled
+from ..batch._workflows import LabelSpec, read_labelled
 from ..tables import write_table
-from ..training.codebook import load_codebook
-from ..training.suspects import find_suspects
+from ..training._codebook import load_codebook
+from ..training._suspects import find_suspects
 from ._app import (
     Encoding,
     HeaderRow,

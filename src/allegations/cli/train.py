@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..batch.workflows import train_files
-from ..model.config import ModelConfig
+from ..batch._workflows import train_files
+from ..model._config import ModelConfig
 from ._app import (
     BadRows,
     Encoding,

@@ -10,24 +10,24 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .arrays import (
+    from ._arrays import (
         read_arrays,
         write_arrays,
     )
-    from .bundle import (
+    from ._bundle import (
         ARRAY_NAMES,
         MODEL_JSON,
         WEIGHTS,
         model_from_parts,
         model_parts,
     )
-    from .calibration import (
+    from ._calibration import (
         PlattCalibrator,
     )
-    from .card import (
+    from ._card import (
         render_card_markdown,
     )
-    from .classifier import (
+    from ._classifier import (
         LinearScores,
         build_classifier,
         build_pipeline,
@@ -36,27 +36,27 @@ if TYPE_CHECKING:
         decision_scores,
         label_scores,
     )
-    from .config import (
+    from ._config import (
         ModelConfig,
     )
-    from .encode import (
+    from ._encode import (
         TokenEncoder,
     )
-    from .evidence import (
+    from ._evidence import (
         MAX_PHRASES,
         explain,
         format_evidence,
         label_weights,
     )
-    from .features import (
+    from ._features import (
         MARK,
         LemmaFeatures,
         affixes,
     )
-    from .fields import (
+    from ._fields import (
         parse_json,
     )
-    from .manifest import (
+    from ._manifest import (
         CARD_JSON,
         CARD_MD,
         FORMAT_VERSION,
@@ -65,22 +65,22 @@ if TYPE_CHECKING:
         library_versions,
         read_manifest,
     )
-    from .persistence import (
+    from ._persistence import (
         check_model_folder,
         load_model,
         save_model,
     )
-    from .tagger import (
+    from ._tagger import (
         EVIDENCE_COLUMNS,
         Tagger,
         prediction_columns,
     )
-    from .thresholds import (
+    from ._thresholds import (
         Goal,
         choose_threshold,
         parse_goal,
     )
-    from .token_check import (
+    from ._token_check import (
         CHECK_SENTENCES,
         compare_tokens,
         tokenizer_check,
@@ -135,51 +135,51 @@ __all__ = [
 ]
 
 _WHERE = {
-    "LemmaFeatures": "features",
-    "affixes": "features",
-    "MARK": "features",
-    "TokenEncoder": "encode",
-    "ModelConfig": "config",
-    "Goal": "thresholds",
-    "parse_goal": "thresholds",
-    "build_preprocessor": "classifier",
-    "build_pipeline": "classifier",
-    "decision_scores": "classifier",
-    "label_scores": "classifier",
-    "PlattCalibrator": "calibration",
-    "LinearScores": "classifier",
-    "classifier_spec": "classifier",
-    "build_classifier": "classifier",
-    "choose_threshold": "thresholds",
-    "Tagger": "tagger",
-    "prediction_columns": "tagger",
-    "EVIDENCE_COLUMNS": "tagger",
-    "label_weights": "evidence",
-    "explain": "evidence",
-    "format_evidence": "evidence",
-    "MAX_PHRASES": "evidence",
-    "MODEL_JSON": "bundle",
-    "WEIGHTS": "bundle",
-    "CHECK_SENTENCES": "token_check",
-    "model_parts": "bundle",
-    "model_from_parts": "bundle",
-    "ARRAY_NAMES": "bundle",
-    "parse_json": "fields",
-    "write_arrays": "arrays",
-    "read_arrays": "arrays",
-    "tokenizer_check": "token_check",
-    "compare_tokens": "token_check",
-    "check_model_folder": "persistence",
-    "save_model": "persistence",
-    "load_model": "persistence",
-    "CARD_JSON": "manifest",
-    "CARD_MD": "manifest",
-    "MANIFEST": "manifest",
-    "FORMAT_VERSION": "manifest",
-    "MAX_FILE_BYTES": "manifest",
-    "render_card_markdown": "card",
-    "read_manifest": "manifest",
-    "library_versions": "manifest",
+    "LemmaFeatures": "_features",
+    "affixes": "_features",
+    "MARK": "_features",
+    "TokenEncoder": "_encode",
+    "ModelConfig": "_config",
+    "Goal": "_thresholds",
+    "parse_goal": "_thresholds",
+    "build_preprocessor": "_classifier",
+    "build_pipeline": "_classifier",
+    "decision_scores": "_classifier",
+    "label_scores": "_classifier",
+    "PlattCalibrator": "_calibration",
+    "LinearScores": "_classifier",
+    "classifier_spec": "_classifier",
+    "build_classifier": "_classifier",
+    "choose_threshold": "_thresholds",
+    "Tagger": "_tagger",
+    "prediction_columns": "_tagger",
+    "EVIDENCE_COLUMNS": "_tagger",
+    "label_weights": "_evidence",
+    "explain": "_evidence",
+    "format_evidence": "_evidence",
+    "MAX_PHRASES": "_evidence",
+    "MODEL_JSON": "_bundle",
+    "WEIGHTS": "_bundle",
+    "CHECK_SENTENCES": "_token_check",
+    "model_parts": "_bundle",
+    "model_from_parts": "_bundle",
+    "ARRAY_NAMES": "_bundle",
+    "parse_json": "_fields",
+    "write_arrays": "_arrays",
+    "read_arrays": "_arrays",
+    "tokenizer_check": "_token_check",
+    "compare_tokens": "_token_check",
+    "check_model_folder": "_persistence",
+    "save_model": "_persistence",
+    "load_model": "_persistence",
+    "CARD_JSON": "_manifest",
+    "CARD_MD": "_manifest",
+    "MANIFEST": "_manifest",
+    "FORMAT_VERSION": "_manifest",
+    "MAX_FILE_BYTES": "_manifest",
+    "render_card_markdown": "_card",
+    "read_manifest": "_manifest",
+    "library_versions": "_manifest",
 }
 
 

@@ -9,18 +9,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .changes import (
+    from ._changes import (
         compare_columns,
         compare_rows,
         near_duplicates,
         unseen_token_share,
     )
-    from .compare import (
+    from ._compare import (
         WARNINGS_KEY,
         compare_release,
         release_report,
     )
-    from .drift import (
+    from ._drift import (
         KS_FLOOR,
         Z_FLOOR,
         cross_fitted_proba,
@@ -46,19 +46,19 @@ __all__ = [
 ]
 
 _WHERE = {
-    "compare_release": "compare",
-    "compare_columns": "changes",
-    "compare_rows": "changes",
-    "near_duplicates": "changes",
-    "unseen_token_share": "changes",
-    "score_reference": "drift",
-    "reference_from_training": "drift",
-    "cross_fitted_proba": "drift",
-    "label_drift": "drift",
-    "release_report": "compare",
-    "Z_FLOOR": "drift",
-    "KS_FLOOR": "drift",
-    "WARNINGS_KEY": "compare",
+    "compare_release": "_compare",
+    "compare_columns": "_changes",
+    "compare_rows": "_changes",
+    "near_duplicates": "_changes",
+    "unseen_token_share": "_changes",
+    "score_reference": "_drift",
+    "reference_from_training": "_drift",
+    "cross_fitted_proba": "_drift",
+    "label_drift": "_drift",
+    "release_report": "_compare",
+    "Z_FLOOR": "_drift",
+    "KS_FLOOR": "_drift",
+    "WARNINGS_KEY": "_compare",
 }
 
 

@@ -9,7 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .build import (
+    from ._build import (
         ESTIMATOR,
         REPORT_FORMAT_VERSION,
         build_report,
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
         release_stats,
         report_data_from_training,
     )
-    from .figures import (
+    from ._figures import (
         calibration_figure,
         cooccurrence_figure,
         label_counts_figure,
@@ -32,21 +32,21 @@ if TYPE_CHECKING:
         quality_figure,
         text_length_figure,
     )
-    from .html import render_html
-    from .html_parts import NOT_RECORDED
-    from .inputs import (
+    from ._html import render_html
+    from ._html_parts import NOT_RECORDED
+    from ._inputs import (
         release_warnings,
     )
-    from .methods import (
+    from ._methods import (
         describe_goal,
         methods_paragraph,
         pct,
     )
-    from .release_figures import (
+    from ._release_figures import (
         confidence_figure,
         release_counts_figure,
     )
-    from .svg import (
+    from ._svg import (
         OKABE_ITO,
         svg_text,
     )
@@ -84,35 +84,35 @@ __all__ = [
 ]
 
 _WHERE = {
-    "REPORT_FORMAT_VERSION": "build",
-    "ESTIMATOR": "build",
-    "load_card": "build",
-    "read_predictions": "build",
-    "release_stats": "build",
-    "read_store": "build",
-    "read_release_summary": "build",
-    "build_report": "build",
-    "make_report": "build",
-    "quality_rows": "build",
-    "report_data_from_training": "build",
-    "calibration_bins": "build",
-    "OKABE_ITO": "svg",
-    "svg_text": "svg",
-    "label_counts_figure": "figures",
-    "cooccurrence_figure": "figures",
-    "text_length_figure": "figures",
-    "quality_figure": "figures",
-    "pr_curves_figure": "figures",
-    "calibration_figure": "figures",
-    "learning_curve_figure": "figures",
-    "release_counts_figure": "release_figures",
-    "confidence_figure": "release_figures",
-    "render_html": "html",
-    "NOT_RECORDED": "html_parts",
-    "release_warnings": "inputs",
-    "methods_paragraph": "methods",
-    "pct": "methods",
-    "describe_goal": "methods",
+    "REPORT_FORMAT_VERSION": "_build",
+    "ESTIMATOR": "_build",
+    "load_card": "_build",
+    "read_predictions": "_build",
+    "release_stats": "_build",
+    "read_store": "_build",
+    "read_release_summary": "_build",
+    "build_report": "_build",
+    "make_report": "_build",
+    "quality_rows": "_build",
+    "report_data_from_training": "_build",
+    "calibration_bins": "_build",
+    "OKABE_ITO": "_svg",
+    "svg_text": "_svg",
+    "label_counts_figure": "_figures",
+    "cooccurrence_figure": "_figures",
+    "text_length_figure": "_figures",
+    "quality_figure": "_figures",
+    "pr_curves_figure": "_figures",
+    "calibration_figure": "_figures",
+    "learning_curve_figure": "_figures",
+    "release_counts_figure": "_release_figures",
+    "confidence_figure": "_release_figures",
+    "render_html": "_html",
+    "NOT_RECORDED": "_html_parts",
+    "release_warnings": "_inputs",
+    "methods_paragraph": "_methods",
+    "pct": "_methods",
+    "describe_goal": "_methods",
 }
 
 

@@ -10,8 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .audit_store import AuditDesign
-    from .cases import (
+    from ._audit_store import AuditDesign
+    from ._cases import (
         AUDIT_EDGES,
         DEFAULT_AUDIT_SIZE,
         STRATEGIES,
@@ -25,37 +25,37 @@ if TYPE_CHECKING:
         parse_evidence,
         release_fingerprint,
     )
-    from .decision import Decision, text_hash
-    from .estimate import (
+    from ._decision import Decision, text_hash
+    from ._estimate import (
         Z95,
         Z_JOINT,
         estimate_store,
         weighted_share,
         wilson,
     )
-    from .exchange import (
+    from ._exchange import (
         EXPORT_FORMATS,
         export_store,
     )
-    from .exchange_import import (
+    from ._exchange_import import (
         IMPORT_FORMATS,
         import_file,
     )
-    from .interrater import agreement
-    from .opening import open_review
-    from .select import (
+    from ._interrater import agreement
+    from ._opening import open_review
+    from ._select import (
         SELECT_STRATEGIES,
         codebook_scores,
         rank_by_scores,
         select,
     )
-    from .session import (
+    from ._session import (
         LEGEND,
         ReviewSession,
         safe,
     )
-    from .store import ReviewStore
-    from .store_schema import STORE_FORMAT
+    from ._store import ReviewStore
+    from ._store_schema import STORE_FORMAT
 
 __all__ = [
     "AuditDesign",
@@ -96,41 +96,41 @@ __all__ = [
 ]
 
 _WHERE = {
-    "AuditDesign": "audit_store",
-    "Decision": "decision",
-    "ReviewStore": "store",
-    "STORE_FORMAT": "store_schema",
-    "text_hash": "decision",
-    "AUDIT_EDGES": "cases",
-    "Case": "cases",
-    "DEFAULT_AUDIT_SIZE": "cases",
-    "STRATEGIES": "cases",
-    "allocate": "cases",
-    "case_confidence": "cases",
-    "draw_audit": "cases",
-    "evidence_spans": "cases",
-    "load_cases": "cases",
-    "order_cases": "cases",
-    "parse_evidence": "cases",
-    "release_fingerprint": "cases",
-    "SELECT_STRATEGIES": "select",
-    "codebook_scores": "select",
-    "rank_by_scores": "select",
-    "select": "select",
-    "LEGEND": "session",
-    "ReviewSession": "session",
-    "open_review": "opening",
-    "safe": "session",
-    "EXPORT_FORMATS": "exchange",
-    "IMPORT_FORMATS": "exchange_import",
-    "export_store": "exchange",
-    "import_file": "exchange_import",
-    "Z95": "estimate",
-    "Z_JOINT": "estimate",
-    "agreement": "interrater",
-    "estimate_store": "estimate",
-    "wilson": "estimate",
-    "weighted_share": "estimate",
+    "AuditDesign": "_audit_store",
+    "Decision": "_decision",
+    "ReviewStore": "_store",
+    "STORE_FORMAT": "_store_schema",
+    "text_hash": "_decision",
+    "AUDIT_EDGES": "_cases",
+    "Case": "_cases",
+    "DEFAULT_AUDIT_SIZE": "_cases",
+    "STRATEGIES": "_cases",
+    "allocate": "_cases",
+    "case_confidence": "_cases",
+    "draw_audit": "_cases",
+    "evidence_spans": "_cases",
+    "load_cases": "_cases",
+    "order_cases": "_cases",
+    "parse_evidence": "_cases",
+    "release_fingerprint": "_cases",
+    "SELECT_STRATEGIES": "_select",
+    "codebook_scores": "_select",
+    "rank_by_scores": "_select",
+    "select": "_select",
+    "LEGEND": "_session",
+    "ReviewSession": "_session",
+    "open_review": "_opening",
+    "safe": "_session",
+    "EXPORT_FORMATS": "_exchange",
+    "IMPORT_FORMATS": "_exchange_import",
+    "export_store": "_exchange",
+    "import_file": "_exchange_import",
+    "Z95": "_estimate",
+    "Z_JOINT": "_estimate",
+    "agreement": "_interrater",
+    "estimate_store": "_estimate",
+    "wilson": "_estimate",
+    "weighted_share": "_estimate",
 }
 
 

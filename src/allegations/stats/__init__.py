@@ -10,18 +10,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .intervals import (
+    from ._intervals import (
         Z95,
         audit_size_for,
         wilson,
         wilson_counts,
         wilson_half_width,
     )
-    from .metrics import (
+    from ._metrics import (
         MIN_SUPPORT,
         score_predictions,
     )
-    from .reliability import (
+    from ._reliability import (
         N_BINS,
         REVIEW_ERROR,
         bootstrap_intervals,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
         review_bands,
         wrong_chance,
     )
-    from .report_stats import (
+    from ._report_stats import (
         MIN_SEPARATION,
         N_BOOT,
         adjusted_count,
@@ -67,28 +67,28 @@ __all__ = [
 ]
 
 _WHERE = {
-    "Z95": "intervals",
-    "wilson": "intervals",
-    "wilson_counts": "intervals",
-    "wilson_half_width": "intervals",
-    "audit_size_for": "intervals",
-    "MIN_SUPPORT": "metrics",
-    "score_predictions": "metrics",
-    "REVIEW_ERROR": "reliability",
-    "N_BINS": "reliability",
-    "reliability": "reliability",
-    "review_bands": "reliability",
-    "wrong_chance": "reliability",
-    "bootstrap_intervals": "reliability",
-    "f1_intervals": "reliability",
-    "paired_f1_difference": "reliability",
-    "N_BOOT": "report_stats",
-    "MIN_SEPARATION": "report_stats",
-    "report_data_from_training": "report_stats",
-    "calibration_bins": "report_stats",
-    "confusion_from_row": "report_stats",
-    "metric_intervals": "report_stats",
-    "adjusted_count": "report_stats",
+    "Z95": "_intervals",
+    "wilson": "_intervals",
+    "wilson_counts": "_intervals",
+    "wilson_half_width": "_intervals",
+    "audit_size_for": "_intervals",
+    "MIN_SUPPORT": "_metrics",
+    "score_predictions": "_metrics",
+    "REVIEW_ERROR": "_reliability",
+    "N_BINS": "_reliability",
+    "reliability": "_reliability",
+    "review_bands": "_reliability",
+    "wrong_chance": "_reliability",
+    "bootstrap_intervals": "_reliability",
+    "f1_intervals": "_reliability",
+    "paired_f1_difference": "_reliability",
+    "N_BOOT": "_report_stats",
+    "MIN_SEPARATION": "_report_stats",
+    "report_data_from_training": "_report_stats",
+    "calibration_bins": "_report_stats",
+    "confusion_from_row": "_report_stats",
+    "metric_intervals": "_report_stats",
+    "adjusted_count": "_report_stats",
 }
 
 

@@ -10,13 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .atomic import (
+    from ._atomic import (
         PARTIAL_SUFFIX,
         atomic_write,
         partial_output,
         remove_stale_partials,
     )
-    from .checks import (
+    from ._checks import (
         FORMATS,
         ON_BAD_ROWS,
         OnBadRows,
@@ -26,48 +26,48 @@ if TYPE_CHECKING:
         show_name,
         table_format,
     )
-    from .chunk_writer import (
+    from ._chunk_writer import (
         ChunkWriter,
         open_writer,
     )
-    from .columns import (
+    from ._columns import (
         numbers_only_counts,
         require_column,
         warn_if_numbers_only,
         warn_numbers_only,
     )
-    from .encoding import detect_encoding
-    from .formats import TableFormat
-    from .frames import (
+    from ._encoding import detect_encoding
+    from ._formats import TableFormat
+    from ._frames import (
         strip_nul_cells,
         text_frame,
         warn_nul_cells,
         warn_skipped,
     )
-    from .jsonl import (
+    from ._jsonl import (
         iter_jsonl_objects,
         jsonl_frame,
     )
-    from .layout import locate_header
-    from .options import (
+    from ._layout import locate_header
+    from ._options import (
         SEPARATORS,
         TableOptions,
         describe_sep,
         detect_sep,
     )
-    from .parquet import arrow_text_frame
-    from .read import (
+    from ._parquet import arrow_text_frame
+    from ._read import (
         check_input,
         load_table,
         sha256_file,
     )
-    from .records import iter_delimited_records
-    from .stream import (
+    from ._records import iter_delimited_records
+    from ._stream import (
         TableStream,
         open_table,
         scan_file,
     )
-    from .write import (
+    from ._write import (
         EXCEL_MAX_CELL,
         EXCEL_MAX_COLS,
         EXCEL_MAX_ROWS,
@@ -135,56 +135,56 @@ __all__ = [
 ]
 
 _WHERE = {
-    "TableFormat": "formats",
-    "TableOptions": "options",
-    "SEPARATORS": "options",
-    "detect_sep": "options",
-    "describe_sep": "options",
-    "locate_header": "layout",
-    "FORMATS": "checks",
-    "ON_BAD_ROWS": "checks",
-    "OnBadRows": "checks",
-    "ReadReport": "checks",
-    "WriteReport": "write",
-    "table_format": "checks",
-    "detect_encoding": "encoding",
-    "check_header": "checks",
-    "check_on_bad_rows": "checks",
-    "iter_delimited_records": "records",
-    "load_table": "read",
-    "check_input": "read",
-    "require_column": "columns",
-    "warn_numbers_only": "columns",
-    "numbers_only_counts": "columns",
-    "warn_if_numbers_only": "columns",
-    "iter_jsonl_objects": "jsonl",
-    "jsonl_frame": "jsonl",
-    "arrow_text_frame": "parquet",
-    "text_frame": "frames",
-    "strip_nul_cells": "frames",
-    "warn_nul_cells": "frames",
-    "warn_skipped": "frames",
-    "neutralise_formula": "write",
-    "neutralise_frame": "write",
-    "write_table": "write",
-    "atomic_write": "atomic",
-    "check_excel_size": "write",
-    "sha256_file": "read",
-    "EXCEL_MAX_ROWS": "write",
-    "EXCEL_MAX_COLS": "write",
-    "EXCEL_MAX_CELL": "write",
-    "TableStream": "stream",
-    "open_table": "stream",
-    "scan_file": "stream",
-    "ChunkWriter": "chunk_writer",
-    "open_writer": "chunk_writer",
-    "partial_output": "atomic",
-    "remove_stale_partials": "atomic",
-    "PARTIAL_SUFFIX": "atomic",
-    "nested_records": "write",
-    "FORMULA_START": "write",
-    "format_rounded_floats": "write",
-    "show_name": "checks",
+    "TableFormat": "_formats",
+    "TableOptions": "_options",
+    "SEPARATORS": "_options",
+    "detect_sep": "_options",
+    "describe_sep": "_options",
+    "locate_header": "_layout",
+    "FORMATS": "_checks",
+    "ON_BAD_ROWS": "_checks",
+    "OnBadRows": "_checks",
+    "ReadReport": "_checks",
+    "WriteReport": "_write",
+    "table_format": "_checks",
+    "detect_encoding": "_encoding",
+    "check_header": "_checks",
+    "check_on_bad_rows": "_checks",
+    "iter_delimited_records": "_records",
+    "load_table": "_read",
+    "check_input": "_read",
+    "require_column": "_columns",
+    "warn_numbers_only": "_columns",
+    "numbers_only_counts": "_columns",
+    "warn_if_numbers_only": "_columns",
+    "iter_jsonl_objects": "_jsonl",
+    "jsonl_frame": "_jsonl",
+    "arrow_text_frame": "_parquet",
+    "text_frame": "_frames",
+    "strip_nul_cells": "_frames",
+    "warn_nul_cells": "_frames",
+    "warn_skipped": "_frames",
+    "neutralise_formula": "_write",
+    "neutralise_frame": "_write",
+    "write_table": "_write",
+    "atomic_write": "_atomic",
+    "check_excel_size": "_write",
+    "sha256_file": "_read",
+    "EXCEL_MAX_ROWS": "_write",
+    "EXCEL_MAX_COLS": "_write",
+    "EXCEL_MAX_CELL": "_write",
+    "TableStream": "_stream",
+    "open_table": "_stream",
+    "scan_file": "_stream",
+    "ChunkWriter": "_chunk_writer",
+    "open_writer": "_chunk_writer",
+    "partial_output": "_atomic",
+    "remove_stale_partials": "_atomic",
+    "PARTIAL_SUFFIX": "_atomic",
+    "nested_records": "_write",
+    "FORMULA_START": "_write",
+    "format_rounded_floats": "_write",
+    "show_name": "_checks",
 }
 
 

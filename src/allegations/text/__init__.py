@@ -9,7 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .preprocess import (
+    from ._preprocess import (
         NUMBER,
         REDACTED,
         SENTENCE_END,
@@ -36,16 +36,16 @@ __all__ = [
 ]
 
 _WHERE = {
-    "SpacyPreprocessor": "preprocess",
-    "as_text": "preprocess",
-    "normalise_redactions": "preprocess",
-    "blank_urls": "preprocess",
-    "split_tokens": "preprocess",
-    "lemma_text": "preprocess",
-    "ends_sentence": "preprocess",
-    "REDACTED": "preprocess",
-    "NUMBER": "preprocess",
-    "SENTENCE_END": "preprocess",
+    "SpacyPreprocessor": "_preprocess",
+    "as_text": "_preprocess",
+    "normalise_redactions": "_preprocess",
+    "blank_urls": "_preprocess",
+    "split_tokens": "_preprocess",
+    "lemma_text": "_preprocess",
+    "ends_sentence": "_preprocess",
+    "REDACTED": "_preprocess",
+    "NUMBER": "_preprocess",
+    "SENTENCE_END": "_preprocess",
 }
 
 

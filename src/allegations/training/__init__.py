@@ -10,12 +10,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .codebook import (
+    from ._codebook import (
         Codebook,
         LabelDefinition,
         load_codebook,
     )
-    from .crossval import (
+    from ._crossval import (
         assign_groups,
         cross_fitted_predictions,
         cross_validate,
@@ -23,18 +23,18 @@ if TYPE_CHECKING:
         label_threshold,
         seed_examples,
     )
-    from .curve import (
+    from ._curve import (
         CURVE_FRACTIONS,
         LearningCurve,
         learning_curve,
     )
-    from .curve_file import (
+    from ._curve_file import (
         CURVE_FORMAT,
         curve_record,
         read_curve,
         save_curve,
     )
-    from .labels import (
+    from ._labels import (
         TRUTHY,
         canonical_labels,
         label_key,
@@ -43,15 +43,15 @@ if TYPE_CHECKING:
         parse_label_string,
         to_matrix,
     )
-    from .neardup import (
+    from ._neardup import (
         NEAR_DUPLICATE_COSINE,
         near_duplicate_pairs,
     )
-    from .suspects import (
+    from ._suspects import (
         SUSPECT_COLUMNS,
         find_suspects,
     )
-    from .train import (
+    from ._train import (
         MIN_ROWS,
         evaluate,
         make_folds,
@@ -93,37 +93,37 @@ __all__ = [
 ]
 
 _WHERE = {
-    "train": "train",
-    "evaluate": "train",
-    "make_folds": "train",
-    "MIN_ROWS": "train",
-    "assign_groups": "crossval",
-    "cross_validate": "crossval",
-    "seed_examples": "crossval",
-    "fit_with_seeds": "crossval",
-    "label_threshold": "crossval",
-    "cross_fitted_predictions": "crossval",
-    "NEAR_DUPLICATE_COSINE": "neardup",
-    "near_duplicate_pairs": "neardup",
-    "TRUTHY": "labels",
-    "label_key": "labels",
-    "parse_label_string": "labels",
-    "labels_from_column": "labels",
-    "labels_from_columns": "labels",
-    "canonical_labels": "labels",
-    "to_matrix": "labels",
-    "Codebook": "codebook",
-    "LabelDefinition": "codebook",
-    "load_codebook": "codebook",
-    "find_suspects": "suspects",
-    "CURVE_FRACTIONS": "curve",
-    "LearningCurve": "curve",
-    "learning_curve": "curve",
-    "CURVE_FORMAT": "curve_file",
-    "curve_record": "curve_file",
-    "read_curve": "curve_file",
-    "save_curve": "curve_file",
-    "SUSPECT_COLUMNS": "suspects",
+    "train": "_train",
+    "evaluate": "_train",
+    "make_folds": "_train",
+    "MIN_ROWS": "_train",
+    "assign_groups": "_crossval",
+    "cross_validate": "_crossval",
+    "seed_examples": "_crossval",
+    "fit_with_seeds": "_crossval",
+    "label_threshold": "_crossval",
+    "cross_fitted_predictions": "_crossval",
+    "NEAR_DUPLICATE_COSINE": "_neardup",
+    "near_duplicate_pairs": "_neardup",
+    "TRUTHY": "_labels",
+    "label_key": "_labels",
+    "parse_label_string": "_labels",
+    "labels_from_column": "_labels",
+    "labels_from_columns": "_labels",
+    "canonical_labels": "_labels",
+    "to_matrix": "_labels",
+    "Codebook": "_codebook",
+    "LabelDefinition": "_codebook",
+    "load_codebook": "_codebook",
+    "find_suspects": "_suspects",
+    "CURVE_FRACTIONS": "_curve",
+    "LearningCurve": "_curve",
+    "learning_curve": "_curve",
+    "CURVE_FORMAT": "_curve_file",
+    "curve_record": "_curve_file",
+    "read_curve": "_curve_file",
+    "save_curve": "_curve_file",
+    "SUSPECT_COLUMNS": "_suspects",
 }
 
 

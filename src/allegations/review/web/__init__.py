@@ -5,8 +5,8 @@ Needs the ``web`` extra (Starlette, uvicorn): ``pip install 'allegations[web]'``
 
 from __future__ import annotations
 
-from .app import COOKIE, CSP, create_app, loopback, open_socket, serve
-from .hub import ReviewHub, StaleState, case_segments, reviewer_name
+from ._app import COOKIE, CSP, create_app, loopback, open_socket, serve
+from ._hub import ReviewHub, StaleState, case_segments, reviewer_name
 
 __all__ = [
     "COOKIE",
