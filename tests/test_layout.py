@@ -81,3 +81,50 @@ def test_the_import_check_sees_both_spellings():
     assert "tests.review.test_select" in names
     assert "tests.training.test_curve" in names
     assert not any(n.endswith("test_probe") for n in _imported_modules(probe, "import os\n"))
+
+
+def _private_imports_across_packages(path: Path, source: str | None = None) -> list[str]:
+    """Private modules of another package that a library module imports (``_name``)."""
+    package = ".".join(("allegations", *path.relative_to(SRC).parts[:-1]))
+    found = []
+    for name in _imported_modules_of_src(path, package, source):
+        parts = name.split(".")
+        private = [i for i, part in enumerate(parts) if part.startswith("_") and i > 1]
+        if not private or parts[private[0]].startswith("__"):
+            continue
+        owner = ".".join(parts[: private[0]])
+        if owner != "allegations" and not (package + ".").startswith(owner + "."):
+            found.append(name)
+    return found
+
+
+def _imported_modules_of_src(path: Path, package: str, source: str | None) -> list[str]:
+    text = path.read_text(encoding="utf-8") if source is None else source
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            base = base[: len(base) - node.level + 1] if node.level else []
+            found.append(".".join([*base, *(node.module or "").split(".")]).strip("."))
+        elif isinstance(node, ast.Import):
+            found.extend(a.name for a in node.names)
+    return found
+
+
+def test_packages_import_each_other_through_their_public_face():
+    offenders = {
+        str(p.relative_to(SRC)): bad
+        for p in _modules(SRC)
+        if (bad := _private_imports_across_packages(p))
+    }
+    assert not offenders, f"import these from the package, not its private module: {offenders}"
+
+
+def test_the_public_face_check_sees_a_private_import():
+    probe = SRC / "batch" / "_probe.py"  # never written: the source is given
+    assert _private_imports_across_packages(probe, "from ..model._tagger import Tagger\n") == [
+        "allegations.model._tagger"
+    ]
+    assert not _private_imports_across_packages(probe, "from ..model import Tagger\n")
+    assert not _private_imports_across_packages(probe, "from ._job import open_job\n")
+    assert not _private_imports_across_packages(probe, "from .._version import __version__\n")

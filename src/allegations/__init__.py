@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from ._version import __version__
 from .errors import AllegationsError
-from .model._persistence import load_model, save_model
-from .model._tagger import Tagger
-from .review._select import select
-from .training._codebook import Codebook, load_codebook
-from .training._train import evaluate, train
+from .model import Tagger, load_model, save_model
+from .review import select
+from .training import Codebook, evaluate, load_codebook, train
 
 __all__ = [
     "__version__",

@@ -29,12 +29,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AllegationsError, InputError, OutputError
-from ..model._persistence import load_model
-from ..model._tagger import Tagger
-from ..tables._checks import table_format
-from ..tables._columns import require_column
-from ..tables._formats import TableFormat
-from ..tables._options import TableOptions
+from ..model import Tagger, load_model
+from ..tables import TableFormat, TableOptions, require_column, table_format
 from ._dask_input import InputInfo, read_inputs, resolve_inputs
 from ._dask_output import write_file, write_folder
 from ._options import KEEP_ALL, KEEP_NONE, OutputShape, parse_keep_columns

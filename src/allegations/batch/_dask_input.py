@@ -16,11 +16,15 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, MissingFileError
-from ..tables._checks import table_format
-from ..tables._frames import cell_text
-from ..tables._options import SNIFF_CHARS, TableOptions, detect_sep
-from ..tables._read import load_table
-from ..tables._stream import scan_file
+from ..tables import (
+    SNIFF_CHARS,
+    TableOptions,
+    cell_text,
+    detect_sep,
+    load_table,
+    scan_file,
+    table_format,
+)
 
 __all__ = ["resolve_inputs", "read_inputs", "InputInfo"]
 

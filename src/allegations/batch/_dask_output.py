@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError
-from ..model._tagger import Tagger
-from ..tables._chunk_writer import open_writer
-from ..tables._formats import TableFormat
+from ..model import Tagger
+from ..tables import TableFormat, open_writer
 from ._engines import RunTotals
 from ._options import OutputShape
 

@@ -8,8 +8,7 @@ from typing import Any
 
 from .._paths import bundled_data, model_folder, shipped_model
 from ..errors import InputError, ModelError
-from ..model._persistence import load_model
-from ..model._tagger import Tagger
+from ..model import Tagger, load_model
 from ._workflows import LabelSpec, predict_file, train_files
 
 __all__ = ["run_demo", "train_default_model"]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..model._tagger import Tagger
+from ..model import Tagger
 
 __all__ = ["STAGES", "ChunkResult", "tag_chunk", "tag_chunks", "RunTotals"]
 

@@ -16,12 +16,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import OutputError
-from ..model._persistence import load_model
-from ..model._tagger import Tagger
-from ..tables._columns import require_column
-from ..tables._formats import TableFormat
-from ..tables._stream import TableStream, open_table
-from ..tables._write import check_excel_rows
+from ..model import Tagger, load_model
+from ..tables import TableFormat, TableStream, check_excel_rows, open_table, require_column
 from ._options import KEEP_ALL, KEEP_NONE, OutputShape, PredictOptions
 
 __all__ = ["Job", "open_job", "check_columns", "job_shape"]

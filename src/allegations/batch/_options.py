@@ -16,9 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
-from ..tables._formats import TableFormat
-from ..tables._options import TableOptions
-from ..tables._write import nested_records
+from ..tables import TableFormat, TableOptions, nested_records
 
 __all__ = [
     "KEEP_ALL",

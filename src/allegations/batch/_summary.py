@@ -12,10 +12,8 @@ from typing import Any
 import pandas as pd
 
 from .._version import __version__
-from ..model._tagger import Tagger
-from ..tables._atomic import atomic_write
-from ..tables._formats import TableFormat
-from ..tables._options import TableOptions, describe_sep
+from ..model import Tagger
+from ..tables import TableFormat, TableOptions, atomic_write, describe_sep
 from ._engines import RunTotals
 from ._options import TAG_PREFIX, OutputShape
 

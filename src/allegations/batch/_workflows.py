@@ -15,16 +15,24 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, LabelError, NoFeaturesError
-from ..model._config import ModelConfig
-from ..model._persistence import load_model, save_model
-from ..model._tagger import Tagger
-from ..tables._checks import ReadReport
-from ..tables._columns import require_column, warn_numbers_only
-from ..tables._options import TableOptions
-from ..tables._read import load_table, sha256_file
-from ..training._codebook import Codebook, load_codebook
-from ..training._labels import labels_from_column, labels_from_columns
-from ..training._train import evaluate, train, warn_label_design_changes
+from ..model import ModelConfig, Tagger, load_model, save_model
+from ..tables import (
+    ReadReport,
+    TableOptions,
+    load_table,
+    require_column,
+    sha256_file,
+    warn_numbers_only,
+)
+from ..training import (
+    Codebook,
+    evaluate,
+    labels_from_column,
+    labels_from_columns,
+    load_codebook,
+    train,
+    warn_label_design_changes,
+)
 from ._options import PredictOptions
 from ._predict import predict_file
 from ._summary import run_summary, summary_path, write_summary_json

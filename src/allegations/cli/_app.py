@@ -292,7 +292,7 @@ def table_options(
 
     A separator or a layout that cannot be is a usage error (exit code 2).
     """
-    from ..tables._options import TableOptions
+    from ..tables import TableOptions
 
     if no_header and header_row is not None:
         raise typer.BadParameter(

@@ -10,8 +10,8 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from ..batch._workflows import LabelSpec
-from ..training._labels import load_label_names, rename_labels
+from ..batch import LabelSpec
+from ..training import load_label_names, rename_labels
 
 __all__ = ["AllowSimilarLabels", "LabelNames", "NamedLabelSpec", "label_spec"]
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..training._progress import progress_callback
+from ..training import progress_callback
 from ._app import err_console
 
 __all__ = ["step_progress"]

@@ -12,10 +12,8 @@ from pathlib import Path
 
 import typer
 
-from ..batch._workflows import LabelSpec
-from ..review._learn import attach_learner
-from ..review._session import ReviewSession
-from ..review._sheets import write_sheet
+from ..batch import LabelSpec
+from ..review import ReviewSession, attach_learner, write_sheet
 from ..tables import TableOptions
 from ._app import console, errors_to_exit, fail
 from ._review_screen import run_terminal

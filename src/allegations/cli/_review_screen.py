@@ -21,9 +21,7 @@ from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from ..review._cases import Case, evidence_spans
-from ..review._fix import SuspectCase
-from ..review._session import ReviewSession, safe
+from ..review import Case, ReviewSession, SuspectCase, evidence_spans, safe
 
 __all__ = ["build_screen", "definitions_screen", "raw_keys", "render", "run_terminal"]
 

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..review._interrater import agreement
-from ..review._store import ReviewStore
+from ..review import ReviewStore, agreement
 from ..tables import atomic_write
 from ._app import Quiet, app, console, errors_to_exit, setup_logging
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..release._compare import WARNINGS_KEY, release_report
+from ..release import WARNINGS_KEY, release_report
 from ..tables import atomic_write
 from ._app import (
     Encoding,

@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..batch._workflows import LabelSpec, read_labelled
-from ..training._codebook import load_codebook
-from ..training._curve import LearningCurve, learning_curve
-from ..training._curve_file import save_curve
+from ..batch import LabelSpec, read_labelled
+from ..training import LearningCurve, learning_curve, load_codebook, save_curve
 from ._app import (
     Encoding,
     IdCol,

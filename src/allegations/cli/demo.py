@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..batch._demo import run_demo
+from ..batch import run_demo
 from ._app import app, console, errors_to_exit, setup_logging
 from ._render import print_label_counts
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..review._estimate import estimate_store
+from ..review import estimate_store
 from ..tables import atomic_write
 from ._app import Quiet, app, console, err_console, errors_to_exit, setup_logging
 from .agreement import print_agreement

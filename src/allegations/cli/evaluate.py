@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..batch._workflows import evaluate_file
+from ..batch import evaluate_file
 from ..tables import atomic_write
 from ._app import (
     AllowVersionMismatch,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..review._exchange import export_store
+from ..review import export_store
 from ._app import Quiet, app, console, errors_to_exit, setup_logging
 
 

@@ -8,9 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..review._exchange_import import import_file
-from ..review._sheet_import import import_sheet
-from ..review._sheets import is_sheet
+from ..review import import_file, import_sheet, is_sheet
 from ._app import Quiet, app, console, errors_to_exit, fail, setup_logging
 
 

@@ -19,7 +19,7 @@ from rich.progress import (
 )
 
 from ..batch import PredictOptions, predict_file, summary_path
-from ..tables._options import TableOptions
+from ..tables import TableOptions
 from ._app import (
     AllowVersionMismatch,
     BadRows,
@@ -256,7 +256,7 @@ def predict_cli(
                 review_share=review_share,
             )
             if engine is Engine.dask:
-                from ..batch._dask_engine import predict_dask
+                from ..batch import predict_dask
 
                 summary = predict_dask(
                     data, out, model, scheduler=scheduler, keep_columns=keep_columns, table=table
@@ -279,7 +279,7 @@ def predict_cli(
 
 def _budget_share(data: str, budget: int, table: TableOptions) -> float:
     """The review share that flags about ``budget`` cases of the table ``data``."""
-    from ..tables._stream import open_table
+    from ..tables import open_table
 
     with errors_to_exit():
         n_rows = sum(len(chunk) for chunk in open_table(data, table))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..report._build import make_report
+from ..report import make_report
 from ._app import Quiet, app, console, errors_to_exit, fail, setup_logging
 
 

@@ -14,12 +14,9 @@ from typing import Annotated
 
 import typer
 
-from ..batch._workflows import LabelSpec
-from ..review._cold import open_codebook_review
-from ..review._fix import open_suspects_review
-from ..review._learn import DEFAULT_EVERY
-from ..review._opening import open_review
-from ..training._codebook import load_codebook
+from ..batch import LabelSpec
+from ..review import DEFAULT_EVERY, open_codebook_review, open_review, open_suspects_review
+from ..training import load_codebook
 from ._app import (
     Encoding,
     HeaderRow,

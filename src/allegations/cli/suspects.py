@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ..batch._workflows import LabelSpec, read_labelled
+from ..batch import LabelSpec, read_labelled
 from ..tables import write_table
-from ..training._codebook import load_codebook
-from ..training._suspects import find_suspects
+from ..training import find_suspects, load_codebook
 from ._app import (
     Encoding,
     HeaderRow,

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..batch._workflows import train_files
-from ..model._config import ModelConfig
+from ..batch import train_files
+from ..model import ModelConfig
 from ._app import (
     BadRows,
     Encoding,

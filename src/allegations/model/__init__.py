@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         decision_scores,
         label_scores,
     )
+    from ._confidence import DEFAULT_REVIEW_SHARE, confidence_of, review_distribution
     from ._config import (
         ModelConfig,
     )
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
     from ._tagger import (
         EVIDENCE_COLUMNS,
         Tagger,
+        join_labels,
         prediction_columns,
     )
     from ._thresholds import (
@@ -87,6 +89,10 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "review_distribution",
+    "join_labels",
+    "confidence_of",
+    "DEFAULT_REVIEW_SHARE",
     "LemmaFeatures",
     "affixes",
     "MARK",
@@ -135,6 +141,10 @@ __all__ = [
 ]
 
 _WHERE = {
+    "review_distribution": "_confidence",
+    "join_labels": "_tagger",
+    "confidence_of": "_confidence",
+    "DEFAULT_REVIEW_SHARE": "_confidence",
     "LemmaFeatures": "_features",
     "affixes": "_features",
     "MARK": "_features",

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.pipeline import Pipeline
 
-from ..text._preprocess import SpacyPreprocessor
+from ..text import SpacyPreprocessor
 from ._calibration import PlattCalibrator
 from ._classifier import LinearScores, build_classifier, classifier_spec
 from ._config import check_lead, check_ngram_max

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..text._preprocess import SpacyPreprocessor
+from ..text import SpacyPreprocessor
 from ._config import ModelConfig
 from ._features import LemmaFeatures
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..stats._reliability import wrong_chance
+from ..stats import wrong_chance
 
 __all__ = ["DEFAULT_REVIEW_SHARE", "confidence_of", "review_distribution"]
 

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from ..text._preprocess import SENTENCE_END, SpacyPreprocessor, as_text
+from ..text import SENTENCE_END, SpacyPreprocessor, as_text
 from ._features import MARK, LemmaFeatures
 
 __all__ = ["TokenEncoder"]

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..text._preprocess import SENTENCE_END, SpacyPreprocessor
+from ..text import SENTENCE_END, SpacyPreprocessor
 from ._features import LemmaFeatures, affixes
 
 __all__ = ["label_weights", "explain", "format_evidence", "MAX_PHRASES", "MAX_EVIDENCE_CHARS"]

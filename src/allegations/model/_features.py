@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..errors import NoFeaturesError
-from ..text._preprocess import SENTENCE_END
+from ..text import SENTENCE_END
 from ._config import check_lead, check_ngram_max
 from ._tfidf import (
     count_matrix,

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ..stats._reliability import REVIEW_ERROR, wrong_chance
-from ..text._preprocess import SpacyPreprocessor, split_tokens
+from ..stats import REVIEW_ERROR, wrong_chance
+from ..text import SpacyPreprocessor, split_tokens
 from ._calibration import PlattCalibrator
 from ._classifier import decision_scores, label_scores
 from ._confidence import DEFAULT_REVIEW_SHARE

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..text._preprocess import SpacyPreprocessor
+from ..text import SpacyPreprocessor
 from ._fields import FieldChecker
 
 __all__ = ["CHECK_SENTENCES", "tokenizer_check", "compare_tokens"]

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..model._tagger import Tagger
-from ..text._preprocess import lemma_text, split_tokens
+from ..model import Tagger
+from ..text import lemma_text, split_tokens
 
 __all__ = ["compare_columns", "compare_rows", "near_duplicates", "unseen_token_share"]
 

@@ -33,10 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from ..model._tagger import Tagger
-from ..tables._columns import require_column
-from ..tables._options import TableOptions
-from ..tables._read import load_table, sha256_file
+from ..model import Tagger
+from ..tables import TableOptions, load_table, require_column, sha256_file
 from ._changes import compare_columns, compare_rows, near_duplicates, unseen_token_share
 from ._drift import FOLD_MODELS, cross_fitted_proba, label_drift, reference_from_training
 
@@ -216,8 +214,8 @@ def release_report(
     ------
     InputError, ColumnError, LabelError, ModelError
     """
-    from ..batch._workflows import LabelSpec, read_labelled
-    from ..model._persistence import load_model
+    from ..batch import LabelSpec, read_labelled
+    from ..model import load_model
 
     if not isinstance(model, Tagger):
         model = load_model(model)

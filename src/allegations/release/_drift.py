@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..model._tagger import Tagger
-from ..text._preprocess import lemma_text
-from ..training._progress import add_work, advance
+from ..model import Tagger
+from ..text import lemma_text
+from ..training import add_work, advance
 
 __all__ = [
     "Z_FLOOR",
@@ -121,9 +121,8 @@ def reference_from_training(
 
     from sklearn.base import clone
 
-    from ..model._classifier import decision_scores
-    from ..training._labels import to_matrix
-    from ..training._train import make_folds
+    from ..model import decision_scores
+    from ..training import make_folds, to_matrix
 
     docs = model.preprocess(texts)
     y = to_matrix(label_sets, model.labels)
@@ -160,7 +159,7 @@ def cross_fitted_proba(
     fold) and the model's calibration, so release and training scores come from the same
     kind of model; the final model, fitted on every case, is a little more confident.
     """
-    from ..model._classifier import decision_scores
+    from ..model import decision_scores
 
     n_labels = len(model.labels)
     scores = np.zeros((len(docs), n_labels))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..errors import OutputError
-from ..stats._report_stats import (
+from ..stats import (
     MIN_SEPARATION,
     N_BOOT,
     adjusted_count,
@@ -27,7 +27,7 @@ from ..stats._report_stats import (
     metric_intervals,
     report_data_from_training,
 )
-from ..tables._read import sha256_file
+from ..tables import sha256_file
 from ._curve import curve_content, read_report_curve
 from ._inputs import (
     load_card,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..stats._metrics import MIN_SUPPORT
-from ..tables._read import sha256_file
-from ..training._curve_file import read_curve
+from ..stats import MIN_SUPPORT
+from ..tables import sha256_file
+from ..training import read_curve
 from ._methods import pct, plural
 
 __all__ = ["CURVE_COMMAND", "CURVE_OPTION", "curve_content", "read_report_curve"]

@@ -16,9 +16,9 @@ import pandas as pd
 
 from ..batch import tag_view
 from ..errors import InputError, ModelIntegrityError
-from ..model._manifest import CARD_JSON, MANIFEST, read_manifest
-from ..release._compare import WARNINGS_KEY
-from ..tables._read import load_table, sha256_file
+from ..model import CARD_JSON, MANIFEST, read_manifest
+from ..release import WARNINGS_KEY
+from ..tables import load_table, sha256_file
 
 __all__ = [
     "load_card",
@@ -166,7 +166,7 @@ def read_store(
         When this installation has no review-store support, or the store cannot be read.
     """
     try:
-        from ..review._estimate import estimate_store  # type: ignore[import-not-found,unused-ignore]
+        from ..review import estimate_store  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         raise InputError(
             f"`store_path` {store_path}: this installation of allegations cannot read review "

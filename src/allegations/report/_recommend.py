@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..stats._intervals import audit_size_for
+from ..stats import audit_size_for
 
 __all__ = ["MIN_F1_LOW", "recommend_count", "target_half_width", "drift_by_label", "RULE"]
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         parse_evidence,
         release_fingerprint,
     )
+    from ._cold import open_codebook_review
     from ._decision import Decision, text_hash
     from ._estimate import (
         Z95,
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
         IMPORT_FORMATS,
         import_file,
     )
+    from ._fix import SuspectCase, open_suspects_review
     from ._interrater import agreement
+    from ._learn import DEFAULT_EVERY, attach_learner
     from ._opening import open_review
     from ._select import (
         SELECT_STRATEGIES,
@@ -54,10 +57,20 @@ if TYPE_CHECKING:
         ReviewSession,
         safe,
     )
+    from ._sheet_import import import_sheet
+    from ._sheets import is_sheet, write_sheet
     from ._store import ReviewStore
     from ._store_schema import STORE_FORMAT
 
 __all__ = [
+    "write_sheet",
+    "open_suspects_review",
+    "open_codebook_review",
+    "is_sheet",
+    "import_sheet",
+    "attach_learner",
+    "SuspectCase",
+    "DEFAULT_EVERY",
     "AuditDesign",
     "Decision",
     "ReviewStore",
@@ -96,6 +109,14 @@ __all__ = [
 ]
 
 _WHERE = {
+    "write_sheet": "_sheets",
+    "open_suspects_review": "_fix",
+    "open_codebook_review": "_cold",
+    "is_sheet": "_sheets",
+    "import_sheet": "_sheet_import",
+    "attach_learner": "_learn",
+    "SuspectCase": "_fix",
+    "DEFAULT_EVERY": "_learn",
     "AuditDesign": "_audit_store",
     "Decision": "_decision",
     "ReviewStore": "_store",

@@ -15,11 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..batch._engines import tag_chunk
+from ..batch import tag_chunk
 from ..errors import InputError
-from ..model._tagger import Tagger
-from ..tables import load_table, require_column
-from ..tables._options import TableOptions
+from ..model import Tagger
+from ..tables import TableOptions, load_table, require_column
 from ._audit_store import AuditDesign
 from ._select import rank_by_scores
 from ._store import text_hash

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..model._tagger import Tagger, join_labels
-from ..stats._reliability import wrong_chance
-from ..tables._options import TableOptions
-from ..training._codebook import Codebook
+from ..model import Tagger, join_labels
+from ..stats import wrong_chance
+from ..tables import TableOptions
+from ..training import Codebook
 from ._cases import load_cases
 from ._select import codebook_scores, cold_order
 from ._session import ReviewSession

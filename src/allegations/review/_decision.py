@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from ..training._labels import label_key
+from ..training import label_key
 from ._store_schema import now
 
 __all__ = ["Decision", "ROLES", "decision_from_row", "decision_row", "text_hash"]

@@ -36,9 +36,9 @@ import numpy as np
 
 from ..batch import tag_view
 from ..errors import InputError, StoreError
-from ..stats._intervals import Z95, wilson
+from ..stats import Z95, wilson
 from ..tables import load_table, require_column
-from ..training._labels import label_key, parse_label_string
+from ..training import label_key, parse_label_string
 from ._answers import choose_decisions
 from ._audit_store import AuditDesign
 from ._interrater import agreement

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import InputError, OutputError
 from ..tables import atomic_write, write_table
-from ..training._labels import label_key
+from ..training import label_key
 from ._store import Decision, ReviewStore
 
 __all__ = ["EXPORT_FORMATS", "export_store"]

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, StoreError
-from ..model._manifest import read_manifest
-from ..training._labels import label_key
+from ..model import read_manifest
+from ..training import label_key
 from ._store import ReviewStore, text_hash
 
 __all__ = ["IMPORT_FORMATS", "import_file"]

@@ -12,10 +12,9 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..batch._workflows import LabelSpec, read_labelled
+from ..batch import LabelSpec, read_labelled
 from ..errors import InputError
-from ..training._codebook import Codebook
-from ..training._suspects import find_suspects
+from ..training import Codebook, find_suspects
 from ._cases import Case
 from ._session import ReviewSession
 from ._store import ReviewStore, text_hash

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..stats._agreement import krippendorff_alpha_nominal
+from ..stats import krippendorff_alpha_nominal
 from ._answers import reviews_by_case
 from ._store import Decision, ReviewStore
 

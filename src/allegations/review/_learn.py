@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, LabelError
-from ..model import check_model_folder
-from ..model._confidence import confidence_of
+from ..model import check_model_folder, confidence_of
 from ._learn_worker import (
     LoopModel,
     RetrainTask,

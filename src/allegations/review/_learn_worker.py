@@ -145,7 +145,7 @@ def _exit_with_parent(parent: int) -> None:
 
 def warm_up() -> None:
     """A first task that only brings the worker up, with the library imported."""
-    from ..training._train import train  # noqa: F401
+    from ..training import train  # noqa: F401
 
 
 def run_task(task: RetrainTask) -> LoopModel:
@@ -195,7 +195,7 @@ def retrain(base: WorkerData, task: RetrainTask) -> LoopModel:
     case): the result says why, and the queue keeps its order.
     """
     from ..model import save_model
-    from ..training._train import train
+    from ..training import train
 
     started = time.perf_counter()
     texts, sets, n_chosen, n_decided = _training_set(base, task)

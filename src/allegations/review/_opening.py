@@ -13,10 +13,9 @@ import logging
 from pathlib import Path
 
 from ..errors import InputError, StoreError
-from ..model._persistence import load_model
-from ..model._tagger import Tagger
-from ..tables._options import TableOptions
-from ..training._codebook import Codebook
+from ..model import Tagger, load_model
+from ..tables import TableOptions
+from ..training import Codebook
 from ._answers import disputes
 from ._cases import (
     DEFAULT_AUDIT_SIZE,

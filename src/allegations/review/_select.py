@@ -29,10 +29,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..model._tagger import Tagger
-from ..stats._reliability import wrong_chance
-from ..training._codebook import Codebook
-from ..training._neardup import near_duplicate_pairs
+from ..model import Tagger
+from ..stats import wrong_chance
+from ..training import Codebook, near_duplicate_pairs
 
 __all__ = [
     "COLD_NONE_SHARE",

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..training._codebook import Codebook
+from ..training import Codebook
 from ._cases import (
     Case,
 )

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..tables._write import FORMULA_START
-from ..training._labels import TRUTHY, label_key
+from ..tables import FORMULA_START
+from ..training import TRUTHY, label_key
 from ._sheet_store import SheetRow
 from ._sheets import ANSWER_PREFIX, NONE_COL, NOTES_COL, SHEET_ID_LABEL
 from ._store import ReviewStore

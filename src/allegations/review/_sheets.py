@@ -19,9 +19,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import OutputError
-from ..tables import atomic_write, write_table
-from ..tables._write import EXCEL_MAX_CELL, check_excel_rows, neutralise_formula
-from ..training._labels import label_key
+from ..tables import EXCEL_MAX_CELL, atomic_write, check_excel_rows, neutralise_formula, write_table
+from ..training import label_key
 from ._cases import Case
 from ._sheet_store import SheetRow
 from ._store import Decision, ReviewStore

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from ..training._labels import label_key
+from ..training import label_key
 from ._audit_store import AuditDesign, load_audit_design, save_audit_design
 from ._decision import Decision, decision_from_row, decision_row, text_hash
 from ._sheet_store import SheetRow, load_sheet, save_sheet, sheet_ids

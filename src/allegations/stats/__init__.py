@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._agreement import krippendorff_alpha_nominal
     from ._intervals import (
         Z95,
         audit_size_for,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "krippendorff_alpha_nominal",
     "Z95",
     "wilson",
     "wilson_counts",
@@ -67,6 +69,7 @@ __all__ = [
 ]
 
 _WHERE = {
+    "krippendorff_alpha_nominal": "_agreement",
     "Z95": "_intervals",
     "wilson": "_intervals",
     "wilson_counts": "_intervals",

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ._encoding import detect_encoding
     from ._formats import TableFormat
     from ._frames import (
+        cell_text,
         strip_nul_cells,
         text_frame,
         warn_nul_cells,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from ._layout import locate_header
     from ._options import (
         SEPARATORS,
+        SNIFF_CHARS,
         TableOptions,
         describe_sep,
         detect_sep,
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
         EXCEL_MAX_ROWS,
         FORMULA_START,
         WriteReport,
+        check_excel_rows,
         check_excel_size,
         format_rounded_floats,
         nested_records,
@@ -82,6 +85,9 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "check_excel_rows",
+    "cell_text",
+    "SNIFF_CHARS",
     "TableFormat",
     "TableOptions",
     "SEPARATORS",
@@ -135,6 +141,9 @@ __all__ = [
 ]
 
 _WHERE = {
+    "check_excel_rows": "_write",
+    "cell_text": "_frames",
+    "SNIFF_CHARS": "_options",
     "TableFormat": "_formats",
     "TableOptions": "_options",
     "SEPARATORS": "_options",

@@ -40,13 +40,16 @@ if TYPE_CHECKING:
         label_key,
         labels_from_column,
         labels_from_columns,
+        load_label_names,
         parse_label_string,
+        rename_labels,
         to_matrix,
     )
     from ._neardup import (
         NEAR_DUPLICATE_COSINE,
         near_duplicate_pairs,
     )
+    from ._progress import add_work, advance, progress_callback
     from ._suspects import (
         SUSPECT_COLUMNS,
         find_suspects,
@@ -56,9 +59,16 @@ if TYPE_CHECKING:
         evaluate,
         make_folds,
         train,
+        warn_label_design_changes,
     )
 
 __all__ = [
+    "warn_label_design_changes",
+    "rename_labels",
+    "progress_callback",
+    "load_label_names",
+    "advance",
+    "add_work",
     "train",
     "evaluate",
     "make_folds",
@@ -93,6 +103,12 @@ __all__ = [
 ]
 
 _WHERE = {
+    "warn_label_design_changes": "_train",
+    "rename_labels": "_labels",
+    "progress_callback": "_progress",
+    "load_label_names": "_labels",
+    "advance": "_progress",
+    "add_work": "_progress",
     "train": "_train",
     "evaluate": "_train",
     "make_folds": "_train",

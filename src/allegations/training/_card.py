@@ -11,15 +11,24 @@ from typing import Any
 
 import numpy as np
 
-from ..model._calibration import PlattCalibrator
-from ..model._confidence import DEFAULT_REVIEW_SHARE, confidence_of, review_distribution
-from ..model._config import ModelConfig
-from ..model._manifest import library_versions
-from ..model._thresholds import Goal
-from ..stats._intervals import wilson_counts
-from ..stats._metrics import MIN_SUPPORT, score_predictions
-from ..stats._reliability import REVIEW_ERROR, f1_intervals, reliability
-from ..stats._report_stats import report_data_from_training
+from ..model import (
+    DEFAULT_REVIEW_SHARE,
+    Goal,
+    ModelConfig,
+    PlattCalibrator,
+    confidence_of,
+    library_versions,
+    review_distribution,
+)
+from ..stats import (
+    MIN_SUPPORT,
+    REVIEW_ERROR,
+    f1_intervals,
+    reliability,
+    report_data_from_training,
+    score_predictions,
+    wilson_counts,
+)
 from ._codebook import Codebook
 from ._neardup import NEAR_DUPLICATE_COSINE
 

@@ -14,12 +14,16 @@ from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from ..errors import InputError
-from ..model._calibration import PlattCalibrator
-from ..model._classifier import build_pipeline, decision_scores
-from ..model._config import ModelConfig
-from ..model._thresholds import Goal, choose_threshold
-from ..stats._metrics import MIN_SUPPORT
-from ..text._preprocess import SpacyPreprocessor, lemma_text
+from ..model import (
+    Goal,
+    ModelConfig,
+    PlattCalibrator,
+    build_pipeline,
+    choose_threshold,
+    decision_scores,
+)
+from ..stats import MIN_SUPPORT
+from ..text import SpacyPreprocessor, lemma_text
 from ._codebook import Codebook
 from ._neardup import NEAR_DUPLICATE_COSINE, near_duplicate_pairs
 from ._progress import add_work, advance

@@ -17,10 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..model._classifier import build_preprocessor
-from ..model._config import ModelConfig
-from ..model._thresholds import parse_goal
-from ..stats._metrics import MIN_SUPPORT, score_predictions
+from ..model import ModelConfig, build_preprocessor, parse_goal
+from ..stats import MIN_SUPPORT, score_predictions
 from ._codebook import Codebook
 from ._crossval import (
     assign_groups,

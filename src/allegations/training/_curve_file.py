@@ -51,7 +51,7 @@ def save_curve(curve: LearningCurve, path: str | Path) -> None:
     OutputError
         The file cannot be written (no folder, no permission, disk full).
     """
-    from ..tables._atomic import atomic_write
+    from ..tables import atomic_write
 
     with atomic_write(path, "w", encoding="utf-8") as fh:
         json.dump(curve_record(curve), fh, indent=2, ensure_ascii=False)

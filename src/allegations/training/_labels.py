@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ColumnError, LabelError
-from ..tables._read import load_table
+from ..tables import load_table
 
 __all__ = [
     "TRUTHY",

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from ..text._preprocess import lemma_text
+from ..text import lemma_text
 
 __all__ = ["NEAR_DUPLICATE_COSINE", "near_duplicate_pairs"]
 

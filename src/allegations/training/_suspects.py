@@ -29,9 +29,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..model._classifier import build_preprocessor
-from ..model._config import ModelConfig
-from ..stats._metrics import MIN_SUPPORT
+from ..model import ModelConfig, build_preprocessor
+from ..stats import MIN_SUPPORT
 from ._codebook import Codebook
 from ._crossval import assign_groups, cross_validate, make_folds, seed_examples
 from ._labels import canonical_labels, to_matrix

@@ -9,13 +9,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, LabelError
-from ..model._classifier import build_preprocessor
-from ..model._config import ModelConfig
-from ..model._tagger import Tagger
-from ..model._thresholds import Goal, parse_goal
-from ..stats._metrics import score_predictions
-from ..stats._reliability import review_bands
-from ..text._preprocess import SpacyPreprocessor, lemma_text
+from ..model import Goal, ModelConfig, Tagger, build_preprocessor, parse_goal
+from ..stats import review_bands, score_predictions
+from ..text import SpacyPreprocessor, lemma_text
 from ._card import CrossFit, card_notes, cv_report, model_card
 from ._codebook import Codebook
 from ._crossval import (
