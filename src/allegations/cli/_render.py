@@ -65,8 +65,9 @@ def print_scores(report: dict[str, Any], title: str) -> None:
         if show_threshold:
             cells.append(f"{row['threshold']:.2f}" if row.get("threshold") is not None else "-")
         if show_ci:
+            never = row.get("predicted") == 0  # precision of no call is undefined, not 0
             cells += [
-                _pct(row["precision"], row.get("precision_95ci")),
+                "-" if never else _pct(row["precision"], row.get("precision_95ci")),
                 _pct(row["recall"], row.get("recall_95ci")),
                 f"{row['f1']:.2f}",
                 f"{row['ece']:.2f}" if row.get("ece") is not None else "-",
@@ -77,6 +78,8 @@ def print_scores(report: dict[str, Any], title: str) -> None:
             cells.append("too few examples to measure" if row["too_few"] else "")
         table.add_row(*cells)
     console.print(table)
+    if show_ci and any(row.get("predicted") == 0 for row in rows):
+        console.print("precision -: the label was never predicted out of fold.", highlight=False)
     console.print(
         f"micro-F1 {_f(report['micro_f1'], report.get('micro_f1_95ci'))}  "
         f"macro-F1 {_f(report['macro_f1'], report.get('macro_f1_95ci'))} "

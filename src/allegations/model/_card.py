@@ -68,9 +68,14 @@ def render_card_markdown(card: dict[str, Any]) -> str:
     for row in cv.get("per_label", []):
         note = "too few examples to measure" if row.get("too_few") else ""
         ece = row.get("ece")
+        precision = (  # the precision of no call is undefined, not 0
+            "never predicted"
+            if row.get("predicted") == 0
+            else _with_ci(row["precision"], row.get("precision_95ci"))
+        )
         lines.append(
             f"| {row['label']} | {row['support']} | {row.get('threshold', '')} | "
-            f"{row.get('goal', '')} | {_with_ci(row['precision'], row.get('precision_95ci'))} | "
+            f"{row.get('goal', '')} | {precision} | "
             f"{_with_ci(row['recall'], row.get('recall_95ci'))} | {row['f1']:.3f} | "
             f"{'' if ece is None else f'{ece:.3f}'} | {note} |"
         )
