@@ -24,9 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..model._tagger import Tagger
-from ..tables._chunk_writer import open_writer
-from ..tables._columns import numbers_only_counts, warn_if_numbers_only
+from ..model import Tagger
+from ..tables import numbers_only_counts, open_writer, warn_if_numbers_only
 from ._engines import RunTotals, tag_chunks
 from ._job import Job, check_columns, job_shape, open_job
 from ._options import KEEP_ALL, PredictOptions
