@@ -224,3 +224,26 @@ def test_card_records_the_column_options_given_on_the_command_line(tmp_path: Pat
     card = json.loads((tmp_path / "m" / "model-card.json").read_text(encoding="utf-8"))
     assert card["data"]["id_col"] == "case" and card["data"]["labels_col"] == "category"
     assert card["data"]["text_col"] == "summary"
+
+
+def test_card_records_the_layout_options_given_on_the_command_line(tmp_path: Path):
+    """compare-release --training reads the training tables with them by default."""
+    rows = [(f"c{i}", text, label) for i, (text, label) in enumerate(PILOT)]
+    frame = pd.DataFrame(rows, columns=["id", "text", "labels"])
+    data = tmp_path / "pilot.csv"
+    data.write_text("Pilot export\n" + frame.to_csv(sep=";", index=False), encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["train", str(data), "--sep", ";", "--header-row", "2"]
+        + ["--out", str(tmp_path / "m"), "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m" / "model-card.json").read_text(encoding="utf-8"))
+    assert card["data"]["sep"] == ";" and card["data"]["skip_rows"] == 1
+    assert "no_header" not in card["data"]
+    plain = tmp_path / "plain.csv"
+    frame.to_csv(plain, index=False)
+    result = runner.invoke(app, ["train", str(plain), "--out", str(tmp_path / "m2"), "-q"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m2" / "model-card.json").read_text(encoding="utf-8"))
+    assert not {"sep", "skip_rows", "no_header"} & set(card["data"])

@@ -285,3 +285,41 @@ def test_govtrack_model_checked_with_label_cols_and_a_schema_change(tmp_path: Pa
     assert all("ks_scaled" in r for r in report["labels"])
     narratives = [t for t in df["text"] if len(t) > 40]
     assert not any(t[:40] in result.stdout + result.stderr for t in narratives)
+
+
+def test_release_report_reads_training_tables_with_training_table(
+    trained_model, releases, tmp_path: Path
+):
+    from allegations.release._compare import release_report
+    from allegations.tables._options import TableOptions
+
+    training = tmp_path / "training.tsv"
+    body = make_corpus().to_csv(sep="|", index=False)
+    training.write_text("Export|of|cases\nnotes|x|y\n" + body, encoding="utf-8")
+    _, new = releases
+    report = release_report(
+        new,
+        trained_model,
+        text_col="narrative",
+        training_paths=[training],
+        training_text_col="text",
+        training_table=TableOptions(sep="|", skip_rows=2),
+    )
+    assert report["reference"].startswith("out-of-fold scores on 120 training cases")
+    with pytest.raises(ColumnError, match=r"Pass `training_text_col`\..*`training_header_row` 3"):
+        release_report(
+            new,
+            trained_model,
+            text_col="narrative",
+            training_paths=[training],
+            training_text_col="text",
+            training_table=TableOptions(sep="|"),
+        )
+
+
+def test_recorded_layout_is_what_train_was_given(trained_model):
+    from allegations.release._compare import recorded_layout
+
+    assert recorded_layout(trained_model) == {}
+    card = {"data": {"sep": ";", "skip_rows": 1, "no_header": False, "text_col": "t"}}
+    assert recorded_layout(type("M", (), {"card": card})()) == {"sep": ";", "skip_rows": 1}

@@ -18,6 +18,7 @@ from allegations.review._opening import open_review
 from allegations.review._sheet_import import import_sheet
 from allegations.review._sheets import NONE_COL, write_sheet
 from allegations.review._store import ReviewStore, text_hash
+from allegations.tables._options import TableOptions
 
 from ..conftest import make_corpus, run_cli
 
@@ -277,3 +278,101 @@ def test_label_design_of_a_model_and_sheet_extension(tmp_path: Path):
                     single_label=True, allow_none=False)  # fmt: skip
     header = [c.value for c in load_workbook(tmp_path / "s.xlsx")["review"][1]]
     assert header == ["id", "text", *LABELS, "notes"]
+
+
+def _filled_csv(tmp_path: Path) -> tuple[Path, list[list[str]]]:
+    """A CSV sheet filled in: two reviewed rows; the store copied before any import."""
+    path = export(tmp_path, "sheet.csv")
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][4] = "yes"
+    rows[2][5] = "x"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    (tmp_path / "resaved.db").write_bytes((tmp_path / "r.db").read_bytes())
+    return path, rows
+
+
+def _decisions(store: Path) -> set[tuple]:
+    with ReviewStore(store, create=False) as opened:
+        return {
+            (d.case_id, d.labels, d.reviewer, d.strategy, d.model_id, tuple(d.predicted.items()))
+            for d in opened.decisions()
+        }
+
+
+def test_csv_sheet_resaved_with_semicolons_under_a_title_imports_with_the_options(
+    tmp_path: Path,
+):
+    """A spreadsheet in a semicolon locale saves the filled sheet again, with a title row:
+    --sep and --header-row read it, and it stores what the original sheet stores."""
+    path, rows = _filled_csv(tmp_path)
+    resaved = tmp_path / "resaved.csv"
+    with open(resaved, "w", encoding="utf-8", newline="") as fh:
+        fh.write("Audit of March, filled by Ben\n")
+        csv.writer(fh, delimiter=";").writerows(rows)
+    args = ["--reviewer", "ben", "--quiet"]
+    result = runner.invoke(app, ["import", str(path), "--store", str(tmp_path / "r.db"), *args])
+    assert result.exit_code == 0, result.output
+    store = tmp_path / "resaved.db"
+    # Without the options the title is taken for the header: refused, pointing at the fix.
+    result = runner.invoke(app, ["import", str(resaved), "--store", str(store), *args])
+    out = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert "resaved.csv has no 'id' column in its header (row 1)" in out
+    assert "'id' is on line 2 of the file: pass --header-row 2." in out
+    assert SECRET not in result.output and imported(tmp_path, "resaved.db") == 0
+    result = runner.invoke(
+        app, ["import", str(resaved), "--store", str(store), "--header-row", "2", "--sep", ","]
+        + args,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "It reads as one column split by comma: pass --sep" in " ".join(result.output.split())
+    for layout in (["--sep", ";", "--header-row", "2"], ["--skip-rows", "1"]):
+        result = runner.invoke(app, ["import", str(resaved), "--store", str(store), *layout]
+                               + args)  # fmt: skip
+        assert result.exit_code == 0, result.output
+    assert _decisions(store) == _decisions(tmp_path / "r.db")
+    assert len(_decisions(store)) == 2
+
+
+def test_row_numbers_of_a_sheet_under_a_title_are_the_file_rows(tmp_path: Path):
+    path = fill(export(tmp_path), {(3, "money"): "maybe"})
+    book = load_workbook(path)
+    book["review"].insert_rows(1, amount=2)
+    book["review"]["A1"] = "Audit of March"
+    book.save(path)
+    result = runner.invoke(app, ["import", str(path), "--store", str(tmp_path / "r.db"),
+                                 "--reviewer", "ana", "--header-row", "3"])  # fmt: skip
+    out = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert "Row 5 of sheet.xlsx, column C (money), holds a mark that is neither" in out
+    book = load_workbook(path)
+    book["review"]["C5"] = "x"  # money, on row 5 below the title rows
+    book.save(path)
+    with pytest.raises(InputError, match=r"row 1\)"):
+        import_sheet(path, tmp_path / "r.db", reviewer="ana")
+    summary = import_sheet(path, tmp_path / "r.db", reviewer="ana",
+                           table=TableOptions(skip_rows=2))  # fmt: skip
+    assert summary["imported"] == 1
+
+
+def test_layout_options_that_cannot_apply_are_refused(tmp_path: Path):
+    """--sep on an XLSX sheet is refused as predict refuses it; a layout option with a
+    Prodigy or Label Studio file is a usage error (they are JSON)."""
+    path = fill(export(tmp_path), {(2, "money"): "x"})
+    store = ["--store", str(tmp_path / "r.db"), "--reviewer", "ana"]
+    result = runner.invoke(app, ["import", str(path), *store, "--sep", ";"])
+    assert result.exit_code == 1
+    assert "--sep applies to .csv and .tsv files only, not to sheet.xlsx" in result.output
+    with pytest.raises(InputError, match="`no_header` does not apply to sheet.xlsx"):
+        import_sheet(path, tmp_path / "r.db", reviewer="a", table=TableOptions(no_header=True))
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("", encoding="utf-8")
+    for layout in (["--sep", ";"], ["--header-row", "2"], ["--skip-rows", "1"]):
+        result = runner.invoke(app, ["import", str(tasks), *store, *layout])
+        assert result.exit_code == 2, result.output
+        assert "apply to review sheets (.xlsx or .csv) only, not to tasks.jsonl" in " ".join(
+            result.output.split()
+        )
+    assert imported(tmp_path) == 0

@@ -242,6 +242,9 @@ def train_files(
         "labels_col": None if spec.label_cols else spec.labels_col,
         "label_sep": None if spec.label_cols else spec.label_sep,
         "label_cols": list(spec.label_cols),
+        # the layout options given (separator, skipped lines, no header), so that
+        # 'allegations compare-release --training' reads the tables the same way
+        **table.layout(),
     }
     try:
         model = train(

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..release import WARNINGS_KEY, release_report
+from ..errors import AllegationsError
+from ..release import WARNINGS_KEY, for_training, release_report
 from ..tables import atomic_write
 from ._app import (
     Encoding,
@@ -163,6 +164,28 @@ def compare_release_cli(
             "--training-text-col", help="Text column of --training (default: --text-col)."
         ),
     ] = None,
+    training_sep: Annotated[
+        str | None,
+        typer.Option(
+            "--training-sep",
+            help="--sep of the --training tables (default: the layout train recorded in "
+            "the model card, when none of the --training-* layout options is given).",
+        ),
+    ] = None,
+    training_header_row: Annotated[
+        int | None,
+        typer.Option(
+            "--training-header-row", min=1, help="--header-row of the --training tables."
+        ),
+    ] = None,
+    training_skip_rows: Annotated[
+        int | None,
+        typer.Option("--training-skip-rows", min=0, help="--skip-rows of the --training tables."),
+    ] = None,
+    training_no_header: Annotated[
+        bool,
+        typer.Option("--training-no-header", help="--no-header of the --training tables."),
+    ] = False,
     labels_col: Annotated[
         str, typer.Option("--labels-col", help="Labels column of --training.")
     ] = "labels",
@@ -186,10 +209,15 @@ def compare_release_cli(
     narratives; the share of tokens unseen in training; and per label the tagged share and
     score distribution, with a drift warning beyond what cross-validation explains.
 
+    --sep, --header-row, --skip-rows and --no-header read the new and previous releases;
+    the --training-* options read the training tables (by default as train read them:
+    the layout the model card records).
+
     Example:
 
         allegations compare-release new.csv --previous old.csv --id-col case_id
-        --model models/mine --training data/sample.csv --json report.json
+        --model models/mine --training data/sample.csv --training-sep ";"
+        --json report.json
     """
     setup_logging(quiet)
     table = table_options(
@@ -200,6 +228,12 @@ def compare_release_cli(
         skip_rows=skip_rows,
         no_header=no_header,
     )
+    training_layout = (training_sep, training_header_row, training_skip_rows)
+    training_table = None  # the layout the model card records
+    if training_no_header or any(v is not None for v in training_layout):
+        training_table = _training_options(
+            encoding, training_sep, training_header_row, training_skip_rows, training_no_header
+        )
     with errors_to_exit(), step_progress(not quiet and err_console.is_terminal):
         spec = label_spec(labels_col, label_sep, split_cols(label_cols), label_names)
         report = release_report(
@@ -216,6 +250,7 @@ def compare_release_cli(
             encoding=encoding,
             training_spec=spec,
             table=table,
+            training_table=training_table,
         )
         if json_path is not None:
             with atomic_write(json_path, "w", encoding="utf-8") as fh:
@@ -223,3 +258,31 @@ def compare_release_cli(
                 fh.write("\n")
     if not quiet:
         print_report(report)
+
+
+def _training_options(
+    encoding: str | None,
+    sep: str | None,
+    header_row: int | None,
+    skip_rows: int | None,
+    no_header: bool,
+) -> Any:
+    """The TableOptions of the --training-* layout options (a usage error names them)."""
+    from ..tables import TableOptions
+
+    if no_header and header_row is not None:
+        raise typer.BadParameter(
+            "--training-no-header and --training-header-row contradict each other; pass "
+            "--training-skip-rows N to leave out lines above header-less data.",
+            param_hint="--training-no-header",
+        )
+    try:
+        return TableOptions.from_layout(
+            encoding=encoding,
+            sep=sep,
+            header_row=header_row,
+            skip_rows=skip_rows,
+            no_header=no_header,
+        )
+    except AllegationsError as exc:
+        raise typer.BadParameter(cli_message(str(for_training(exc)))) from None

@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 
 from ..review import import_file, import_sheet, is_sheet
-from ._app import Quiet, app, console, errors_to_exit, fail, setup_logging
+from ._app import (
+    HeaderRow,
+    Quiet,
+    Sep,
+    SkipRows,
+    app,
+    console,
+    errors_to_exit,
+    fail,
+    setup_logging,
+    table_options,
+)
 
 
 class ImportFormat(str, Enum):
@@ -62,24 +73,43 @@ def import_cli(
             "its answers settle the disputed cases.",
         ),
     ] = False,
+    sep: Sep = None,
+    header_row: HeaderRow = None,
+    skip_rows: SkipRows = None,
     quiet: Quiet = False,
 ) -> None:
     """Add decisions to a review store: a filled review sheet, or an export of Prodigy or
     Label Studio. Re-importing is safe; a sheet with a row to fix imports nothing.
 
-    Example:
+    A sheet a spreadsheet saved again (a semicolon CSV, a title row above the header)
+    reads with --sep, --header-row or --skip-rows; they apply to sheets only (--sep to
+    .csv sheets only), not to Prodigy or Label Studio files.
+
+    Examples:
 
         allegations import audit.xlsx --store audit.db --reviewer ana
+        allegations import audit.csv --store audit.db --reviewer ana --sep ";"
+        --header-row 2
     """
     setup_logging(quiet)
+    table = table_options(sep=sep, header_row=header_row, skip_rows=skip_rows)
     with errors_to_exit():
         if fmt is None and is_sheet(file):
             if model is not None:
                 fail("--model does not apply to a review sheet: it belongs to its --store.", 2)
-            summary = import_sheet(file, store, reviewer=reviewer, adjudicate=adjudicate)
+            summary = import_sheet(
+                file, store, reviewer=reviewer, adjudicate=adjudicate, table=table
+            )
         else:
             if adjudicate:
                 fail("--adjudicate applies to review sheets (.xlsx or .csv) only.", 2)
+            if table.layout():
+                fail(
+                    "--sep, --header-row and --skip-rows apply to review sheets (.xlsx or "
+                    f".csv) only, not to {file.name}: a Prodigy or Label Studio export is "
+                    "JSON.",
+                    2,
+                )
             summary = import_file(
                 file, store, fmt=fmt.value if fmt else None, reviewer=reviewer, model_path=model
             )

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from ._compare import (
         WARNINGS_KEY,
         compare_release,
+        for_training,
+        recorded_layout,
         release_report,
     )
     from ._drift import (
@@ -40,6 +42,8 @@ __all__ = [
     "cross_fitted_proba",
     "label_drift",
     "release_report",
+    "recorded_layout",
+    "for_training",
     "Z_FLOOR",
     "KS_FLOOR",
     "WARNINGS_KEY",
@@ -56,6 +60,8 @@ _WHERE = {
     "cross_fitted_proba": "_drift",
     "label_drift": "_drift",
     "release_report": "_compare",
+    "recorded_layout": "_compare",
+    "for_training": "_compare",
     "Z_FLOOR": "_drift",
     "KS_FLOOR": "_drift",
     "WARNINGS_KEY": "_compare",

@@ -27,12 +27,14 @@ The report holds counts, shares, ids and label names, never narrative text.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..errors import AllegationsError, BadRecordError
 from ..model import Tagger
 from ..tables import TableOptions, load_table, require_column, sha256_file
 from ._changes import compare_columns, compare_rows, near_duplicates, unseen_token_share
@@ -43,6 +45,8 @@ __all__ = [
     "release_report",
     "WARNINGS_KEY",
     "verdict",
+    "recorded_layout",
+    "for_training",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,30 @@ CHUNK = 10_000
 #: Key of the drift warnings (a list of strings) in a comparison report and its JSON file;
 #: ``allegations report --summary`` reads them from there.
 WARNINGS_KEY = "warnings"
+
+
+#: The table parameters whose ``training_`` twin reads the training tables.
+_TRAINING_TWINS = ("text_col", "sep", "header_row", "skip_rows", "no_header")
+_TWIN = re.compile(r"`(" + "|".join(_TRAINING_TWINS) + r")`")
+
+
+def recorded_layout(model: Tagger) -> dict[str, Any]:
+    """The layout options (``sep``, ``skip_rows``, ``no_header``) the model card records
+    for its training tables: those ``train`` was given; empty when it records none."""
+    data = model.card.get("data") or {}
+    return {k: data[k] for k in ("sep", "skip_rows", "no_header") if data.get(k)}
+
+
+def for_training(exc: AllegationsError) -> AllegationsError:
+    """The same error, naming the ``training_`` parameters (``training_header_row``).
+
+    A message about reading the training tables names the parameter that reads them:
+    ``header_row`` would be the releases' option.
+    """
+    message = _TWIN.sub(lambda m: f"`training_{m.group(1)}`", str(exc))
+    if isinstance(exc, BadRecordError):
+        return BadRecordError(message, exc.record)
+    return type(exc)(message)
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -203,6 +231,7 @@ def release_report(
     encoding: str | None = None,
     training_spec: Any = None,
     table: TableOptions | None = None,
+    training_table: TableOptions | None = None,
 ) -> dict[str, Any]:
     """Load the model (and training tables, if given) and run :func:`compare_release`.
 
@@ -210,9 +239,16 @@ def release_report(
     takes: ``--label-cols``, ``--label-names``) overrides ``training_labels_col`` and
     ``training_label_sep``.
 
+    ``training_table`` says how to read the training tables (separator, header row,
+    encoding); their text column is still ``training_text_col`` (default: ``text_col``).
+    By default they are read with ``encoding`` and the layout the model card records
+    (:func:`recorded_layout`: the options ``train`` was given), else the defaults.
+
     Raises
     ------
     InputError, ColumnError, LabelError, ModelError
+        An error reading the training tables names the ``training_`` parameter to fix
+        (``training_header_row``, ``training_text_col``).
     """
     from ..batch import LabelSpec, read_labelled
     from ..model import load_model
@@ -221,13 +257,17 @@ def release_report(
         model = load_model(model)
     reference = None
     if training_paths:
-        data = read_labelled(
-            training_paths,
-            text_col=training_text_col or text_col,
-            spec=training_spec
-            or LabelSpec(labels_col=training_labels_col, label_sep=training_label_sep),
-            encoding=encoding,
-        )
+        if training_table is None:
+            training_table = TableOptions(encoding=encoding, **recorded_layout(model))
+        try:
+            data = read_labelled(
+                training_paths,
+                spec=training_spec
+                or LabelSpec(labels_col=training_labels_col, label_sep=training_label_sep),
+                table=training_table.with_columns(training_text_col or text_col),
+            )
+        except AllegationsError as exc:
+            raise for_training(exc) from None
         reference = reference_from_training(model, data.texts, data.label_sets)
         expected = {f.get("sha256") for f in model.card.get("data", {}).get("files", [])}
         given = {f["sha256"] for f in data.files}

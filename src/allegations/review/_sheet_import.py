@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..tables import FORMULA_START
+from ..tables import (
+    FORMULA_START,
+    SNIFF_CHARS,
+    TableOptions,
+    check_input,
+    describe_sep,
+    detect_sep,
+    locate_header,
+)
 from ..training import TRUTHY, label_key
 from ._sheet_store import SheetRow
 from ._sheets import ANSWER_PREFIX, NONE_COL, NOTES_COL, SHEET_ID_LABEL
@@ -50,7 +58,7 @@ def _plain(value: Any) -> str:
     return text
 
 
-def _read_xlsx(path: Path) -> tuple[list[list[str]], str | None]:
+def _read_xlsx(path: Path, table: TableOptions) -> tuple[list[list[str]], str | None]:
     from openpyxl import load_workbook
 
     try:
@@ -62,8 +70,14 @@ def _read_xlsx(path: Path) -> tuple[list[list[str]], str | None]:
         ) from None
     try:
         names = book.sheetnames
-        sheet = book["review"] if "review" in names else book[names[0]]
-        rows = [[_plain(v) for v in r] for r in sheet.iter_rows(values_only=True)]
+        if table.sheet is not None and table.sheet not in names:
+            raise InputError(
+                f"{path.name} has no sheet '{table.sheet}'; its sheets are: "
+                f"{', '.join(names)}. Pass one of them as `sheet`."
+            )
+        name = table.sheet or ("review" if "review" in names else names[0])
+        rows = [[_plain(v) for v in r] for r in book[name].iter_rows(values_only=True)]
+        rows = rows[table.skip_rows :]
         sheet_id = None
         if "instructions" in names:
             for r in book["instructions"].iter_rows(values_only=True):
@@ -74,14 +88,20 @@ def _read_xlsx(path: Path) -> tuple[list[list[str]], str | None]:
     return rows, sheet_id
 
 
-def _read_csv(path: Path) -> list[list[str]]:
+def _read_csv(path: Path, table: TableOptions) -> tuple[list[list[str]], str]:
+    """The records below the skipped lines, and the separator (given, else detected)."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return [[_plain(v) for v in r] for r in csv.reader(fh)]
+        with open(path, encoding=table.encoding or "utf-8-sig", newline="") as fh:
+            for _ in range(table.skip_rows):
+                fh.readline()
+            start = fh.tell()
+            sep = table.sep or detect_sep(fh.read(SNIFF_CHARS), ",")
+            fh.seek(start)
+            return [[_plain(v) for v in r] for r in csv.reader(fh, delimiter=sep)], sep
     except UnicodeDecodeError:
         raise InputError(
-            f"{path.name} is not UTF-8 text; save it from your spreadsheet program as "
-            "'CSV UTF-8' and try again."
+            f"{path.name} is not {table.encoding or 'UTF-8'} text; save it from your "
+            "spreadsheet program as 'CSV UTF-8' and try again."
         ) from None
     except csv.Error as exc:
         raise InputError(f"{path.name} is not a readable CSV ({exc}).") from None
@@ -114,6 +134,7 @@ def import_sheet(
     *,
     reviewer: str | None,
     adjudicate: bool = False,
+    table: TableOptions | None = None,
 ) -> dict[str, Any]:
     """Record a filled review sheet as ``reviewer``'s decisions, all or nothing.
 
@@ -128,6 +149,12 @@ def import_sheet(
     adjudicate : bool
         The sheet is an adjudication sheet (``review --adjudicate --export-sheet``); its
         answers settle the disputed cases.
+    table : TableOptions, optional
+        How the sheet is laid out when a spreadsheet saved it again: ``skip_rows`` (a
+        title above the header; XLSX and CSV), ``sep`` (CSV only; default: detected
+        among comma, semicolon, tab and pipe), ``encoding`` (CSV), ``sheet`` (XLSX;
+        default: the sheet named review, else the first). Its columns are not used: a
+        sheet's header names them.
 
     Returns
     -------
@@ -140,12 +167,20 @@ def import_sheet(
     InputError
         Naming the sheet row (and column) to fix, for: an id that is not a case of the
         sheet, an unknown or missing label column, a mark that is neither yes nor no, a
-        repeated case, two labels for a single-label model, a sheet from another store.
+        repeated case, two labels for a single-label model, a sheet from another store; a
+        layout option that does not apply (``sep`` to XLSX, ``no_header``).
     StoreError
     """
     path = Path(path)
+    table = table or TableOptions()
     if not path.is_file():
         raise InputError(f"File {path} not found; check the path.")
+    check_input(path, table)
+    if table.no_header:
+        raise InputError(
+            f"`no_header` does not apply to {path.name}: a review sheet's header names its "
+            "id and label columns. Pass `header_row` N if a title sits above it."
+        )
     reviewer = " ".join(str(reviewer or "").split())
     if not reviewer:
         raise InputError(f"Whose answers are in {path.name}? Pass `reviewer` NAME.")
@@ -154,15 +189,16 @@ def import_sheet(
             f"Review store {store_path} not found; import a sheet into the store it was "
             "exported from ('allegations review ... --store STORE --export-sheet FILE')."
         )
+    sep = None
     if path.suffix.lower() == ".xlsx":
-        rows, sheet_id = _read_xlsx(path)
+        rows, sheet_id = _read_xlsx(path, table)
     else:
-        rows, sheet_id = _read_csv(path), None
+        (rows, sep), sheet_id = _read_csv(path, table), None
     with ReviewStore(store_path, create=False) as reading:
         labels = reading.labels
     with ReviewStore(store_path, labels=labels) as store:
         exported = _exported_rows(store, path, sheet_id)
-        decisions = _parse(path, rows, labels, exported)
+        decisions = _parse(path, rows, labels, exported, table=table, sep=sep)
         want_purpose = "adjudicate" if adjudicate else "review"
         purposes = {exported[cid][0]["purpose"] for cid, _, _ in decisions}
         if purposes and purposes != {want_purpose}:
@@ -244,12 +280,23 @@ def _parse(
     rows: list[list[str]],
     labels: Sequence[str],
     exported: dict[str, tuple[dict[str, str], SheetRow]],
+    *,
+    table: TableOptions,
+    sep: str | None,
 ) -> list[tuple[str, list[str], int]]:
-    """Check every row; return (case id, labels, sheet row) of the reviewed rows."""
+    """Check every row; return (case id, labels, sheet row) of the reviewed rows.
+
+    ``rows`` start at the header, on row ``table.skip_rows + 1`` of the file.
+    """
     name = path.name
     if not rows or not any(rows[0]):
         raise InputError(f"{name} has no header row; import the sheet as it was exported.")
     header = rows[0]
+    if not any(label_key(cell) == "id" for cell in header):
+        raise InputError(
+            f"{name} has no 'id' column in its header (row {table.header_row}); import the "
+            f"sheet as it was exported.{_header_hint(path, table, header, sep)}"
+        )
     known = {label_key(x): x for x in labels}
     label_at: dict[int, str] = {}
     id_at = none_at = None
@@ -284,7 +331,7 @@ def _parse(
         )
     out: list[tuple[str, list[str], int]] = []
     seen: dict[str, int] = {}
-    for r, row in enumerate(rows[1:], start=2):
+    for r, row in enumerate(rows[1:], start=table.skip_rows + 2):
         if not any(row):
             continue  # a blank row
         cell = row[id_at] if id_at < len(row) else ""
@@ -341,3 +388,17 @@ def _parse(
             )
         out.append((cell, chosen, r))
     return out
+
+
+def _header_hint(path: Path, table: TableOptions, header: list[str], sep: str | None) -> str:
+    """Where the header is, when a title sits above it; or that the separator is wrong."""
+    line = locate_header(path, table, "id")
+    if line is not None:
+        unit = "row" if path.suffix.lower() == ".xlsx" else "line"
+        return f" 'id' is on {unit} {line} of the file: pass `header_row` {line}."
+    if sep is not None and len(header) == 1:
+        return (
+            f" It reads as one column split by {describe_sep(sep)}: pass `sep` with its "
+            "separator (, ; | or tab)."
+        )
+    return ""
