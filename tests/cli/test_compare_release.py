@@ -107,3 +107,19 @@ def test_training_layout_usage_errors_name_the_training_flags(tmp_path: Path, mo
     assert result.exit_code == 2 and "--training-header-row 3 and --training-skip-rows 1" in (
         " ".join(result.output.split())
     )
+
+
+def test_a_malformed_release_record_names_a_flag_the_command_has(tmp_path: Path, model_dir: Path):
+    df = make_corpus(30, seed=2)
+    lines = df.to_csv(index=False).splitlines()
+    lines.insert(5, 'X9,"an open quote that never closes')  # record 4 is malformed
+    new = tmp_path / "new.csv"
+    new.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["compare-release", str(new), "--model", str(model_dir), "--id-col", "id"]
+    args += ["--json", str(tmp_path / "r.json"), "--quiet"]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "--on-bad-rows skip" in refused.output
+    skipped = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
+    assert skipped.exit_code == 0, skipped.output
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert 0 < report["release"]["rows"] < 31

@@ -13,12 +13,14 @@ from ..errors import AllegationsError
 from ..release import WARNINGS_KEY, for_training, release_report
 from ..tables import atomic_write
 from ._app import (
+    BadRows,
     Encoding,
     HeaderRow,
     IdCol,
     LabelCols,
     LabelSep,
     NoHeader,
+    OnBadRows,
     Quiet,
     Sep,
     Sheet,
@@ -201,6 +203,7 @@ def compare_release_cli(
     header_row: HeaderRow = None,
     skip_rows: SkipRows = None,
     no_header: NoHeader = False,
+    on_bad_rows: OnBadRows = BadRows.error,
     quiet: Quiet = False,
 ) -> None:
     """Report how a new release differs from the previous one and from the training data.
@@ -227,6 +230,7 @@ def compare_release_cli(
         header_row=header_row,
         skip_rows=skip_rows,
         no_header=no_header,
+        on_bad_rows=on_bad_rows,
     )
     training_layout = (training_sep, training_header_row, training_skip_rows)
     training_table = None  # the layout the model card records
