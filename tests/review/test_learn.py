@@ -304,3 +304,27 @@ def test_web_reviewers_share_one_loop(tmp_path: Path, model_dir: Path, corpus_cs
         assert len(ben.queue) <= 30
     finally:
         hub.close()
+
+
+@pytest.mark.slow
+def test_labelled_file_is_read_with_the_layout_the_model_was_trained_with(
+    tmp_path: Path, release
+):
+    from allegations.batch import train_files
+    from allegations.tables import TableOptions
+
+    data, _ = release
+    corpus = make_corpus(120, seed=0)
+    labelled = tmp_path / "labelled.csv"  # semicolons under a title line, as exported
+    labelled.write_text("Cases, March\n" + corpus.to_csv(sep=";", index=False))
+    model = tmp_path / "m"
+    train_files(
+        [labelled], out=model, table=TableOptions(text_col="text", sep=";", skip_rows=1)
+    )
+    session = open_review(data, model, tmp_path / "s.db", id_col="id")
+    learner = attach_learner(session, labelled=[labelled], every=10, background=False)
+    learner.start(session)
+    session.refresh()
+    assert learner.latest is not None and learner.latest.ok
+    assert f"trained on {len(corpus)} cases" in session.learn_status
+    session.store.close()

@@ -299,8 +299,8 @@ def attach_learner(
     """Start the learning loop on ``session``, whose queue holds the whole release in order.
 
     ``labelled`` tables (the cases labelled before this review) are read with the column
-    options the model's training data was read with (recorded in the store), as ``export``
-    writes them; an option not recorded (a codebook start, a model trained through the
+    and layout options the model's training data was read with (recorded in the store), as
+    ``export`` writes them; an option not recorded (a codebook start, a model trained through the
     API) is taken from ``spec`` and ``table``, else the defaults. The queue is cut to
     ``limit`` cases, re-ranked from the whole release by each new model.
 
@@ -326,6 +326,9 @@ def attach_learner(
         table = TableOptions(
             text_col=recorded.get("text_col") or layout.text_col,
             id_col=recorded.get("id_col") if recorded else layout.id_col,
+            sep=recorded.get("sep") or layout.sep,
+            skip_rows=int(recorded.get("skip_rows") or layout.skip_rows),
+            no_header=bool(recorded.get("no_header") or layout.no_header),
         )
         data = read_labelled(list(labelled), spec=spec, table=table)
         names = {x.casefold(): x for x in session.labels}

@@ -171,10 +171,14 @@ def label_design(model: Tagger) -> tuple[bool, bool]:
 
 
 def training_options(model: Tagger) -> dict[str, object]:
-    """The column options the model's training data was read with (for ``export``)."""
+    """The column and layout options the model's training data was read with (for
+    ``export`` and the learning loop's ``labelled`` tables)."""
     data = model.card.get("data") or {}
     keys = ("text_col", "id_col", "labels_col", "label_sep", "label_cols")
-    out: dict[str, object] = {k: data[k] for k in keys if data.get(k) not in (None, "", [])}
+    layout = ("sep", "skip_rows", "no_header")  # when train was given them
+    out: dict[str, object] = {
+        k: data[k] for k in (*keys, *layout) if data.get(k) not in (None, "", [])
+    }
     files = data.get("files") or []
     if files and isinstance(files[0], dict) and files[0].get("name"):
         out["original"] = str(files[0]["name"])
