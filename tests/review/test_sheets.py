@@ -369,10 +369,36 @@ def test_layout_options_that_cannot_apply_are_refused(tmp_path: Path):
         import_sheet(path, tmp_path / "r.db", reviewer="a", table=TableOptions(no_header=True))
     tasks = tmp_path / "tasks.jsonl"
     tasks.write_text("", encoding="utf-8")
-    for layout in (["--sep", ";"], ["--header-row", "2"], ["--skip-rows", "1"]):
+    for layout in (["--sep", ";"], ["--header-row", "2"], ["--skip-rows", "1"],
+                   ["--encoding", "cp1252"]):  # fmt: skip
         result = runner.invoke(app, ["import", str(tasks), *store, *layout])
         assert result.exit_code == 2, result.output
         assert "apply to review sheets (.xlsx or .csv) only, not to tasks.jsonl" in " ".join(
             result.output.split()
         )
     assert imported(tmp_path) == 0
+
+
+def test_csv_sheet_saved_by_excel_in_windows_1252_imports_with_a_warning(tmp_path: Path):
+    """Excel on Windows saves "CSV (Comma delimited)" in Windows-1252: it reads as such,
+    with a warning naming --encoding, and stores what the UTF-8 sheet stores."""
+    path, rows = _filled_csv(tmp_path)
+    rows[1][-1] = "vérifié"  # a note with accents: not UTF-8 once saved in cp1252
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    resaved = tmp_path / "excel.csv"
+    with open(resaved, "w", encoding="cp1252", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    args = ["--reviewer", "ben"]
+    result = runner.invoke(app, ["import", str(path), "--store", str(tmp_path / "r.db"), *args])
+    assert result.exit_code == 0, result.output
+    store = tmp_path / "resaved.db"
+    result = runner.invoke(app, ["import", str(resaved), "--store", str(store), *args])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "cp1252" in flat and "--encoding" in flat and SECRET not in result.output
+    assert _decisions(store) == _decisions(tmp_path / "r.db") and len(_decisions(store)) == 2
+    utf8 = runner.invoke(
+        app, ["import", str(resaved), "--store", str(store), "--encoding", "utf-8", *args]
+    )
+    assert utf8.exit_code == 1 and "is not valid utf-8 text" in " ".join(utf8.output.split())

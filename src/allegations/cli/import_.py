@@ -10,6 +10,7 @@ import typer
 
 from ..review import import_file, import_sheet, is_sheet
 from ._app import (
+    Encoding,
     HeaderRow,
     Quiet,
     Sep,
@@ -76,6 +77,7 @@ def import_cli(
     sep: Sep = None,
     header_row: HeaderRow = None,
     skip_rows: SkipRows = None,
+    encoding: Encoding = None,
     quiet: Quiet = False,
 ) -> None:
     """Add decisions to a review store: a filled review sheet, or an export of Prodigy or
@@ -83,7 +85,9 @@ def import_cli(
 
     A sheet a spreadsheet saved again (a semicolon CSV, a title row above the header)
     reads with --sep, --header-row or --skip-rows; they apply to sheets only (--sep to
-    .csv sheets only), not to Prodigy or Label Studio files.
+    .csv sheets only), not to Prodigy or Label Studio files. A CSV sheet is read as UTF-8,
+    else as Windows-1252 with a warning (Excel's "CSV (Comma delimited)"); --encoding
+    chooses another.
 
     Examples:
 
@@ -92,7 +96,7 @@ def import_cli(
         --header-row 2
     """
     setup_logging(quiet)
-    table = table_options(sep=sep, header_row=header_row, skip_rows=skip_rows)
+    table = table_options(sep=sep, header_row=header_row, skip_rows=skip_rows, encoding=encoding)
     with errors_to_exit():
         if fmt is None and is_sheet(file):
             if model is not None:
@@ -103,11 +107,11 @@ def import_cli(
         else:
             if adjudicate:
                 fail("--adjudicate applies to review sheets (.xlsx or .csv) only.", 2)
-            if table.layout():
+            if table.layout() or encoding:
                 fail(
-                    "--sep, --header-row and --skip-rows apply to review sheets (.xlsx or "
-                    f".csv) only, not to {file.name}: a Prodigy or Label Studio export is "
-                    "JSON.",
+                    "--sep, --header-row, --skip-rows and --encoding apply to review sheets "
+                    f"(.xlsx or .csv) only, not to {file.name}: a Prodigy or Label Studio "
+                    "export is JSON.",
                     2,
                 )
             summary = import_file(

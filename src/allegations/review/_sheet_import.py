@@ -32,6 +32,7 @@ from ..tables import (
     TableOptions,
     check_input,
     describe_sep,
+    detect_encoding,
     detect_sep,
     locate_header,
 )
@@ -90,8 +91,11 @@ def _read_xlsx(path: Path, table: TableOptions) -> tuple[list[list[str]], str | 
 
 def _read_csv(path: Path, table: TableOptions) -> tuple[list[list[str]], str]:
     """The records below the skipped lines, and the separator (given, else detected)."""
+    # UTF-8 (BOM or not), else Windows-1252 with a warning, as every reader does: a sheet
+    # saved as "CSV (Comma delimited)" by Excel on Windows is Windows-1252.
+    encoding, _ = detect_encoding(path, table.encoding)
     try:
-        with open(path, encoding=table.encoding or "utf-8-sig", newline="") as fh:
+        with open(path, encoding=encoding, newline="") as fh:
             for _ in range(table.skip_rows):
                 fh.readline()
             start = fh.tell()
@@ -100,7 +104,7 @@ def _read_csv(path: Path, table: TableOptions) -> tuple[list[list[str]], str]:
             return [[_plain(v) for v in r] for r in csv.reader(fh, delimiter=sep)], sep
     except UnicodeDecodeError:
         raise InputError(
-            f"{path.name} is not {table.encoding or 'UTF-8'} text; save it from your "
+            f"{path.name} is not {encoding} text; save it from your "
             "spreadsheet program as 'CSV UTF-8' and try again."
         ) from None
     except csv.Error as exc:
