@@ -404,7 +404,7 @@ CASES = [
         _write("g.csv", _good_csv()),
         ("evaluate", "{data}", "--model", "{model}", "--json", "{data}"),
         1,
-        "is an input file; choose another path for the scores.",
+        "g.csv is an input file; choose another path.",
     ),
     Case(
         "evaluate-bad-record",

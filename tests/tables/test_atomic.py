@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from allegations.errors import OutputError
 from allegations.tables._atomic import atomic_write, remove_stale_partials
 
 
@@ -37,3 +38,17 @@ def test_stale_partials_are_removed_but_live_ones_kept(tmp_path: Path):
     finally:
         os.close(fd)
     assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_check_output_path_names_the_parameter_and_refuses_inputs(tmp_path: Path):
+    from allegations.tables import check_output_path
+
+    data = tmp_path / "cases.csv"
+    data.write_text("id,text\n1,a\n")
+    assert check_output_path(tmp_path / "out.json", "json_path") == tmp_path / "out.json"
+    with pytest.raises(OutputError, match=r"^`json_path` .*cases.csv is an input file"):
+        check_output_path(data, "json_path", inputs=[data])
+    with pytest.raises(OutputError, match=r"does not exist; create it or choose another `out`"):
+        check_output_path(tmp_path / "absent" / "o.csv")
+    with pytest.raises(OutputError, match=r"it is a folder. Choose a file name for `json_path`"):
+        check_output_path(tmp_path, "json_path")

@@ -171,8 +171,8 @@ def predict_dask(
     folder_out = out.suffix == "" or out.is_dir()
     if not folder_out:
         table_format(out, for_output=True)
-    if any(out.resolve() == p.resolve() for p in files):
-        raise OutputError(f"`out` {out} is an input file; choose another output path.")
+    if any(out.resolve() == p.resolve() for p in files):  # a folder output is checked later
+        raise OutputError(f"`out` {out} is an input file; choose another path.")
     if not isinstance(model, Tagger):
         model = load_model(model)
     payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..batch import LabelSpec, read_labelled
+from ..tables import check_output_path
 from ..training import LearningCurve, learning_curve, load_codebook, save_curve
 from ._app import (
     Encoding,
@@ -21,7 +22,6 @@ from ._app import (
     app,
     console,
     errors_to_exit,
-    fail,
     setup_logging,
     split_cols,
 )
@@ -94,16 +94,8 @@ def curve_cli(
     """
     setup_logging(quiet)
     if json_path is not None:
-        # Checked before the trainings, not after them.
-        if any(json_path.resolve() == d.resolve() for d in data):
-            fail(f"--json {json_path} is an input file; choose another path for the curve.")
-        if json_path.is_dir():
-            fail(f"--json {json_path} is a folder; pass a file name.")
-        if not json_path.parent.is_dir():
-            fail(
-                f"Folder {json_path.parent} of --json does not exist; create it or choose "
-                "another path."
-            )
+        with errors_to_exit():  # checked before the trainings, not after them
+            check_output_path(json_path, "json_path", inputs=data)
     spec = LabelSpec(labels_col=labels_col, label_sep=label_sep, label_cols=split_cols(label_cols))
     with errors_to_exit():
         book = load_codebook(codebook) if codebook else None

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..batch import evaluate_file
-from ..tables import atomic_write
+from ..tables import atomic_write, check_output_path
 from ._app import (
     AllowVersionMismatch,
     BadRows,
@@ -28,7 +28,6 @@ from ._app import (
     TextCol,
     app,
     errors_to_exit,
-    fail,
     setup_logging,
     split_cols,
     table_options,
@@ -75,8 +74,9 @@ def evaluate_cli(
         allegations evaluate data/holdout.csv --model models/mine --json scores.json
     """
     setup_logging(quiet)
-    if json_path is not None and any(json_path.resolve() == d.resolve() for d in data):
-        fail(f"--json {json_path} is an input file; choose another path for the scores.")
+    if json_path is not None:
+        with errors_to_exit():
+            check_output_path(json_path, "json_path", inputs=data)
     table = table_options(
         text_col=text_col,
         id_col=id_col,

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from .._version import __version__
-from ..errors import OutputError
 from ..stats import (
     MIN_SEPARATION,
     N_BOOT,
@@ -357,19 +356,12 @@ def make_report(
         For a missing or changed model, an unreadable predictions file, store or summary,
         a curve file that is not a learning curve, or an output that cannot be written.
     """
-    from ..tables import atomic_write
+    from ..tables import atomic_write, check_output_path
     from ._html import render_html
 
     for target, option in ((out_path, "out_path"), (json_path, "json_path")):
-        if target is None:
-            continue
-        if Path(target).is_dir():
-            raise OutputError(f"`{option}` {target} is a folder; pass a file name.")
-        if not Path(target).parent.is_dir():  # checked up front: write both files or neither
-            raise OutputError(
-                f"Folder {Path(target).parent} of `{option}` does not exist; create it or choose "
-                "another path."
-            )
+        if target is not None:  # checked up front: write both files or neither
+            check_output_path(target, option)
     card, model_id = load_card(model_folder)
     curve, curve_info = read_report_curve(curve_path) if curve_path is not None else (None, None)
     predictions = info = None

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ._atomic import (
         PARTIAL_SUFFIX,
         atomic_write,
+        check_output_path,
         partial_output,
         remove_stale_partials,
     )
@@ -121,6 +122,7 @@ __all__ = [
     "neutralise_frame",
     "write_table",
     "atomic_write",
+    "check_output_path",
     "check_excel_size",
     "sha256_file",
     "EXCEL_MAX_ROWS",
@@ -177,6 +179,7 @@ _WHERE = {
     "neutralise_frame": "_write",
     "write_table": "_write",
     "atomic_write": "_atomic",
+    "check_output_path": "_atomic",
     "check_excel_size": "_write",
     "sha256_file": "_read",
     "EXCEL_MAX_ROWS": "_write",

@@ -17,7 +17,7 @@ import errno
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,6 +25,7 @@ from ..errors import OutputError
 
 __all__ = [
     "atomic_write",
+    "check_output_path",
     "fsync_folder",
     "write_failure",
     "partial_output",
@@ -59,6 +60,33 @@ class _Kept(Exception):  # noqa: N818 (internal signal: the temporary file is ke
     pass
 
 
+def check_output_path(
+    path: str | Path, parameter: str = "out", *, inputs: Iterable[str | Path] = ()
+) -> Path:
+    """Check that an output can be written to ``path`` before any work is done: its folder
+    exists, it is not a folder, and it is none of the ``inputs``.
+
+    ``parameter`` is the option the user gave it as (named in the message).
+
+    Raises
+    ------
+    OutputError
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if any(path.resolve() == Path(p).resolve() for p in inputs):
+        raise OutputError(f"`{parameter}` {path} is an input file; choose another path.")
+    if not folder.is_dir():
+        raise OutputError(
+            f"Folder {folder} does not exist; create it or choose another `{parameter}`."
+        )
+    if path.is_dir():
+        raise OutputError(
+            f"Cannot write {path}: it is a folder. Choose a file name for `{parameter}`."
+        )
+    return path
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "wb", **kwargs: Any) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success fsync and rename it into place.
@@ -73,12 +101,8 @@ def atomic_write(path: str | Path, mode: str = "wb", **kwargs: Any) -> Iterator[
         If the destination folder does not exist or cannot be written, or the disk is
         full (any ``OSError`` while writing, syncing or renaming).
     """
-    path = Path(path)
+    path = check_output_path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"Folder {folder} does not exist; create it or choose another `out`.")
-    if path.is_dir():
-        raise OutputError(f"Cannot write {path}: it is a folder. Choose a file name for `out`.")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
