@@ -47,7 +47,7 @@ def test_section_shows_the_curve_sentence_caption_and_numbers(report_inputs: dic
     assert [p["n_cases"] for p in shown["points"]] == [50, 100, 150, 200]
     assert [p["macro_f1"] for p in shown["points"]] == [0.42, 0.51, 0.57, 0.61]
     assert shown["points"][3]["micro_f1_95ci"] == [0.72, 0.78]
-    assert shown["fractions"] == [0.25, 0.5, 0.75, 1.0]
+    assert [p["fraction"] for p in shown["points"]] == [0.25, 0.5, 0.75, 1.0]
     assert (shown["n_seeds"], shown["seed"], shown["n_folds"]) == (3, 7, 5)
     assert shown["source"] == {"name": "c.json", "sha256": "ab"}
     assert shown["method"] == (

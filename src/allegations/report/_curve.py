@@ -11,7 +11,7 @@ from typing import Any
 from ..stats import MIN_SUPPORT
 from ..tables import sha256_file
 from ..training import read_curve
-from ._methods import pct, plural
+from ._methods import join_words, pct, plural
 
 __all__ = ["CURVE_COMMAND", "CURVE_OPTION", "curve_content", "read_report_curve"]
 
@@ -32,17 +32,13 @@ def read_report_curve(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]
     return record, {"name": Path(path).name, "sha256": sha256_file(path)}
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _method(record: dict[str, Any]) -> str:
     """How the curve was computed, in one or two sentences (the figure's caption)."""
     points = record["points"]
     n_seeds, seed = int(record["n_seeds"]), int(record.get("seed") or 0)
     folds = record.get("n_folds")
-    shares = _join([pct(p["fraction"]) for p in points])
-    cases = _join([f"{int(p['n_cases']):,}" for p in points])
+    shares = join_words([pct(p["fraction"]) for p in points])
+    cases = join_words([f"{int(p['n_cases']):,}" for p in points])
     shuffles = (
         f"{n_seeds} shuffles of the cases (seeds {seed}-{seed + n_seeds - 1}), each share "
         "nested in the next"
@@ -99,7 +95,6 @@ def curve_content(
         "n_seeds": int(record["n_seeds"]),
         "seed": int(record.get("seed") or 0),
         "n_folds": record.get("n_folds"),
-        "fractions": [float(p["fraction"]) for p in record["points"]],
         "labels": list(record["labels"]),
         "macro_labels": list(record["macro_labels"]),
         "points": [

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import _figures as figs
 from ._curve import CURVE_COMMAND, CURVE_OPTION
-from ._html_parts import esc, figure_html, interval_text, table_html
+from ._html_parts import esc, figure_html, interval_text, table_html, warn_list
 from ._html_release import release_section
 
 __all__ = ["render_html"]
@@ -223,11 +223,7 @@ def _curve(report: dict[str, Any]) -> str:
         ),
     ]
     if curve.get("notes"):
-        parts.append(
-            '<div class="warn"><ul>'
-            + "".join(f"<li>{esc(n)}</li>" for n in curve["notes"])
-            + "</ul></div>"
-        )
+        parts.append(warn_list(curve["notes"]))
     if source.get("name"):
         parts.append(
             f"<p>From <code>{esc(source['name'])}</code> (sha256 "

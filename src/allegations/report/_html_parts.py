@@ -12,7 +12,7 @@ from typing import Any
 
 from ._methods import pct
 
-__all__ = ["NOT_RECORDED", "esc", "figure_html", "interval_text", "table_html"]
+__all__ = ["NOT_RECORDED", "esc", "figure_html", "interval_text", "table_html", "warn_list"]
 
 NOT_RECORDED = "not recorded by this model"
 
@@ -47,3 +47,8 @@ def table_html(head: Sequence[str], rows: Sequence[Sequence[Any]], numeric: set[
         "<tr>" + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def warn_list(items: Sequence[str]) -> str:
+    """A warning box listing ``items`` (escaped)."""
+    return '<div class="warn"><ul>' + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul></div>"

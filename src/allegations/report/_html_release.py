@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _release_figures as figs
-from ._html_parts import esc, figure_html, interval_text, table_html
+from ._html_parts import esc, figure_html, interval_text, table_html, warn_list
 from ._methods import pct
 
 __all__ = ["release_section"]
@@ -174,11 +174,7 @@ def release_section(report: dict[str, Any]) -> str:
         parts.append(_audit(r["audit"]))
     parts.append("<h3>Drift</h3>")
     if r.get("drift_warnings"):
-        parts.append(
-            '<div class="warn"><ul>'
-            + "".join(f"<li>{esc(w)}</li>" for w in r["drift_warnings"])
-            + "</ul></div>"
-        )
+        parts.append(warn_list(r["drift_warnings"]))
     elif r.get("summary_given"):
         parts.append("<p>The release comparison raised no drift warnings.</p>")
     else:

@@ -35,7 +35,8 @@ def describe_goal(goal: str | None) -> str:
     return f"for the goal {goal}"
 
 
-def _join(items: list[str]) -> str:
+def join_words(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
@@ -94,7 +95,7 @@ def _release_sentences(release: dict[str, Any]) -> list[str]:
         if n_none:
             parts.append(f"no reliable figure for {plural(n_none, 'category', 'categories')}")
         if parts:
-            out.append("The table gives " + _join(parts) + ", with 95% intervals.")
+            out.append("The table gives " + join_words(parts) + ", with 95% intervals.")
     drift = release.get("drift_warnings") or []
     if drift:
         out.append(
