@@ -16,6 +16,7 @@ from allegations.cli import app
 from allegations.errors import ColumnError
 from allegations.release._compare import compare_release
 from allegations.release._drift import reference_from_training
+from allegations.tables import TableOptions
 
 from ..conftest import FILLER, PEOPLE, PHRASES, make_corpus
 
@@ -318,8 +319,11 @@ def test_release_report_reads_training_tables_with_training_table(
 
 
 def test_recorded_layout_is_what_train_was_given(trained_model):
-    from allegations.release._compare import recorded_layout
+    recorded_layout = TableOptions.recorded_layout
 
-    assert recorded_layout(trained_model) == {}
-    card = {"data": {"sep": ";", "skip_rows": 1, "no_header": False, "text_col": "t"}}
-    assert recorded_layout(type("M", (), {"card": card})()) == {"sep": ";", "skip_rows": 1}
+    assert recorded_layout(trained_model.card["data"]) == {}
+    data = {"sep": ";", "skip_rows": 1, "no_header": False, "text_col": "t"}
+    assert recorded_layout(data) == {"sep": ";", "skip_rows": 1}
+    assert recorded_layout(TableOptions(sep="|", skip_rows=2, no_header=True).layout()) == {
+        "sep": "|", "skip_rows": 2, "no_header": True
+    }

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
         WARNINGS_KEY,
         compare_release,
         for_training,
-        recorded_layout,
         release_report,
     )
     from ._drift import (
@@ -42,7 +41,6 @@ __all__ = [
     "cross_fitted_proba",
     "label_drift",
     "release_report",
-    "recorded_layout",
     "for_training",
     "Z_FLOOR",
     "KS_FLOOR",
@@ -60,7 +58,6 @@ _WHERE = {
     "cross_fitted_proba": "_drift",
     "label_drift": "_drift",
     "release_report": "_compare",
-    "recorded_layout": "_compare",
     "for_training": "_compare",
     "Z_FLOOR": "_drift",
     "KS_FLOOR": "_drift",

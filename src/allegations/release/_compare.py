@@ -45,7 +45,6 @@ __all__ = [
     "release_report",
     "WARNINGS_KEY",
     "verdict",
-    "recorded_layout",
     "for_training",
 ]
 
@@ -60,13 +59,6 @@ WARNINGS_KEY = "warnings"
 #: The table parameters whose ``training_`` twin reads the training tables.
 _TRAINING_TWINS = ("text_col", "sep", "header_row", "skip_rows", "no_header")
 _TWIN = re.compile(r"`(" + "|".join(_TRAINING_TWINS) + r")`")
-
-
-def recorded_layout(model: Tagger) -> dict[str, Any]:
-    """The layout options (``sep``, ``skip_rows``, ``no_header``) the model card records
-    for its training tables: those ``train`` was given; empty when it records none."""
-    data = model.card.get("data") or {}
-    return {k: data[k] for k in ("sep", "skip_rows", "no_header") if data.get(k)}
 
 
 def for_training(exc: AllegationsError) -> AllegationsError:
@@ -242,7 +234,7 @@ def release_report(
     ``training_table`` says how to read the training tables (separator, header row,
     encoding); their text column is still ``training_text_col`` (default: ``text_col``).
     By default they are read with ``encoding`` and the layout the model card records
-    (:func:`recorded_layout`: the options ``train`` was given), else the defaults.
+    (:meth:`TableOptions.recorded_layout`: the options ``train`` was given), else the defaults.
 
     Raises
     ------
@@ -258,7 +250,8 @@ def release_report(
     reference = None
     if training_paths:
         if training_table is None:
-            training_table = TableOptions(encoding=encoding, **recorded_layout(model))
+            recorded = TableOptions.recorded_layout(model.card.get("data") or {})
+            training_table = TableOptions(encoding=encoding, **recorded)
         try:
             data = read_labelled(
                 training_paths,

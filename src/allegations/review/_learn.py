@@ -326,9 +326,7 @@ def attach_learner(
         table = TableOptions(
             text_col=recorded.get("text_col") or layout.text_col,
             id_col=recorded.get("id_col") if recorded else layout.id_col,
-            sep=recorded.get("sep") or layout.sep,
-            skip_rows=int(recorded.get("skip_rows") or layout.skip_rows),
-            no_header=bool(recorded.get("no_header") or layout.no_header),
+            **(TableOptions.recorded_layout(recorded) or layout.layout()),
         )
         data = read_labelled(list(labelled), spec=spec, table=table)
         names = {x.casefold(): x for x in session.labels}

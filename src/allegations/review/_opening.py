@@ -175,10 +175,8 @@ def training_options(model: Tagger) -> dict[str, object]:
     ``export`` and the learning loop's ``labelled`` tables)."""
     data = model.card.get("data") or {}
     keys = ("text_col", "id_col", "labels_col", "label_sep", "label_cols")
-    layout = ("sep", "skip_rows", "no_header")  # when train was given them
-    out: dict[str, object] = {
-        k: data[k] for k in (*keys, *layout) if data.get(k) not in (None, "", [])
-    }
+    out: dict[str, object] = {k: data[k] for k in keys if data.get(k) not in (None, "", [])}
+    out.update(TableOptions.recorded_layout(data))  # the layout, when train was given one
     files = data.get("files") or []
     if files and isinstance(files[0], dict) and files[0].get("name"):
         out["original"] = str(files[0]["name"])

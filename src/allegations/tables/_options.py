@@ -11,6 +11,7 @@ import collections
 import csv
 import io
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -114,6 +115,12 @@ class TableOptions:
     def with_columns(self, text_col: str, id_col: str | None = None) -> TableOptions:
         """The same layout with other text and id columns."""
         return replace(self, text_col=text_col, id_col=id_col)
+
+    @staticmethod
+    def recorded_layout(record: Mapping[str, Any]) -> dict[str, Any]:
+        """The layout options a provenance record holds (what :meth:`layout` wrote into
+        it, e.g. a model card's ``data``), ready for ``TableOptions(**...)``."""
+        return {k: record[k] for k in ("sep", "skip_rows", "no_header") if record.get(k)}
 
     def layout(self) -> dict[str, Any]:
         """The layout options that differ from the default, for a provenance record."""
