@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import Annotated, Any
 
@@ -287,18 +287,22 @@ def table_options(
     header_row: int | None = None,
     skip_rows: int | None = None,
     no_header: bool = False,
+    prefix: str = "",
+    rename: Callable[[AllegationsError], AllegationsError] | None = None,
 ) -> Any:
     """The :class:`~allegations.tables._options.TableOptions` of a command's options.
 
-    A separator or a layout that cannot be is a usage error (exit code 2).
+    A separator or a layout that cannot be is a usage error (exit code 2). ``prefix`` and
+    ``rename`` are for a second set of layout options (``--training-sep``): the flags'
+    prefix, and how a library error is made to name that set's parameters.
     """
     from ..tables import TableOptions
 
     if no_header and header_row is not None:
         raise typer.BadParameter(
-            "--no-header and --header-row contradict each other; pass --skip-rows N to "
-            "leave out lines above header-less data.",
-            param_hint="--no-header",
+            f"--{prefix}no-header and --{prefix}header-row contradict each other; pass "
+            f"--{prefix}skip-rows N to leave out lines above header-less data.",
+            param_hint=f"--{prefix}no-header",
         )
     try:
         return TableOptions.from_layout(
@@ -313,7 +317,7 @@ def table_options(
             no_header=no_header,
         )
     except AllegationsError as exc:
-        raise typer.BadParameter(cli_message(str(exc))) from None
+        raise typer.BadParameter(cli_message(str(rename(exc) if rename else exc))) from None
 
 
 def split_cols(value: str | None) -> tuple[str, ...]:

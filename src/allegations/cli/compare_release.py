@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..errors import AllegationsError
 from ..release import WARNINGS_KEY, for_training, release_report
 from ..tables import atomic_write
 from ._app import (
@@ -235,8 +234,14 @@ def compare_release_cli(
     training_layout = (training_sep, training_header_row, training_skip_rows)
     training_table = None  # the layout the model card records
     if training_no_header or any(v is not None for v in training_layout):
-        training_table = _training_options(
-            encoding, training_sep, training_header_row, training_skip_rows, training_no_header
+        training_table = table_options(
+            encoding=encoding,
+            sep=training_sep,
+            header_row=training_header_row,
+            skip_rows=training_skip_rows,
+            no_header=training_no_header,
+            prefix="training-",
+            rename=for_training,
         )
     with errors_to_exit(), step_progress(not quiet and err_console.is_terminal):
         spec = label_spec(labels_col, label_sep, split_cols(label_cols), label_names)
@@ -263,30 +268,3 @@ def compare_release_cli(
     if not quiet:
         print_report(report)
 
-
-def _training_options(
-    encoding: str | None,
-    sep: str | None,
-    header_row: int | None,
-    skip_rows: int | None,
-    no_header: bool,
-) -> Any:
-    """The TableOptions of the --training-* layout options (a usage error names them)."""
-    from ..tables import TableOptions
-
-    if no_header and header_row is not None:
-        raise typer.BadParameter(
-            "--training-no-header and --training-header-row contradict each other; pass "
-            "--training-skip-rows N to leave out lines above header-less data.",
-            param_hint="--training-no-header",
-        )
-    try:
-        return TableOptions.from_layout(
-            encoding=encoding,
-            sep=sep,
-            header_row=header_row,
-            skip_rows=skip_rows,
-            no_header=no_header,
-        )
-    except AllegationsError as exc:
-        raise typer.BadParameter(cli_message(str(for_training(exc)))) from None
