@@ -47,8 +47,12 @@ def test_every_package_lists_its_public_face(package: str):
 
 
 def _imported_modules(path: Path, source: str | None = None) -> list[str]:
-    """Dotted names of the modules a file imports, relative ones resolved inside tests/."""
-    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
+    """Dotted names of the modules a file imports, relative ones resolved: a test file's
+    inside ``tests``, a library module's inside ``allegations``."""
+    if path.is_relative_to(SRC):
+        package = ("allegations", *path.relative_to(SRC).parts[:-1])
+    else:
+        package = path.relative_to(ROOT).parts[:-1]
     found = []
     text = path.read_text(encoding="utf-8") if source is None else source
     for node in ast.walk(ast.parse(text)):
@@ -87,28 +91,15 @@ def _private_imports_across_packages(path: Path, source: str | None = None) -> l
     """Private modules of another package that a library module imports (``_name``)."""
     package = ".".join(("allegations", *path.relative_to(SRC).parts[:-1]))
     found = []
-    for name in _imported_modules_of_src(path, package, source):
+    for name in _imported_modules(path, source):
         parts = name.split(".")
         private = [i for i, part in enumerate(parts) if part.startswith("_") and i > 1]
         if not private or parts[private[0]].startswith("__"):
             continue
-        owner = ".".join(parts[: private[0]])
+        owner, module = ".".join(parts[: private[0]]), ".".join(parts[: private[0] + 1])
         if owner != "allegations" and not (package + ".").startswith(owner + "."):
-            found.append(name)
-    return found
-
-
-def _imported_modules_of_src(path: Path, package: str, source: str | None) -> list[str]:
-    text = path.read_text(encoding="utf-8") if source is None else source
-    found = []
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.ImportFrom):
-            base = package.split(".")
-            base = base[: len(base) - node.level + 1] if node.level else []
-            found.append(".".join([*base, *(node.module or "").split(".")]).strip("."))
-        elif isinstance(node, ast.Import):
-            found.extend(a.name for a in node.names)
-    return found
+            found.append(module)
+    return list(dict.fromkeys(found))
 
 
 def test_packages_import_each_other_through_their_public_face():

@@ -92,7 +92,8 @@ def _read_xlsx(path: Path, table: TableOptions) -> tuple[list[list[str]], str | 
 def _read_csv(path: Path, table: TableOptions) -> tuple[list[list[str]], str]:
     """The records below the skipped lines, and the separator (given, else detected)."""
     # UTF-8 (BOM or not), else Windows-1252 with a warning, as every reader does: a sheet
-    # saved as "CSV (Comma delimited)" by Excel on Windows is Windows-1252.
+    # saved as "CSV (Comma delimited)" by Excel on Windows is Windows-1252. The whole file
+    # is checked to decode here, so reading it below cannot fail on its bytes.
     encoding, _ = detect_encoding(path, table.encoding)
     try:
         with open(path, encoding=encoding, newline="") as fh:
@@ -102,11 +103,6 @@ def _read_csv(path: Path, table: TableOptions) -> tuple[list[list[str]], str]:
             sep = table.sep or detect_sep(fh.read(SNIFF_CHARS), ",")
             fh.seek(start)
             return [[_plain(v) for v in r] for r in csv.reader(fh, delimiter=sep)], sep
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{path.name} is not {encoding} text; save it from your "
-            "spreadsheet program as 'CSV UTF-8' and try again."
-        ) from None
     except csv.Error as exc:
         raise InputError(f"{path.name} is not a readable CSV ({exc}).") from None
 
