@@ -35,6 +35,7 @@ import csv
 import importlib.util
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -46,6 +47,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 WORK = Path("/tmp/allegations-bench")
+#: Extra options for every ``allegations predict`` run (``--predict-args``).
+PREDICT_EXTRA: list[str] = []
 
 
 def chicago_texts() -> list[str]:
@@ -130,7 +133,7 @@ def run_predict(data: Path, model: Path, out: Path, *extra: str) -> dict:
     rss_file = WORK / "rss.txt"
     cmd = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), str(exe), "predict", str(data)]
     cmd += ["--model", str(model), "--out", str(out), "--text-col", "text", "--id-col", "id"]
-    cmd += ["--quiet", *extra]
+    cmd += ["--quiet", *PREDICT_EXTRA, *extra]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
     ps = psutil.Process(proc.pid)
@@ -156,12 +159,25 @@ def run_predict(data: Path, model: Path, out: Path, *extra: str) -> dict:
 
 
 def main() -> None:
+    global WORK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--anchor-rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-nproc", action="store_true")
+    parser.add_argument(
+        "--work", default=str(WORK), help="folder for the corpus, models and outputs: give "
+        "each of two runs side by side its own"
+    )
+    parser.add_argument(
+        "--predict-args",
+        default="",
+        help="extra options for allegations predict, e.g. '--keep-columns none' to write "
+        "only the tags, as predict did before it kept the input's columns",
+    )
     args = parser.parse_args()
+    WORK = Path(args.work)
+    PREDICT_EXTRA[:] = shlex.split(args.predict_args)
     sizes = [int(s) for s in args.sizes.split(",")]
 
     texts = chicago_texts()
